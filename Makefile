@@ -1,0 +1,50 @@
+# The project's commands. Each target sets up what it needs (idempotently): a fresh clone needs only
+# Python >= 3.11, make and network access to the package registries.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup test lint typecheck unit integration demo bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet -e . --group dev --group infra --group local
+	touch $@
+
+setup: $(STAMP) ## create or update the virtualenv (.venv) with every dependency group
+
+lint: $(STAMP) ## ruff over the whole tree
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
+	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud tests
+
+test: lint typecheck ## lint, type-check and run every test (unit, integration on moto server)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+unit: $(STAMP) ## only the unit tests (no emulator)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+integration: $(STAMP) ## only the tests that go through the moto server
+	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+demo: $(STAMP) ## the local demo (see README: the full MQTT demo is not there yet)
+	$(BIN)/python localstack/corpus_demo.py
+
+bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
+	$(BIN)/python -m bench.scoring
+
+clean: ## remove the virtualenv, build output and caches
+	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

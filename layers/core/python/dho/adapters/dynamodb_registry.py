@@ -1,0 +1,117 @@
+"""Registry (patients and device assignments) on the tenant's DynamoDB table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dho.adapters import keys
+from dho.adapters.dynamodb_codec import decode, encode
+from dho.domain.clock import from_canonical, to_canonical
+from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+class PatientConflict(ValueError):
+    """A different patient is already registered under this pseudonymous id."""
+
+
+class DynamoDbRegistry:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def register_patient(self, patient: Patient) -> None:
+        """Idempotent: registering the same patient again is a no-op; another one under the id fails."""
+        item = {"pk": keys.patient_pk(patient.patient_id), "sk": keys.PROFILE, "item_type": "patient",
+                "patient_id": patient.patient_id, "national_id": patient.national_id,
+                "programme": patient.programme}
+        try:
+            self._client.put_item(TableName=self._table, Item=encode(item),
+                                  ConditionExpression="attribute_not_exists(pk)")
+        except self._client.exceptions.ConditionalCheckFailedException:
+            if self.get_patient(patient.patient_id) != patient:
+                raise PatientConflict(f"patient id {patient.patient_id} is taken") from None
+
+    def get_patient(self, patient_id: str) -> Patient | None:
+        response = self._client.get_item(
+            TableName=self._table, ConsistentRead=True,
+            Key=encode({"pk": keys.patient_pk(patient_id), "sk": keys.PROFILE}),
+        )
+        if "Item" not in response:
+            return None
+        item = decode(response["Item"])
+        return Patient(patient_id=item["patient_id"], national_id=item["national_id"],
+                       programme=item["programme"])
+
+    def assign_device(self, assignment: DeviceAssignment) -> None:
+        latest = self._latest_assignment(assignment.device_id, until=None)
+        if latest == assignment:
+            return  # idempotent re-run of the same assignment
+        new_put: TransactWriteItemTypeDef = {"Put": {
+            "TableName": self._table, "Item": encode(_assignment_item(assignment)),
+            "ConditionExpression": "attribute_not_exists(pk)"}}
+        if latest is None:
+            self._client.transact_write_items(TransactItems=[new_put])
+            return
+        if assignment.valid_from <= latest.valid_from or (
+            latest.valid_to is not None and assignment.valid_from < latest.valid_to
+        ):
+            raise AssignmentConflict(
+                f"device {assignment.device_id} is assigned from {to_canonical(latest.valid_from)}; "
+                "a new assignment must start after the previous one")
+        close_previous: list[TransactWriteItemTypeDef] = []
+        if latest.valid_to is None:
+            close_previous.append({"Update": {
+                "TableName": self._table,
+                "Key": encode({"pk": keys.device_pk(latest.device_id),
+                               "sk": keys.assignment_sk(latest.valid_from)}),
+                "UpdateExpression": "SET valid_to = :end",
+                "ConditionExpression": "attribute_not_exists(valid_to)",
+                "ExpressionAttributeValues": encode({":end": to_canonical(assignment.valid_from)}),
+            }})
+        self._client.transact_write_items(TransactItems=[*close_previous, new_put])
+
+    def patient_for_device(self, device_id: str, measured_at: datetime) -> str | None:
+        assignment = self._latest_assignment(device_id, until=measured_at)
+        return assignment.patient_id if assignment and assignment.covers(measured_at) else None
+
+    def _latest_assignment(self, device_id: str, until: datetime | None) -> DeviceAssignment | None:
+        """The assignment that started last (at or before ``until``, if given)."""
+        upper = keys.assignment_sk(until) if until else keys.ASSIGNMENT_PREFIX + "\uffff"
+        response = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+            ExpressionAttributeValues=encode(
+                {":pk": keys.device_pk(device_id), ":from": keys.ASSIGNMENT_PREFIX, ":to": upper}),
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = response.get("Items", [])
+        return _assignment_from(decode(items[0])) if items else None
+
+
+def _assignment_item(assignment: DeviceAssignment) -> dict[str, Any]:
+    return {
+        "pk": keys.device_pk(assignment.device_id),
+        "sk": keys.assignment_sk(assignment.valid_from),
+        "item_type": "device_assignment",
+        "device_id": assignment.device_id,
+        "patient_id": assignment.patient_id,
+        "valid_from": to_canonical(assignment.valid_from),
+        "valid_to": None if assignment.valid_to is None else to_canonical(assignment.valid_to),
+    }
+
+
+def _assignment_from(item: dict[str, Any]) -> DeviceAssignment:
+    valid_to = item.get("valid_to")
+    return DeviceAssignment(
+        device_id=item["device_id"],
+        patient_id=item["patient_id"],
+        valid_from=from_canonical(item["valid_from"]),
+        valid_to=None if valid_to is None else from_canonical(valid_to),
+    )

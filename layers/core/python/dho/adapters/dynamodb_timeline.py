@@ -1,0 +1,130 @@
+"""TimelineRepository on the tenant's DynamoDB table (key design in ``dho.adapters.keys``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dho.adapters import keys
+from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
+from dho.adapters.table_schema import PARTITION_KEY
+from dho.domain.clock import from_canonical, to_canonical
+from dho.domain.readings import DeviceReading
+from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
+from dho.ports import TransientStoreError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_NOT_YET_WRITTEN = f"attribute_not_exists({PARTITION_KEY})"
+
+
+class DynamoDbTimeline:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def store_reading(self, reading: DeviceReading, patient_id: str) -> StoreOutcome:
+        fingerprint = reading.fingerprint()
+        guard = {
+            "pk": keys.device_pk(reading.device_id),
+            "sk": keys.reading_guard_sk(reading.reading_id),
+            "fingerprint": fingerprint,
+            "patient_id": patient_id,
+            "measured_at": to_canonical(reading.measured_at),
+        }
+        items = [guard, *(_entry_item(entry) for entry in entries_for(reading, patient_id))]
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": encode(item), "ConditionExpression":
+                             _NOT_YET_WRITTEN, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+                    for item in items
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as cancelled:
+            return self._outcome_of_cancelled(cancelled, guard, fingerprint)
+        except (ClientError, BotoCoreError) as error:
+            raise_if_transient(error)
+            raise
+        return StoreOutcome.STORED
+
+    def _outcome_of_cancelled(
+        self, cancelled: ClientError, guard: dict[str, Any], fingerprint: str
+    ) -> StoreOutcome:
+        reasons = cancelled.response.get("CancellationReasons", [])
+        guard_reason = reasons[0] if reasons else {}
+        if guard_reason.get("Code") != "ConditionalCheckFailed":
+            # TransactionConflict, throttling...: nothing was written, a retry can succeed.
+            codes = ",".join(str(r.get("Code")) for r in reasons)
+            raise TransientStoreError(f"transaction cancelled: {codes}") from cancelled
+        existing = guard_reason.get("Item") or self._get(guard["pk"], guard["sk"])
+        stored_fingerprint = decode(existing).get("fingerprint") if existing else None
+        return StoreOutcome.DUPLICATE if stored_fingerprint == fingerprint else StoreOutcome.CONFLICT
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=encode({"pk": pk, "sk": sk}), ConsistentRead=True
+        )
+        return response.get("Item")
+
+    def query(
+        self, patient_id: str, series: str, start: datetime, end: datetime, *, limit: int = 1000
+    ) -> Sequence[TimelineEntry]:
+        prefix = keys.timeline_prefix(series)
+        # An entry's sk is prefix + time + "#" + id, so "prefix + end" sorts before every entry at `end`:
+        # BETWEEN is inclusive, yet the range is half-open [start, end) as documented.
+        values = encode({":pk": keys.patient_pk(patient_id), ":from": prefix + to_canonical(start),
+                         ":to": prefix + to_canonical(end)})
+        entries: list[TimelineEntry] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
+            "ExpressionAttributeValues": values,
+        }
+        while len(entries) < limit:
+            try:
+                page = self._client.query(**request, Limit=limit - len(entries))
+            except (ClientError, BotoCoreError) as error:
+                raise_if_transient(error)
+                raise
+            entries.extend(_entry_from(decode(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return entries
+
+
+def _entry_item(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "pk": keys.patient_pk(entry.patient_id),
+        "sk": keys.timeline_sk(entry.series, entry.measured_at, entry.reading_id),
+        "item_type": "timeline_entry",
+        "series": entry.series,
+        "measured_at": to_canonical(entry.measured_at),
+        "received_at": to_canonical(entry.received_at),
+        "device_id": entry.device_id,
+        "reading_id": entry.reading_id,
+        "value": entry.value,
+        "unit": entry.unit,
+        "answers": dict(entry.answers) if entry.answers else None,
+    }
+
+
+def _entry_from(item: dict[str, Any]) -> TimelineEntry:
+    value = item.get("value")
+    answers = item.get("answers") or {}
+    return TimelineEntry(
+        patient_id=str(item["pk"]).removeprefix("PATIENT#"),
+        series=str(item["series"]),
+        measured_at=from_canonical(str(item["measured_at"])),
+        received_at=from_canonical(str(item["received_at"])),
+        device_id=str(item["device_id"]),
+        reading_id=str(item["reading_id"]),
+        value=None if value is None else float(value),
+        unit=item.get("unit"),
+        answers=tuple(sorted(answers.items())),
+    )

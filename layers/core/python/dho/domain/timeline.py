@@ -1,0 +1,58 @@
+"""What a patient's timeline holds: one entry per metric (or symptom report) per reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from dho.domain.readings import DeviceReading
+from dho.domain.symptoms import Answer, Questionnaire
+
+
+def symptom_series(questionnaire: Questionnaire) -> str:
+    return f"symptoms.{questionnaire.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One point of a series: a metric (``spo2``) or a symptom set (``symptoms.copd``)."""
+
+    patient_id: str
+    series: str
+    measured_at: datetime
+    received_at: datetime
+    device_id: str
+    reading_id: str
+    value: float | None = None
+    unit: str | None = None
+    answers: tuple[tuple[str, Answer], ...] = ()
+
+
+def entries_for(reading: DeviceReading, patient_id: str) -> list[TimelineEntry]:
+    """Split a reading into its timeline entries (a blood-pressure panel with pulse gives three)."""
+    entries = [
+        replace(_bare_entry(reading, patient_id, m.metric.value), value=m.value, unit=m.unit)
+        for m in reading.measurements
+    ]
+    if reading.symptoms is not None:
+        series = symptom_series(reading.symptoms.questionnaire)
+        entries.append(replace(_bare_entry(reading, patient_id, series), answers=reading.symptoms.answers))
+    return entries
+
+
+def _bare_entry(reading: DeviceReading, patient_id: str, series: str) -> TimelineEntry:
+    return TimelineEntry(
+        patient_id=patient_id,
+        series=series,
+        measured_at=reading.measured_at,
+        received_at=reading.received_at,
+        device_id=reading.device_id,
+        reading_id=reading.reading_id,
+    )
+
+
+class StoreOutcome(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same reading again: nothing written
+    CONFLICT = "conflict"  # the same reading id with other content: nothing overwritten

@@ -1,0 +1,33 @@
+"""Terminology for FHIR export: LOINC codes and UCUM units of the vital-signs profile (DOMAIN.md) and
+the Norwegian identifier systems (HL7 Norway NamingSystems)."""
+
+from __future__ import annotations
+
+from dho.domain.metrics import Metric
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+
+# Identifier systems of this platform (URNs: no web host to own or keep alive).
+READING_IDENTIFIER_SYSTEM = "urn:dho:reading"
+SYMPTOM_ANSWER_SYSTEM = "urn:dho:symptom-answer"
+QUESTIONNAIRE_URL_PREFIX = "urn:dho:questionnaire:"
+
+# HL7 Norway: fødselsnummer and D-nummer.
+FODSELSNUMMER_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.1"
+D_NUMMER_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.2"
+
+# metric -> (LOINC code, display). SpO2 also carries 2708-6 (the vital-signs profile's code).
+LOINC_BY_METRIC: dict[Metric, tuple[str, str]] = {
+    Metric.SPO2: ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"),
+    Metric.HEART_RATE: ("8867-4", "Heart rate"),
+    Metric.RESPIRATORY_RATE: ("9279-1", "Respiratory rate"),
+    Metric.SYSTOLIC_BP: ("8480-6", "Systolic blood pressure"),
+    Metric.DIASTOLIC_BP: ("8462-4", "Diastolic blood pressure"),
+    Metric.BODY_WEIGHT: ("29463-7", "Body weight"),
+    Metric.BODY_TEMPERATURE: ("8310-5", "Body temperature"),
+    Metric.BLOOD_GLUCOSE: ("14743-9", "Glucose [Moles/volume] in Capillary blood by Glucometer"),
+}
+SPO2_PROFILE_CODE = ("2708-6", "Oxygen saturation in Arterial blood")
+BLOOD_PRESSURE_PANEL = ("85354-9", "Blood pressure panel with all children optional")

@@ -1,0 +1,39 @@
+"""A symptom report → FHIR R4B QuestionnaireResponse (JSON-ready dict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dho.domain.clock import to_canonical
+from dho.domain.symptoms import QUESTIONNAIRES, Answer, Questionnaire
+from dho.domain.timeline import TimelineEntry
+from dho.fhir.codes import QUESTIONNAIRE_URL_PREFIX, READING_IDENTIFIER_SYSTEM, SYMPTOM_ANSWER_SYSTEM
+
+
+def questionnaire_url(questionnaire: Questionnaire) -> str:
+    return f"{QUESTIONNAIRE_URL_PREFIX}{questionnaire.value}|1"
+
+
+def render_questionnaire_response(entry: TimelineEntry, tenant_id: str) -> dict[str, Any]:
+    questionnaire = Questionnaire(entry.series.removeprefix("symptoms."))
+    questions = QUESTIONNAIRES[questionnaire]
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "identifier": {"system": READING_IDENTIFIER_SYSTEM,
+                       "value": f"{tenant_id}/{entry.device_id}/{entry.reading_id}/{entry.series}"},
+        "questionnaire": questionnaire_url(questionnaire),
+        "status": "completed",
+        "subject": {"reference": f"Patient/{entry.patient_id}"},
+        "source": {"reference": f"Patient/{entry.patient_id}"},
+        "authored": to_canonical(entry.measured_at),
+        "item": [
+            {"linkId": code, "text": questions[code].text_en, "answer": [_answer(answer)]}
+            for code, answer in entry.answers
+        ],
+    }
+
+
+def _answer(answer: Answer) -> dict[str, Any]:
+    if isinstance(answer, bool):
+        return {"valueBoolean": answer}
+    return {"valueCoding": {"system": SYMPTOM_ANSWER_SYSTEM, "code": answer}}

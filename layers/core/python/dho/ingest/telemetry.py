@@ -1,0 +1,48 @@
+"""Counts and logs of an ingest batch: outcome and reason codes only, never names, ids of persons or
+measured values (Normen / GDPR: logs are read by operators, not by the patient's care team)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from dho.ingest.service import IngestResult, IngestStatus
+
+_METRIC_NAMES = {
+    IngestStatus.STORED: "ReadingsStored",
+    IngestStatus.DUPLICATE: "ReadingsDuplicate",
+    IngestStatus.QUARANTINED: "ReadingsQuarantined",
+}
+
+
+@dataclass
+class OutcomeTally:
+    """Collects the results of one invocation, then emits one metric per outcome and reason."""
+
+    by_status: Counter[IngestStatus] = field(default_factory=Counter)
+    quarantined_by_reason: Counter[str] = field(default_factory=Counter)
+
+    def add(self, result: IngestResult, logger: Logger) -> None:
+        self.by_status[result.status] += 1
+        if result.status is IngestStatus.QUARANTINED and result.reason is not None:
+            self.quarantined_by_reason[result.reason.value] += 1
+            logger.warning(
+                "reading quarantined",
+                extra={"reason": result.reason.value, "device_id": result.device_id,
+                       "reading_id": result.reading_id, "first_time": result.first_time},
+            )
+
+    def publish(self, metrics: Metrics, logger: Logger) -> None:
+        for status, metric_name in _METRIC_NAMES.items():
+            metrics.add_metric(name=metric_name, unit=MetricUnit.Count, value=self.by_status[status])
+        for reason, count in sorted(self.quarantined_by_reason.items()):
+            # One EMF document per reason, so operators can alarm on e.g. implausible_value spikes.
+            with single_metric(name="QuarantinedByReason", unit=MetricUnit.Count, value=count,
+                               namespace=metrics.namespace, default_dimensions=metrics.default_dimensions
+                               ) as metric:
+                metric.add_dimension(name="reason", value=reason)
+        logger.info("batch ingested", extra={"outcomes": {s.value: n for s, n in self.by_status.items()},
+                                            "quarantined_by_reason": dict(self.quarantined_by_reason)})

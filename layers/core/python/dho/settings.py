@@ -1,0 +1,27 @@
+"""Configuration from the environment (set by the CDK stack; by the local runner in development)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dho.domain.payload import ParserLimits
+
+
+class IngestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DHO_", frozen=True)
+
+    tenant_id: str = Field(min_length=1)
+    table_name: str = Field(min_length=1)
+    max_payload_bytes: int = Field(default=8192, gt=0)
+    max_clock_skew_seconds: int = Field(default=300, ge=0)
+    max_reading_age_hours: int = Field(default=14 * 24, gt=0)
+
+    def parser_limits(self) -> ParserLimits:
+        return ParserLimits(
+            max_payload_bytes=self.max_payload_bytes,
+            max_clock_skew=timedelta(seconds=self.max_clock_skew_seconds),
+            max_age=timedelta(hours=self.max_reading_age_hours),
+        )

@@ -1,0 +1,82 @@
+"""Runs a Lambda handler on an SQS queue the way an event source mapping would, for emulators that
+cannot run Lambda code (moto without Docker).
+
+It receives up to ``batch_size`` messages, builds the exact SQS event (real message ids, receipt
+handles and attributes), calls the handler, deletes what succeeded and leaves the reported batch item
+failures (or the whole batch, if the handler raised) to come back after the visibility timeout; the
+queue's own redrive policy moves a message that keeps failing to its DLQ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class RunnerStats:
+    invocations: int = 0
+    delivered: int = 0
+    succeeded: int = 0
+    failed: int = 0
+
+
+def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    body = message["Body"]
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": body,
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def _failed_ids(response: Any) -> set[str]:
+    if isinstance(response, dict):
+        return {str(item["itemIdentifier"]) for item in response.get("batchItemFailures", [])}
+    return set()
+
+
+def poll_once(sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10,
+              stats: RunnerStats | None = None) -> int:
+    """One receive + invoke + delete cycle; returns how many messages were delivered."""
+    stats = stats if stats is not None else RunnerStats()
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=batch_size, AttributeNames=["All"],
+                                   MessageAttributeNames=["All"], WaitTimeSeconds=0)
+    messages = received.get("Messages", [])
+    if not messages:
+        return 0
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    event = {"Records": [_record(m, queue_arn, sqs.meta.region_name) for m in messages]}
+    stats.invocations += 1
+    stats.delivered += len(messages)
+    try:
+        failed = _failed_ids(handler(event, context))
+    except Exception:  # the whole invocation failed: Lambda returns every message to the queue
+        failed = {m["MessageId"] for m in messages}
+    done = [m for m in messages if m["MessageId"] not in failed]
+    if done:
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+    stats.succeeded += len(done)
+    stats.failed += len(failed)
+    return len(messages)
+
+
+def drain(sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10,
+          max_empty_polls: int = 1) -> RunnerStats:
+    """Poll until the queue has given nothing ``max_empty_polls`` times in a row."""
+    stats = RunnerStats()
+    empty = 0
+    while empty < max_empty_polls:
+        empty = 0 if poll_once(sqs, queue_url, handler, context, batch_size=batch_size, stats=stats) else empty + 1
+    return stats

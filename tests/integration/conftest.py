@@ -1,0 +1,36 @@
+"""Integration tests talk HTTP to a real moto server through the standard AWS_ENDPOINT_URL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from localcloud.corpus import registry
+from localcloud.moto_server import running_moto_server
+from localcloud.tenant_table import create_tenant_table
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with running_moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def dynamodb(moto_endpoint: str) -> Any:
+    return boto3.client("dynamodb", endpoint_url=moto_endpoint)
+
+
+@pytest.fixture
+def tenant_table(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh tenant table (unique name per test) and the function environment pointing at it."""
+    name = f"dho-bodo-{uuid.uuid4().hex[:8]}"
+    create_tenant_table(dynamodb, name)
+    monkeypatch.setenv("DHO_TABLE_NAME", name)
+    monkeypatch.setenv("DHO_TENANT_ID", registry()["tenant"])
+    return name
+

@@ -1,0 +1,72 @@
+"""In-memory implementations of the ports, for unit tests of the services (no network)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dho.domain.quarantine import QuarantinedMessage
+from dho.domain.readings import DeviceReading
+from dho.domain.registry import DeviceAssignment, Patient
+from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
+from dho.ports import TransientStoreError
+
+
+@dataclass
+class InMemoryRegistry:
+    patients: dict[str, Patient] = field(default_factory=dict)
+    assignments: list[DeviceAssignment] = field(default_factory=list)
+
+    def register_patient(self, patient: Patient) -> None:
+        self.patients[patient.patient_id] = patient
+
+    def get_patient(self, patient_id: str) -> Patient | None:
+        return self.patients.get(patient_id)
+
+    def assign_device(self, assignment: DeviceAssignment) -> None:
+        self.assignments.append(assignment)
+
+    def patient_for_device(self, device_id: str, measured_at: datetime) -> str | None:
+        for assignment in self.assignments:
+            if assignment.device_id == device_id and assignment.covers(measured_at):
+                return assignment.patient_id
+        return None
+
+
+@dataclass
+class InMemoryTimeline:
+    fingerprints: dict[tuple[str, str], str] = field(default_factory=dict)
+    entries: list[TimelineEntry] = field(default_factory=list)
+    throttled_reading_ids: set[str] = field(default_factory=set)
+
+    def store_reading(self, reading: DeviceReading, patient_id: str) -> StoreOutcome:
+        if reading.reading_id in self.throttled_reading_ids:
+            raise TransientStoreError("ThrottlingException")
+        key = (reading.device_id, reading.reading_id)
+        if key in self.fingerprints:
+            same = self.fingerprints[key] == reading.fingerprint()
+            return StoreOutcome.DUPLICATE if same else StoreOutcome.CONFLICT
+        self.fingerprints[key] = reading.fingerprint()
+        self.entries.extend(entries_for(reading, patient_id))
+        return StoreOutcome.STORED
+
+    def query(self, patient_id: str, series: str, start: datetime, end: datetime, *,
+              limit: int = 1000) -> Sequence[TimelineEntry]:
+        found = [e for e in self.entries
+                 if e.patient_id == patient_id and e.series == series and start <= e.measured_at < end]
+        return sorted(found, key=lambda e: e.measured_at)[:limit]
+
+
+@dataclass
+class InMemoryQuarantine:
+    messages: dict[str, QuarantinedMessage] = field(default_factory=dict)
+
+    def keep(self, message: QuarantinedMessage) -> bool:
+        if message.digest in self.messages:
+            return False
+        self.messages[message.digest] = message
+        return True
+
+    def list_all(self) -> Sequence[QuarantinedMessage]:
+        return list(self.messages.values())
