@@ -8,11 +8,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+NPM_STAMP := node_modules/.installed
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export CDK_DISABLE_CLI_TELEMETRY := true
+# cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test lint typecheck unit integration demo bench clean
+.PHONY: help setup test lint typecheck unit integration demo bench layers synth clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,13 +29,24 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create or update the virtualenv (.venv) with every dependency group
 
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+layers: $(STAMP) ## build the Lambda dependency layers into build/layers (pip, no Docker; offline after the first run)
+	$(BIN)/python layers/build.py
+
+synth: layers $(NPM_STAMP) ## cdk synth with cdk-nag; lists the stacks (one per tenant + the shared one)
+	cdk synth --quiet --no-notices
+	cdk list --app cdk.out --no-notices
+
 lint: $(STAMP) ## ruff over the whole tree
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
-	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud tests
+	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py tests
 
-test: lint typecheck ## lint, type-check and run every test (unit, integration on moto server)
+test: lint typecheck layers ## lint, type-check and run every test (unit, infra, integration on moto server)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: $(STAMP) ## only the unit tests (no emulator)

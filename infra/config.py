@@ -1,0 +1,241 @@
+"""Tenant configuration: the file an operator edits to add a municipality, validated before any synth.
+
+A validation error is reported as ``tenant 'bodo': nurses[0].phone: ...`` so the operator sees which
+tenant and which field to fix, not a pydantic stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+DEFAULT_CONFIG_FILE = Path(__file__).with_name("tenants.toml")
+
+# Regions inside the EEA only (Normen: patient data stays in the EEA). London and Zurich are not EEA.
+EEA_REGIONS = ("eu-north-1", "eu-west-1", "eu-west-3", "eu-central-1", "eu-south-1", "eu-south-2")
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+Severity = Literal["red", "yellow"]
+Programme = Literal["copd", "heart_failure", "diabetes", "cancer", "mental_health"]
+
+# Lowercase ASCII slug: it becomes part of MQTT topics, resource names and IAM ARNs.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")]
+E164Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{7,14}$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)]
+MunicipalityNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class ConfigError(ValueError):
+    """The tenant configuration is invalid; the message names the tenant and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AlertChannels(_Strict):
+    """Which alert severities reach a nurse by which channel (SMS must stay free of health data)."""
+
+    sms: tuple[Severity, ...] = ("red",)
+    email: tuple[Severity, ...] = ("red", "yellow")
+
+
+class Nurse(_Strict):
+    # A stable key, not a name: it becomes a construct id, so changing a phone number keeps the key.
+    key: Slug
+    phone: E164Phone | None = None
+    email: Email | None = None
+    alerts: AlertChannels = AlertChannels()
+
+    @model_validator(mode="after")
+    def _channels_have_addresses(self) -> Nurse:
+        if self.alerts.sms and self.phone is None:
+            raise ValueError("alerts.sms is set but the nurse has no phone")
+        if self.alerts.email and self.email is None:
+            raise ValueError("alerts.email is set but the nurse has no email")
+        return self
+
+
+class ResponseCentre(_Strict):
+    name: str = Field(min_length=2, max_length=100)
+    timezone: Literal["Europe/Oslo"] = "Europe/Oslo"
+    opens: ClockTime = "08:00"
+    closes: ClockTime = "15:30"
+
+
+class Escalation(_Strict):
+    """Alert escalation defaults (DOMAIN.md: red repeats until acknowledged, at most 3 loops)."""
+
+    red_repeat_minutes: int = Field(default=15, ge=5, le=60)
+    second_nurse_after_minutes: int = Field(default=15, ge=5, le=120)
+    acknowledged_retrigger_minutes: int = Field(default=30, ge=10, le=240)
+    max_loops: int = Field(default=3, ge=1, le=5)
+    # Readings older than this in the queue delay alerts: an operator alarm fires.
+    max_reading_delay_minutes: int = Field(default=5, ge=1, le=60)
+
+
+class Retention(_Strict):
+    log_days: int = 365
+    backup_days: int = Field(default=35, ge=7, le=3650)
+
+    @model_validator(mode="after")
+    def _log_days_supported(self) -> Retention:
+        if self.log_days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"log_days must be one of {LOG_RETENTION_DAYS}, got {self.log_days}")
+        return self
+
+
+class Tenant(_Strict):
+    tenant_id: Slug
+    name: str = Field(min_length=2, max_length=100)
+    municipality_numbers: tuple[MunicipalityNumber, ...] = Field(min_length=1)
+    region: str = "eu-north-1"
+    programmes: tuple[Programme, ...] = Field(min_length=1)
+    response_centre: ResponseCentre
+    nurses: tuple[Nurse, ...] = Field(min_length=1)
+    escalation: Escalation = Escalation()
+    retention: Retention = Retention()
+    # Function concurrency reserved for this tenant: one noisy tenant cannot starve another.
+    reserved_concurrency: int = Field(default=5, ge=2, le=100)
+
+    @model_validator(mode="after")
+    def _check_tenant(self) -> Tenant:
+        if self.region not in EEA_REGIONS:
+            raise ValueError(f"region {self.region!r} is outside the EEA; use one of {EEA_REGIONS}")
+        keys = [n.key for n in self.nurses]
+        if duplicates := sorted(k for k, count in Counter(keys).items() if count > 1):
+            raise ValueError(f"duplicate nurse keys {duplicates}")
+        if not any("red" in n.alerts.sms for n in self.nurses):
+            raise ValueError("no nurse receives red alerts by SMS")
+        return self
+
+    def alert_policy_json(self) -> str:
+        """What the function needs to decide on alerts; no phone numbers or e-mail addresses."""
+        return json.dumps(
+            {
+                "programmes": list(self.programmes),
+                "response_centre": self.response_centre.model_dump(exclude={"name"}),
+                "escalation": self.escalation.model_dump(),
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+
+class Operations(_Strict):
+    """Who receives the platform's operational alarms (no patient data in them)."""
+
+    alarm_emails: tuple[Email, ...] = Field(min_length=1)
+
+
+class PlatformConfig(_Strict):
+    operations: Operations
+    tenants: tuple[Tenant, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tenants_are_distinct(self) -> PlatformConfig:
+        ids = Counter(t.tenant_id for t in self.tenants)
+        if duplicates := sorted(i for i, count in ids.items() if count > 1):
+            raise ValueError(f"duplicate tenant ids {duplicates}")
+        owners: dict[str, str] = {}
+        for tenant in self.tenants:
+            for number in tenant.municipality_numbers:
+                if number in owners and owners[number] != tenant.tenant_id:
+                    raise ValueError(
+                        f"municipality number {number} belongs to both {owners[number]!r} and {tenant.tenant_id!r}"
+                    )
+                owners[number] = tenant.tenant_id
+        return self
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({t.region for t in self.tenants}))
+
+
+def load_config(path: Path = DEFAULT_CONFIG_FILE) -> PlatformConfig:
+    """Read and validate the tenant file; raise ConfigError with one readable line per problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the tenant configuration: {error}") from error
+    try:
+        return PlatformConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = error.errors()
+        lines = [_describe(problem, raw) for problem in problems if not _is_echo(problem, problems)]
+        raise ConfigError(f"{path}: invalid tenant configuration:\n  " + "\n  ".join(lines)) from error
+
+
+def _is_echo(problem: Any, problems: list[Any]) -> bool:
+    """pydantic adds "too short" for a list whose items failed; the item errors already say it all."""
+    location = tuple(problem["loc"])
+    return problem["type"] == "too_short" and any(
+        len(other["loc"]) > len(location) and tuple(other["loc"][: len(location)]) == location for other in problems
+    )
+
+
+def _describe(problem: Any, raw: dict[str, Any]) -> str:
+    """Turn a pydantic error location into ``tenant 'bodo': nurses[1].phone: <message>``."""
+    location = list(problem["loc"])
+    subject = "config"
+    if len(location) >= 2 and location[0] == "tenants" and isinstance(location[1], int):
+        index = location[1]
+        entries = raw.get("tenants") or []
+        entry = entries[index] if index < len(entries) and isinstance(entries[index], dict) else {}
+        subject = f"tenant {entry.get('tenant_id', f'#{index + 1}')!r}"
+        location = location[2:]
+    field = ""
+    for part in location:
+        # pydantic names union/constraint branches (e.g. "str", "function-after[...]"): not fields.
+        if isinstance(part, int):
+            field += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(part)) and part not in {"str", "int"}:
+            field += f".{part}" if field else str(part)
+    message = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "string_pattern_mismatch":
+        name = next((part for part in reversed(location) if isinstance(part, str)), "")
+        message = f"{problem['input']!r} is not valid here ({_PATTERN_HINTS.get(name, 'see docs/infra.md')})"
+    return f"{subject}: {field or '(top level)'}: {message}"
+
+
+_PATTERN_HINTS = {
+    "phone": "E.164, e.g. +4791234567",
+    "email": "an e-mail address",
+    "tenant_id": "lowercase ASCII slug, e.g. bodo",
+    "key": "lowercase ASCII slug",
+    "municipality_numbers": "four-digit kommunenummer, e.g. 1804",
+    "opens": "HH:MM",
+    "closes": "HH:MM",
+}

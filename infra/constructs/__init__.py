@@ -1,0 +1,1 @@
+"""One construct per concern; the tenant stack wires them together."""

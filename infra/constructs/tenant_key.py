@@ -1,0 +1,59 @@
+"""The tenant's customer-managed KMS key: everything of the tenant at rest is encrypted with it."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+
+def tenant_log_group_prefix(tenant_id: str) -> str:
+    """Every log group of a tenant lives under this prefix, so the key policy can name them all."""
+    return f"/dho/{tenant_id}/"
+
+
+class TenantKey(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, tenant_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/dho/{tenant_id}",
+            description=f"DHO tenant {tenant_id}: table, queues, topics, logs and backups",
+            enable_key_rotation=True,
+            # Destroying the key destroys the data and the backups: never by a stack operation.
+            removal_policy=RemovalPolicy.RETAIN,
+            pending_window=Duration.days(30),
+        )
+        # CloudWatch Logs encrypts the tenant's log groups (function logs and IoT rule errors may hold
+        # readings); the encryption context pins the grant to this tenant's log groups.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsForThisTenantsLogGroups",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name=f"{tenant_log_group_prefix(tenant_id)}*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        # CloudWatch alarms publish to the tenant's encrypted operations topic.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublishToEncryptedTopics",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )

@@ -1,0 +1,1 @@
+"""Stacks: one shared stack per region, one stack per tenant."""

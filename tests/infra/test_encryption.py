@@ -1,0 +1,70 @@
+"""GIVEN a tenant THEN everything it stores is encrypted with its own customer-managed key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.config import Tenant, load_config
+from tests.infra.helpers import key_logical_id, only_resource, resources_of_type, tenant_template
+
+TENANTS = load_config().tenants
+by_tenant = pytest.mark.parametrize("tenant", TENANTS, ids=[t.tenant_id for t in TENANTS])
+Templates = dict[str, dict[str, Any]]
+
+
+@by_tenant
+def test_queues_use_the_tenant_key(templates: Templates, tenant: Tenant) -> None:
+    template = tenant_template(templates, tenant)
+    queues = resources_of_type(template, "AWS::SQS::Queue").values()
+    assert len(queues) == 2
+    for queue in queues:
+        assert queue["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
+
+
+@by_tenant
+def test_topics_use_the_tenant_key(templates: Templates, tenant: Tenant) -> None:
+    template = tenant_template(templates, tenant)
+    topics = resources_of_type(template, "AWS::SNS::Topic").values()
+    assert len(topics) == 2
+    for topic in topics:
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
+
+
+@by_tenant
+def test_table_uses_the_tenant_key(templates: Templates, tenant: Tenant) -> None:
+    template = tenant_template(templates, tenant)
+    _, table = only_resource(template, "AWS::DynamoDB::GlobalTable")
+    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    (replica,) = table["Properties"]["Replicas"]
+    assert replica["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
+
+
+@by_tenant
+def test_logs_backups_and_function_settings_use_the_tenant_key(templates: Templates, tenant: Tenant) -> None:
+    template = tenant_template(templates, tenant)
+    key_arn = {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
+    log_groups = resources_of_type(template, "AWS::Logs::LogGroup").values()
+    assert len(log_groups) == 2
+    for log_group in log_groups:
+        assert log_group["Properties"]["KmsKeyId"] == key_arn
+        assert log_group["Properties"]["LogGroupName"].startswith(f"/dho/{tenant.tenant_id}/")
+        assert log_group["Properties"]["RetentionInDays"] == tenant.retention.log_days
+    _, vault = only_resource(template, "AWS::Backup::BackupVault")
+    assert vault["Properties"]["EncryptionKeyArn"] == key_arn
+    _, function = only_resource(template, "AWS::Lambda::Function")
+    assert function["Properties"]["KmsKeyArn"] == key_arn
+
+
+@by_tenant
+def test_topics_deny_publishing_without_tls(templates: Templates, tenant: Tenant) -> None:
+    template = tenant_template(templates, tenant)
+    topics = set(resources_of_type(template, "AWS::SNS::Topic"))
+    protected = set()
+    for policy in resources_of_type(template, "AWS::SNS::TopicPolicy").values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in statements):  # fmt: skip
+            protected |= {ref["Ref"] for ref in policy["Properties"]["Topics"]}
+    assert protected == topics
