@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from dho.domain.alerts import Alert, Notification
+from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import QuarantinedMessage
 from dho.domain.readings import DeviceReading
 from dho.domain.registry import DeviceAssignment, Patient
@@ -48,3 +50,42 @@ class Quarantine(Protocol):
 
     def list_all(self) -> Sequence[QuarantinedMessage]: ...
 
+
+class PlanRepository(Protocol):
+    def save(self, plan: SelfManagementPlan) -> None:
+        """Store a new version (exactly one more than the newest); old versions stay for the audit."""
+        ...
+
+    def current(self, patient_id: str) -> SelfManagementPlan | None: ...
+
+
+# ---- alerting (issue: scoring engine and nurse alerts) ----------------------------------------------
+class AlertConflict(Exception):
+    """A write lost an optimistic-concurrency race (the stored version moved on, or another alert is
+    already open for the same patient + rule): reload the patient's open alerts and decide again."""
+
+
+class AlertRepository(Protocol):
+    def list_open(self, patient_id: str) -> Sequence[Alert]:
+        """The patient's open and acknowledged alerts (at most one per rule), read consistently."""
+        ...
+
+    def get(self, alert_id: str) -> Alert | None: ...
+
+    def triage(self, *, limit: int | None = None) -> Sequence[Alert]:
+        """Every open and acknowledged alert of the tenant, red before yellow, oldest first."""
+        ...
+
+    def save(self, alert: Alert, expected_version: int | None) -> bool:
+        """Create (``expected_version`` None) or replace the stored ``expected_version`` with ``alert``
+        (whose version is ``expected_version + 1``). Returns False, writing nothing, when creating an
+        alert that exists already (a replayed decision). Raises :class:`AlertConflict` on a lost race
+        and :class:`TransientStoreError` when throttled."""
+        ...
+
+
+class Notifier(Protocol):
+    def publish(self, notification: Notification, text: str) -> None:
+        """Send ``text`` to the nurses subscribed to the notification's severity (and tier).
+        Raises :class:`TransientStoreError` when the service is throttled or unreachable."""
+        ...

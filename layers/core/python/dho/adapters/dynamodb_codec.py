@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -48,9 +48,11 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def raise_if_transient(error: Exception) -> None:
-    """Turn throttling and connection trouble into :class:`TransientStoreError` (message: code only)."""
-    if isinstance(error, ClientError) and error_code(error) in TRANSIENT_ERROR_CODES:
+def raise_if_transient(error: Exception, transient_codes: Collection[str] = TRANSIENT_ERROR_CODES) -> None:
+    """Turn throttling and connection trouble into :class:`TransientStoreError` (message: code only).
+    ``transient_codes``: the service's retryable error codes (DynamoDB's by default; the SNS adapter
+    passes its own)."""
+    if isinstance(error, ClientError) and error_code(error) in transient_codes:
         raise TransientStoreError(error_code(error)) from error
     if isinstance(error, BotoConnectionError | ReadTimeoutError):
         raise TransientStoreError(type(error).__name__) from error

@@ -4,8 +4,10 @@
 |----------------------|-------------------------|--------------------------------------------|
 | patient profile      | ``PATIENT#<patient_id>``| ``PROFILE``                                |
 | timeline entry       | ``PATIENT#<patient_id>``| ``TL#<series>#<measured_at>#<reading_id>`` |
-| self-management plan | ``PATIENT#<patient_id>``| ``PLAN#<version>``          (issue: scoring)|
-| alert                | ``PATIENT#<patient_id>``| ``ALERT#<rule>#<opened_at>`` (issue: scoring)|
+| self-management plan | ``PATIENT#<patient_id>``| ``PLAN#<version, 6 digits>``                |
+| alert                | ``PATIENT#<patient_id>``| ``ALERT#<rule>#<opened_at>``               |
+| open-alert guard     | ``PATIENT#<patient_id>``| ``OPEN_ALERT#<rule>``                      |
+| alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | access log           | ``PATIENT#<patient_id>``| ``ACCESS#<at>#<who>``       (Normen audit)  |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
@@ -15,7 +17,15 @@ Times are fixed-width UTC text (``dho.domain.clock``), so ``begins_with``/``betw
 time-range queries. ``series`` is a metric (``spo2``) or a symptom set (``symptoms.copd``).
 The reading guard makes ingest idempotent: it is written in the same transaction as the entries, on
 the condition that it does not exist yet, and holds the reading's fingerprint to tell a replay from a
-reused id. Open alerts also carry ``triage_pk``/``triage_sk`` for the nurses' triage index.
+reused id.
+
+Alerts (``dho.adapters.dynamodb_alerts``): an alert is created in one transaction with its open-alert
+guard (at most one open alert per patient + rule: the guard is written only if absent, and deleted in
+the transaction that closes the alert) and its id lookup (``get(alert_id)`` without the patient). The
+guards are also how the open alerts of a patient are found without reading their closed history.
+Open and acknowledged alerts carry ``triage_pk`` = ``OPEN`` and ``triage_sk`` =
+``<severity rank>#<opened_at>#<alert_id>`` (rank 1 red, 2 yellow) for the nurses' triage index: one
+query gives red before yellow, oldest first. Closing an alert removes both attributes.
 """
 
 from __future__ import annotations
@@ -44,6 +54,13 @@ def timeline_sk(series: str, measured_at: datetime, reading_id: str) -> str:
     return f"{timeline_prefix(series)}{to_canonical(measured_at)}#{reading_id}"
 
 
+PLAN_PREFIX = "PLAN#"
+
+
+def plan_sk(version: int) -> str:
+    return f"{PLAN_PREFIX}{version:06d}"  # zero-padded: the newest version sorts last
+
+
 def assignment_sk(valid_from: datetime) -> str:
     return f"ASSIGNED#{to_canonical(valid_from)}"
 
@@ -57,3 +74,25 @@ def reading_guard_sk(reading_id: str) -> str:
 
 def quarantine_sk(message_digest: str) -> str:
     return f"MSG#{message_digest}"
+
+
+ALERT_PREFIX = "ALERT#"
+OPEN_ALERT_PREFIX = "OPEN_ALERT#"
+ALERT_LOOKUP_SK = "ALERT"
+TRIAGE_OPEN = "OPEN"
+
+
+def alert_sk(rule: str, opened_at: datetime) -> str:
+    return f"{ALERT_PREFIX}{rule}#{to_canonical(opened_at)}"
+
+
+def open_alert_sk(rule: str) -> str:
+    return f"{OPEN_ALERT_PREFIX}{rule}"
+
+
+def alert_lookup_pk(alert_id: str) -> str:
+    return f"{ALERT_PREFIX}{alert_id}"
+
+
+def triage_sk(severity_rank: int, opened_at: datetime, alert_id: str) -> str:
+    return f"{severity_rank}#{to_canonical(opened_at)}#{alert_id}"

@@ -31,3 +31,6 @@ LOINC_BY_METRIC: dict[Metric, tuple[str, str]] = {
 }
 SPO2_PROFILE_CODE = ("2708-6", "Oxygen saturation in Arterial blood")
 BLOOD_PRESSURE_PANEL = ("85354-9", "Blood pressure panel with all children optional")
+
+# HL7 Norway: HPR-nummer (Helsepersonellregisteret), the identifier of the nurse who acts on an alert.
+HPR_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.4"

@@ -1,0 +1,266 @@
+"""AlertRepository on the tenant's DynamoDB table (key design and guards in ``dho.adapters.keys``).
+
+* create: one transaction puts the alert, its open-alert guard (``OPEN_ALERT#<rule>``, only if absent:
+  at most one open alert per patient + rule) and its id lookup; if the alert itself exists already the
+  decision was a replay and nothing is written;
+* update: the alert is replaced only if the stored ``version`` is the expected one (optimistic
+  concurrency); closing it deletes its guard in the same transaction and drops the triage attributes;
+* the patient's open alerts are found through the guards (the closed history is never read), the
+  tenant's through the triage index (red first, then oldest first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dho.adapters import keys
+from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
+from dho.adapters.table_schema import TRIAGE_INDEX, TRIAGE_PARTITION_KEY, TRIAGE_SORT_KEY
+from dho.domain.alerts import SEVERITY_RANK, Alert, AlertState, CloseReason
+from dho.domain.clock import from_canonical, to_canonical
+from dho.domain.findings import Rule, Severity
+from dho.ports import AlertConflict, TransientStoreError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+_ABSENT = "attribute_not_exists(pk)"
+_CONDITION_FAILED = "ConditionalCheckFailed"
+_BATCH_GET_LIMIT = 100
+
+
+class DynamoDbAlerts:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ---- reads --------------------------------------------------------------------------------------
+
+    def list_open(self, patient_id: str) -> Sequence[Alert]:
+        guards = self._query({
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": encode({":pk": keys.patient_pk(patient_id),
+                                                 ":prefix": keys.OPEN_ALERT_PREFIX}),
+            "ConsistentRead": True,
+        })
+        wanted = [{"pk": keys.patient_pk(patient_id), "sk": str(guard["alert_sk"])} for guard in guards]
+        alerts = [_alert_from(item) for item in self._batch_get(wanted)]
+        return sorted((a for a in alerts if a.is_open), key=lambda a: (a.opened_at, a.rule.value))
+
+    def get(self, alert_id: str) -> Alert | None:
+        lookup = self._get_item(keys.alert_lookup_pk(alert_id), keys.ALERT_LOOKUP_SK)
+        if lookup is None:
+            return None
+        item = self._get_item(keys.patient_pk(str(lookup["patient_id"])), str(lookup["alert_sk"]))
+        return None if item is None else _alert_from(item)
+
+    def triage(self, *, limit: int | None = None) -> Sequence[Alert]:
+        """The tenant's open and acknowledged alerts, red before yellow, oldest first (the nurses' list;
+        also what the scheduled sweep works through). The index is eventually consistent."""
+        request: dict[str, Any] = {
+            "IndexName": TRIAGE_INDEX,
+            "KeyConditionExpression": "#tpk = :open",
+            "ExpressionAttributeNames": {"#tpk": TRIAGE_PARTITION_KEY},
+            "ExpressionAttributeValues": encode({":open": keys.TRIAGE_OPEN}),
+        }
+        return [_alert_from(item) for item in self._query(request, limit=limit)]
+
+    # ---- writes -------------------------------------------------------------------------------------
+
+    def save(self, alert: Alert, expected_version: int | None) -> bool:
+        if expected_version is None:
+            if alert.version != 1:
+                raise ValueError("a new alert starts at version 1")
+            return self._create(alert)
+        if alert.version != expected_version + 1:
+            raise ValueError("an update moves the version on by exactly one")
+        self._update(alert, expected_version)
+        return True
+
+    def _create(self, alert: Alert) -> bool:
+        alert_sk = keys.alert_sk(alert.rule.value, alert.opened_at)
+        pk = keys.patient_pk(alert.patient_id)
+        items: list[TransactWriteItemTypeDef] = [_put(self._table, _alert_item(alert), _ABSENT)]
+        if alert.is_open:
+            guard = {"pk": pk, "sk": keys.open_alert_sk(alert.rule.value), "item_type": "open_alert_guard",
+                     "alert_id": alert.alert_id, "alert_sk": alert_sk}
+            items.append(_put(self._table, guard, _ABSENT))
+        lookup = {"pk": keys.alert_lookup_pk(alert.alert_id), "sk": keys.ALERT_LOOKUP_SK,
+                  "item_type": "alert_lookup", "patient_id": alert.patient_id, "alert_sk": alert_sk}
+        items.append(_put(self._table, lookup, _ABSENT))
+        reasons = self._transact(items)
+        if reasons is None:
+            return True
+        if reasons[0] == _CONDITION_FAILED:
+            return False  # this very alert was created before: a replayed decision
+        if _CONDITION_FAILED in reasons:
+            raise AlertConflict(f"another alert is open for {alert.rule.value}")
+        raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
+
+    def _update(self, alert: Alert, expected_version: int) -> None:
+        pk = keys.patient_pk(alert.patient_id)
+        guard_key = encode({"pk": pk, "sk": keys.open_alert_sk(alert.rule.value)})
+        ours = encode({":id": alert.alert_id})
+        items: list[TransactWriteItemTypeDef] = [{"Put": {
+            "TableName": self._table, "Item": encode(_alert_item(alert)),
+            "ConditionExpression": "#v = :expected",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": encode({":expected": expected_version}),
+        }}]
+        if alert.is_open:  # still ours: nobody closed it and opened another in between
+            items.append({"ConditionCheck": {"TableName": self._table, "Key": guard_key,
+                                             "ConditionExpression": "alert_id = :id",
+                                             "ExpressionAttributeValues": ours}})
+        else:  # closing: free the slot for the next episode (if it is still ours)
+            items.append({"Delete": {"TableName": self._table, "Key": guard_key,
+                                     "ConditionExpression": f"{_ABSENT} OR alert_id = :id",
+                                     "ExpressionAttributeValues": ours}})
+        reasons = self._transact(items)
+        if reasons is None:
+            return
+        if _CONDITION_FAILED in reasons:
+            raise AlertConflict(f"alert {alert.alert_id} changed since version {expected_version}")
+        raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
+
+    # ---- plumbing -----------------------------------------------------------------------------------
+
+    def _transact(self, items: list[TransactWriteItemTypeDef]) -> list[str] | None:
+        """Run the transaction; None if it went through, else the cancellation code of each item."""
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException as cancelled:
+            reasons = cancelled.response.get("CancellationReasons", [])
+            return [str(r.get("Code", "None")) for r in reasons] or ["Unknown"]
+        except (ClientError, BotoCoreError) as error:
+            raise_if_transient(error)
+            raise
+        return None
+
+    def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
+        try:
+            response = self._client.get_item(TableName=self._table, Key=encode({"pk": pk, "sk": sk}),
+                                             ConsistentRead=True)
+        except (ClientError, BotoCoreError) as error:
+            raise_if_transient(error)
+            raise
+        item = response.get("Item")
+        return None if item is None else decode(item)
+
+    def _query(self, request: dict[str, Any], *, limit: int | None = None) -> list[dict[str, Any]]:
+        request = {"TableName": self._table, **request}
+        items: list[dict[str, Any]] = []
+        while limit is None or len(items) < limit:
+            page_request = request if limit is None else {**request, "Limit": limit - len(items)}
+            try:
+                page = self._client.query(**page_request)
+            except (ClientError, BotoCoreError) as error:
+                raise_if_transient(error)
+                raise
+            items.extend(decode(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items
+
+    def _batch_get(self, wanted: list[dict[str, str]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {self._table: {
+                "Keys": [encode(key) for key in wanted[start:start + _BATCH_GET_LIMIT]], "ConsistentRead": True}}
+            while pending:
+                try:
+                    response = self._client.batch_get_item(RequestItems=pending)
+                except (ClientError, BotoCoreError) as error:
+                    raise_if_transient(error)
+                    raise
+                found.extend(decode(item) for item in response.get("Responses", {}).get(self._table, []))
+                pending = dict(response.get("UnprocessedKeys") or {})
+        return found
+
+
+def _put(table: str, item: dict[str, Any], condition: str) -> TransactWriteItemTypeDef:
+    return {"Put": {"TableName": table, "Item": encode(item), "ConditionExpression": condition}}
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else to_canonical(moment)
+
+
+def _alert_item(alert: Alert) -> dict[str, Any]:
+    return {
+        "pk": keys.patient_pk(alert.patient_id),
+        "sk": keys.alert_sk(alert.rule.value, alert.opened_at),
+        "item_type": "alert",
+        "alert_id": alert.alert_id,
+        "patient_id": alert.patient_id,
+        "rule": alert.rule.value,
+        "severity": alert.severity.value,
+        "state": alert.state.value,
+        "opened_at": to_canonical(alert.opened_at),
+        "updated_at": to_canonical(alert.updated_at),
+        "last_evidence_at": to_canonical(alert.last_evidence_at),
+        "evidence": list(alert.evidence),
+        "detail": alert.detail,
+        "policy_version": alert.policy_version,
+        "count": alert.count,
+        "tier": alert.tier,
+        "notifications_sent": alert.notifications_sent,
+        "last_notified_at": _time(alert.last_notified_at),
+        "next_notify_at": _time(alert.next_notify_at),
+        "escalation_started_at": _time(alert.escalation_started_at),
+        "escalation_step": alert.escalation_step,
+        "quiet_count": alert.quiet_count,
+        "last_quiet_evaluation_at": _time(alert.last_quiet_evaluation_at),
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": _time(alert.acknowledged_at),
+        "closed_by": alert.closed_by,
+        "closed_at": _time(alert.closed_at),
+        "close_reason": None if alert.close_reason is None else alert.close_reason.value,
+        "version": alert.version,
+        # Only open and acknowledged alerts are on the triage list (a sparse index: closed ones drop out).
+        TRIAGE_PARTITION_KEY: keys.TRIAGE_OPEN if alert.is_open else None,
+        TRIAGE_SORT_KEY: keys.triage_sk(SEVERITY_RANK[alert.severity], alert.opened_at, alert.alert_id)
+        if alert.is_open else None,
+    }
+
+
+def _optional_time(item: dict[str, Any], name: str) -> datetime | None:
+    value = item.get(name)
+    return None if value is None else from_canonical(str(value))
+
+
+def _alert_from(item: dict[str, Any]) -> Alert:
+    reason = item.get("close_reason")
+    return Alert(
+        alert_id=str(item["alert_id"]),
+        patient_id=str(item["patient_id"]),
+        rule=Rule(item["rule"]),
+        severity=Severity(item["severity"]),
+        state=AlertState(item["state"]),
+        opened_at=from_canonical(str(item["opened_at"])),
+        updated_at=from_canonical(str(item["updated_at"])),
+        last_evidence_at=from_canonical(str(item["last_evidence_at"])),
+        evidence=tuple(str(e) for e in item.get("evidence", [])),
+        detail=str(item["detail"]),
+        policy_version=str(item["policy_version"]),
+        count=int(item["count"]),
+        tier=int(item["tier"]),
+        notifications_sent=int(item["notifications_sent"]),
+        last_notified_at=_optional_time(item, "last_notified_at"),
+        next_notify_at=_optional_time(item, "next_notify_at"),
+        escalation_started_at=_optional_time(item, "escalation_started_at"),
+        escalation_step=int(item["escalation_step"]),
+        quiet_count=int(item["quiet_count"]),
+        last_quiet_evaluation_at=_optional_time(item, "last_quiet_evaluation_at"),
+        acknowledged_by=item.get("acknowledged_by"),
+        acknowledged_at=_optional_time(item, "acknowledged_at"),
+        closed_by=item.get("closed_by"),
+        closed_at=_optional_time(item, "closed_at"),
+        close_reason=None if reason is None else CloseReason(reason),
+        version=int(item["version"]),
+    )

@@ -1,0 +1,366 @@
+"""The alert policy: what an evaluation, the passing of time or a nurse does to a patient's alerts.
+
+Pure functions of their inputs (the clock is a parameter), so the same inputs always give the same
+decision. The caller loads the open alerts, asks for a :class:`Decision`, writes each
+:class:`AlertWrite` with its expected version (optimistic concurrency: on a conflict, reload and decide
+again), then publishes the notifications of the alerts it wrote.
+
+Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.md):
+
+* one open alert per patient + rule; a re-fire with new evidence bumps its count;
+* replay-safe: a finding whose newest evidence the alert has already counted changes nothing, a
+  quiet evaluation not newer than the last one counted changes nothing;
+* red notifies at once and escalates while nobody acknowledges it (repeat every 15 min, tiers with
+  delays, at most 3 loops); an acknowledged red that is not closed re-triggers after 30 min;
+  only a nurse closes a red;
+* yellow notifies once (published as yellow: the subscriptions route it to e-mail/worklist, never
+  SMS) and never again; it closes itself after N quiet evaluations or when its evidence goes stale;
+* yellow → red on the same rule upgrades the alert and notifies at once (breaks through suppression);
+* a red inhibits new yellow alerts about the same parameter (``rule_family``);
+* acknowledging or closing one alert never touches another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from dho.domain.alerts import (
+    SEVERITY_RANK,
+    Alert,
+    AlertClosedError,
+    AlertPolicySettings,
+    AlertState,
+    CloseReason,
+    Notification,
+    NotificationKind,
+    alert_id_for,
+    rule_family,
+)
+from dho.domain.findings import Evaluation, Finding, Rule, Severity
+
+_HPR_NUMBER = re.compile(r"^[0-9]{1,9}$")  # Helsepersonellregisteret numbers: up to 9 digits
+_KIND_URGENCY = {NotificationKind.WORSENED: 0, NotificationKind.NEW: 1,
+                 NotificationKind.ESCALATION: 2, NotificationKind.REPEAT: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertWrite:
+    """Store ``alert``: create it (``expected_version`` None: it must not exist, and no other alert may
+    be open for its patient + rule) or replace the stored version ``expected_version``."""
+
+    alert: Alert
+    expected_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    writes: tuple[AlertWrite, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    inhibited: tuple[Rule, ...] = ()  # yellow findings not raised: a red covers the same parameter
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.writes and not self.notifications
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationStep:
+    offset: timedelta  # after the start of the escalation cycle
+    tier: int
+
+
+def escalation_schedule(settings: AlertPolicySettings) -> tuple[EscalationStep, ...]:
+    """Every notification of an unacknowledged red, in order. With the defaults (repeat 15 min, tiers
+    at 0/15/30 min, 3 loops): tier 0 at 0, tier 1 at 15, tier 2 at 30, tier 0 at 45 … tier 2 at 120 min,
+    then silence (the alert stays on the triage list). A tier held longer than the repeat interval is
+    told again every ``red_repeat_minutes`` before the next tier takes over."""
+    repeat = settings.red_repeat
+    starts = [timedelta(minutes=m) for m in settings.tier_after_minutes]
+    loop = starts[-1] + repeat
+    steps: list[EscalationStep] = []
+    for loop_index in range(settings.max_loops):
+        base = loop * loop_index
+        for tier, start in enumerate(starts):
+            end = starts[tier + 1] if tier + 1 < len(starts) else loop
+            at = start
+            while at < end:
+                steps.append(EscalationStep(base + at, tier))
+                at += repeat
+    return tuple(steps)
+
+
+class AlertPolicy:
+    """``earlier_settings``: settings of earlier policy versions, so an alert keeps the timings of the
+    version it was raised under (an unknown version falls back to the current settings)."""
+
+    def __init__(
+        self, settings: AlertPolicySettings | None = None, *, earlier_settings: Iterable[AlertPolicySettings] = ()
+    ) -> None:
+        self.settings = settings or AlertPolicySettings()
+        self._by_version = {s.version: s for s in earlier_settings}
+        self._by_version[self.settings.version] = self.settings
+        self._schedules = {version: escalation_schedule(s) for version, s in self._by_version.items()}
+
+    # ---- evaluations -------------------------------------------------------------------------------
+
+    def decide(self, evaluation: Evaluation, open_alerts: Sequence[Alert], now: datetime) -> Decision:
+        """What one evaluation of one patient does to that patient's open alerts."""
+        _require_aware(now)
+        originals = _open_by_rule(evaluation.patient_id, open_alerts)
+        working = dict(originals)
+        kinds: dict[Rule, NotificationKind] = {}
+        inhibited: list[Rule] = []
+        red_families = {a.family for a in originals.values() if a.severity is Severity.RED}
+        red_families |= {rule_family(f.rule) for f in evaluation.findings if f.severity is Severity.RED}
+        fired: set[Rule] = set()
+
+        # Oldest first, so evidence and counts move forward in measured time; yellow before red at
+        # the same time, so a worsening within one evaluation is seen as one.
+        for finding in sorted(evaluation.findings, key=lambda f: (f.observed_at, f.severity is Severity.RED)):
+            if finding.patient_id != evaluation.patient_id:
+                raise ValueError("a finding of another patient in this evaluation")
+            fired.add(finding.rule)
+            alert = working.get(finding.rule)
+            kind: NotificationKind | None
+            if alert is None:
+                if finding.severity is Severity.YELLOW and rule_family(finding.rule) in red_families:
+                    inhibited.append(finding.rule)
+                    continue
+                alert, kind = self._raise(finding, now)
+            elif self._is_news(alert, finding):
+                alert, kind = self._refire(alert, finding, now)
+            else:
+                continue  # a replay, or a late finding older than what the alert has counted
+            working[finding.rule] = alert
+            if kind is not None and kinds.get(finding.rule) is not NotificationKind.NEW:
+                kinds[finding.rule] = kind
+
+        for rule, alert in working.items():
+            if rule not in fired and rule in evaluation.quiet_rules:
+                working[rule] = self._quiet(alert, evaluation.evaluated_at, now)
+
+        writes = [_write(originals.get(rule), alert) for rule, alert in working.items()
+                  if originals.get(rule) != alert]
+        notes = [(working[rule], kind) for rule, kind in kinds.items() if working[rule].is_open]
+        return Decision(writes=tuple(writes), notifications=_grouped(notes), inhibited=tuple(inhibited))
+
+    def _is_news(self, alert: Alert, finding: Finding) -> bool:
+        """New evidence: measured after the newest evidence counted, or at that very time with reading
+        ids not yet recorded. Anything else (a replayed batch, a late older reading) is not news."""
+        if finding.observed_at != alert.last_evidence_at:
+            return finding.observed_at > alert.last_evidence_at
+        ids = _bounded(finding.evidence, self._settings(alert).max_evidence)
+        return not set(ids) <= set(alert.evidence)
+
+    def _raise(self, finding: Finding, now: datetime) -> tuple[Alert, NotificationKind]:
+        settings = self.settings
+        alert = Alert(
+            alert_id=alert_id_for(finding.patient_id, finding.rule, finding.observed_at),
+            patient_id=finding.patient_id,
+            rule=finding.rule,
+            severity=finding.severity,
+            state=AlertState.OPEN,
+            opened_at=finding.observed_at,
+            updated_at=now,
+            last_evidence_at=finding.observed_at,
+            evidence=_bounded(finding.evidence, settings.max_evidence),
+            detail=finding.detail,
+            policy_version=settings.version,
+        )
+        if finding.severity is Severity.RED:
+            return self._start_escalation(alert, now), NotificationKind.NEW
+        # Yellow: told once, never again (next_notify_at stays None).
+        return replace(alert, notifications_sent=1, last_notified_at=now), NotificationKind.NEW
+
+    def _refire(self, alert: Alert, finding: Finding, now: datetime) -> tuple[Alert, NotificationKind | None]:
+        settings = self._settings(alert)
+        at_least_as_severe = SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[alert.severity]
+        alert = replace(
+            alert,
+            count=alert.count + 1,
+            evidence=_merged(alert.evidence, finding.evidence, settings.max_evidence),
+            last_evidence_at=max(alert.last_evidence_at, finding.observed_at),
+            detail=finding.detail if at_least_as_severe else alert.detail,  # the detail explains the colour
+            quiet_count=0,
+            updated_at=now,
+        )
+        if finding.severity is not Severity.RED:
+            return alert, None  # yellow never notifies again; a red alert stays red until a nurse closes it
+        if alert.severity is Severity.YELLOW:
+            worse = replace(alert, severity=Severity.RED, state=AlertState.OPEN)
+            return self._start_escalation(worse, now), NotificationKind.WORSENED
+        escalating = alert.state is AlertState.OPEN and alert.next_notify_at is not None
+        told = alert.last_notified_at
+        recently_told = told is not None and now - told < settings.repeat_suppression
+        if escalating or recently_told:
+            return alert, None  # the escalation schedule already takes care of telling someone
+        # Red again, acknowledged (or its escalation ran out) and not told for a while: re-trigger.
+        return self._start_escalation(replace(alert, state=AlertState.OPEN), now), NotificationKind.REPEAT
+
+    def _quiet(self, alert: Alert, evaluated_at: datetime, now: datetime) -> Alert:
+        counted = alert.last_quiet_evaluation_at
+        if evaluated_at <= alert.last_evidence_at or (counted is not None and evaluated_at <= counted):
+            return alert  # older than what the alert knows, or counted already (a replay)
+        alert = replace(alert, quiet_count=alert.quiet_count + 1, last_quiet_evaluation_at=evaluated_at,
+                        updated_at=now)
+        enough = self._settings(alert).yellow_quiet_evaluations_to_close
+        if alert.severity is Severity.YELLOW and alert.quiet_count >= enough:
+            return _closed(alert, None, now, CloseReason.QUIET)
+        return alert
+
+    def _start_escalation(self, alert: Alert, now: datetime) -> Alert:
+        """Tell the first tier now and plan the rest of the schedule (a new cycle)."""
+        schedule = self._schedule(alert)
+        return replace(
+            alert,
+            tier=schedule[0].tier,
+            escalation_started_at=now,
+            escalation_step=0,
+            notifications_sent=alert.notifications_sent + 1,
+            last_notified_at=now,
+            next_notify_at=now + schedule[1].offset if len(schedule) > 1 else None,
+            updated_at=now,
+        )
+
+    # ---- the passing of time -----------------------------------------------------------------------
+
+    def sweep(self, open_alerts: Sequence[Alert], now: datetime) -> Decision:
+        """Time-driven work, for a scheduled function (every few minutes): repeat and escalate
+        unacknowledged reds, re-trigger acknowledged reds not closed in time, close stale yellows.
+        Idempotent for a given ``now``: what it did is recorded in the alerts it returns."""
+        _require_aware(now)
+        writes: list[AlertWrite] = []
+        notes: list[tuple[Alert, NotificationKind]] = []
+        for alert in open_alerts:
+            if not alert.is_open:
+                continue
+            updated, kind = self._due(alert, now)
+            if updated != alert:
+                writes.append(_write(alert, updated))
+            if kind is not None:
+                notes.append((updated, kind))
+        return Decision(writes=tuple(writes), notifications=_grouped(notes))
+
+    def _due(self, alert: Alert, now: datetime) -> tuple[Alert, NotificationKind | None]:
+        settings = self._settings(alert)
+        if alert.severity is Severity.YELLOW:
+            if now - alert.last_evidence_at >= settings.stale_yellow:
+                return _closed(alert, None, now, CloseReason.STALE), None
+            return alert, None
+        if alert.next_notify_at is None or now < alert.next_notify_at:
+            return alert, None
+        started = alert.escalation_started_at
+        if alert.state is AlertState.ACKNOWLEDGED or started is None:
+            return self._start_escalation(replace(alert, state=AlertState.OPEN), now), NotificationKind.REPEAT
+        schedule = self._schedule(alert)
+        # If the sweep ran late and several steps are due, tell only the latest (one message, not a burst).
+        due = max(i for i, step in enumerate(schedule) if started + step.offset <= now)
+        if due <= alert.escalation_step:  # cannot happen with alerts this policy wrote; resynchronise
+            following = alert.escalation_step + 1
+            return replace(alert, next_notify_at=started + schedule[following].offset
+                           if following < len(schedule) else None, updated_at=now), None
+        step = schedule[due]
+        kind = NotificationKind.ESCALATION if step.tier > alert.tier else NotificationKind.REPEAT
+        return replace(
+            alert,
+            tier=step.tier,
+            escalation_step=due,
+            notifications_sent=alert.notifications_sent + 1,
+            last_notified_at=now,
+            next_notify_at=started + schedule[due + 1].offset if due + 1 < len(schedule) else None,
+            updated_at=now,
+        ), kind
+
+    # ---- nurse actions ------------------------------------------------------------------------------
+
+    def acknowledge(self, alert: Alert, nurse_hpr: str, now: datetime) -> Alert:
+        """The nurse takes this alert (and only this one). A red stops escalating and re-triggers if it
+        is not closed within ``acknowledged_retrigger_minutes``; acknowledging again restarts that."""
+        _require_aware(now)
+        _require_hpr(nurse_hpr)
+        if not alert.is_open:
+            raise AlertClosedError(f"alert {alert.alert_id} is closed")
+        retrigger = now + self._settings(alert).acknowledged_retrigger if alert.severity is Severity.RED else None
+        return replace(alert, state=AlertState.ACKNOWLEDGED, acknowledged_by=nurse_hpr, acknowledged_at=now,
+                       next_notify_at=retrigger, updated_at=now, version=alert.version + 1)
+
+    def close(self, alert: Alert, nurse_hpr: str, now: datetime,
+              reason: CloseReason = CloseReason.RESOLVED) -> Alert:
+        """The nurse closes this alert (the only way a red ends)."""
+        _require_aware(now)
+        _require_hpr(nurse_hpr)
+        if reason.automatic:
+            raise ValueError(f"{reason} is for automatic closing, not a nurse's reason")
+        if not alert.is_open:
+            raise AlertClosedError(f"alert {alert.alert_id} is closed")
+        return replace(_closed(alert, nurse_hpr, now, reason), version=alert.version + 1)
+
+    # ---- helpers ------------------------------------------------------------------------------------
+
+    def _settings(self, alert: Alert) -> AlertPolicySettings:
+        return self._by_version.get(alert.policy_version, self.settings)
+
+    def _schedule(self, alert: Alert) -> tuple[EscalationStep, ...]:
+        return self._schedules.get(alert.policy_version, self._schedules[self.settings.version])
+
+
+def _require_aware(now: datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; give a time zone")
+
+
+def _require_hpr(nurse_hpr: str) -> None:
+    if not _HPR_NUMBER.fullmatch(nurse_hpr):
+        raise ValueError("a nurse is identified by an HPR number (up to 9 digits)")
+
+
+def _open_by_rule(patient_id: str, alerts: Sequence[Alert]) -> dict[Rule, Alert]:
+    by_rule: dict[Rule, Alert] = {}
+    for alert in sorted(alerts, key=lambda a: a.opened_at):
+        if alert.patient_id != patient_id:
+            raise ValueError("an open alert of another patient was passed in")
+        if alert.is_open:
+            by_rule.setdefault(alert.rule, alert)  # the store keeps one per rule; if not, the oldest wins
+    return by_rule
+
+
+def _closed(alert: Alert, nurse_hpr: str | None, now: datetime, reason: CloseReason) -> Alert:
+    return replace(alert, state=AlertState.CLOSED, closed_by=nurse_hpr, closed_at=now, close_reason=reason,
+                   next_notify_at=None, updated_at=now)
+
+
+def _write(original: Alert | None, alert: Alert) -> AlertWrite:
+    if original is None:
+        return AlertWrite(alert=replace(alert, version=1), expected_version=None)
+    return AlertWrite(alert=replace(alert, version=original.version + 1), expected_version=original.version)
+
+
+def _bounded(evidence: Sequence[str], limit: int) -> tuple[str, ...]:
+    """Reading ids without repeats, the newest ``limit`` (evidence is listed oldest first)."""
+    return tuple(dict.fromkeys(evidence))[-limit:]
+
+
+def _merged(recorded: Sequence[str], evidence: Sequence[str], limit: int) -> tuple[str, ...]:
+    """The finding's own (bounded) ids go last, so they are always kept: a replay then sees them all."""
+    newest = _bounded(evidence, limit)
+    return (*(e for e in recorded if e not in newest), *newest)[-limit:]
+
+
+def _grouped(notes: Sequence[tuple[Alert, NotificationKind]]) -> tuple[Notification, ...]:
+    """One notification per patient, severity and tier; the most pressing alert leads it."""
+    groups: dict[tuple[str, Severity, int], list[tuple[Alert, NotificationKind]]] = {}
+    for alert, kind in notes:
+        groups.setdefault((alert.patient_id, alert.severity, alert.tier), []).append((alert, kind))
+    notifications = []
+    for (patient_id, severity, tier), members in groups.items():
+        members.sort(key=lambda m: (_KIND_URGENCY[m[1]], m[0].opened_at, m[0].rule.value))
+        (lead, kind), rest = members[0], members[1:]
+        notifications.append(Notification(
+            alert_id=lead.alert_id, patient_id=patient_id, severity=severity, rule=lead.rule, tier=tier, kind=kind,
+            other_alert_ids=tuple(alert.alert_id for alert, _ in rest),
+        ))
+    notifications.sort(key=lambda n: (SEVERITY_RANK[n.severity], n.patient_id, n.tier))
+    return tuple(notifications)

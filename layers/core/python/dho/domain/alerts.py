@@ -1,0 +1,211 @@
+"""Nurse alerts: the alert record and the policy settings that drive it (no I/O).
+
+An alert is the open episode of one rule for one patient (dedup key: patient + rule; the tenant is the
+table). It is raised from a :class:`~dho.domain.findings.Finding`, counts the re-fires while it is open
+(like a PagerDuty ``dedup_key`` or an Opsgenie alias + count), escalates while nobody acknowledges a
+red, and is closed by a nurse (red, yellow) or automatically (yellow only: after N quiet evaluations or
+when no new evidence came for a long time). The decisions live in ``dho.alerting.policy``; this module
+holds the data and the defaults (DOMAIN.md "Alert handling").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dho.domain.clock import to_canonical
+from dho.domain.findings import Rule, Severity
+
+
+class AlertState(StrEnum):
+    OPEN = "open"  # nobody has taken it yet: a red escalates
+    ACKNOWLEDGED = "acknowledged"  # a nurse took it: a red re-triggers if not closed in time
+    CLOSED = "closed"
+
+
+class CloseReason(StrEnum):
+    RESOLVED = "resolved"  # the nurse dealt with it
+    NO_ACTION_NEEDED = "no_action_needed"  # looked at it: nothing to do (a false alarm)
+    REFERRED = "referred"  # handed to the GP, the hospital or the out-of-hours clinic
+    QUIET = "auto_quiet"  # yellow: N evaluations in a row without the rule firing (hysteresis)
+    STALE = "auto_stale"  # yellow: no new evidence for a long time
+
+    @property
+    def automatic(self) -> bool:
+        return self in (CloseReason.QUIET, CloseReason.STALE)
+
+
+class NotificationKind(StrEnum):
+    NEW = "new"  # the alert was raised
+    REPEAT = "repeat"  # still not acknowledged (same tier), or an acknowledged red re-triggered
+    ESCALATION = "escalation"  # still not acknowledged: the next tier is told
+    WORSENED = "worsened"  # a yellow alert turned red (worsening always breaks through suppression)
+
+
+SEVERITY_RANK = {Severity.RED: 1, Severity.YELLOW: 2}  # lower = more urgent (triage order)
+
+# Rules about the same parameter: a red one inhibits yellow ones (Alertmanager inhibition). A rule not
+# listed is a family of its own.
+_RULE_FAMILY: dict[Rule, str] = {
+    Rule.SPO2_BAND: "spo2",
+    Rule.SPO2_BELOW_PERSONAL_MEAN: "spo2",
+    Rule.HEART_RATE_BAND: "heart_rate",
+    Rule.RESPIRATORY_RATE_BAND: "respiratory_rate",
+    Rule.BLOOD_PRESSURE_BAND: "blood_pressure",
+    Rule.TEMPERATURE_BAND: "body_temperature",
+    Rule.GLUCOSE_BAND: "blood_glucose",
+    Rule.WEIGHT_GAIN: "body_weight",
+}
+
+
+class AlertClosedError(ValueError):
+    """The alert is closed already: it cannot be acknowledged or closed again."""
+
+
+def rule_family(rule: Rule) -> str:
+    """The parameter a rule is about (``spo2`` for both SpO2 rules); inhibition works per family."""
+    return _RULE_FAMILY.get(rule, rule.value)
+
+
+def alert_id_for(patient_id: str, rule: Rule, opened_at: datetime) -> str:
+    """Deterministic id: raising the same alert twice (a replayed batch) gives the same id, so the
+    store can tell a replay from a new episode. Opaque (a hash): it says nothing about the patient."""
+    key = f"{patient_id}|{rule.value}|{to_canonical(opened_at)}"
+    return "A-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert episode. Immutable: every change is a new value with ``version + 1`` (the store
+    writes it only if the stored version is still the previous one: optimistic concurrency)."""
+
+    alert_id: str
+    patient_id: str
+    rule: Rule
+    severity: Severity
+    state: AlertState
+    opened_at: datetime  # measured time of the evidence that raised it (deterministic under replay)
+    updated_at: datetime
+    last_evidence_at: datetime  # measured time of the newest evidence counted so far
+    evidence: tuple[str, ...]  # reading ids, oldest first, bounded (newest kept)
+    detail: str  # worklist text from the latest finding; may hold values: never in an SMS or a log
+    policy_version: str  # the policy the alert was raised under
+    count: int = 1  # times the condition fired while this alert was open (1 = only the first time)
+    tier: int = 0  # escalation tier last notified
+    notifications_sent: int = 0
+    last_notified_at: datetime | None = None
+    next_notify_at: datetime | None = None  # when the sweep has work on it (repeat, escalation, re-trigger)
+    escalation_started_at: datetime | None = None  # start of the current escalation cycle (red only)
+    escalation_step: int = 0  # index in the escalation schedule of the last notification of the cycle
+    quiet_count: int = 0  # consecutive evaluations in which the rule was evaluated and did not fire
+    last_quiet_evaluation_at: datetime | None = None  # the newest quiet evaluation counted (replay guard)
+    acknowledged_by: str | None = None  # HPR number of the nurse
+    acknowledged_at: datetime | None = None
+    closed_by: str | None = None  # HPR number, or None when closed automatically
+    closed_at: datetime | None = None
+    close_reason: CloseReason | None = None
+    version: int = 1
+
+    @property
+    def is_open(self) -> bool:
+        """Open or acknowledged: still on the nurses' triage list."""
+        return self.state is not AlertState.CLOSED
+
+    @property
+    def family(self) -> str:
+        return rule_family(self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """Something to tell the nurses about one patient. Alerts of the same patient, severity and tier
+    raised by one decision are grouped into one notification (one measurement session gives one SMS,
+    not three): ``alert_id``/``rule`` name the most pressing one, ``other_alert_ids`` the rest."""
+
+    alert_id: str
+    patient_id: str
+    severity: Severity
+    rule: Rule
+    tier: int
+    kind: NotificationKind
+    other_alert_ids: tuple[str, ...] = ()
+
+    @property
+    def alert_ids(self) -> tuple[str, ...]:
+        return (self.alert_id, *self.other_alert_ids)
+
+
+class AlertPolicySettings(BaseModel):
+    """The alert policy's knobs, with DOMAIN.md's defaults. ``version`` is stored on every alert raised
+    under these settings; change it whenever a value changes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str = Field(default="2026-11.1", min_length=1, max_length=40)
+    # Red, not acknowledged: notify again every red_repeat_minutes; tier i is first told
+    # tier_after_minutes[i] after the start of a loop (0: centre nurses, 15: second nurse,
+    # 30: out-of-hours clinic); after the last tier the loop starts again, at most max_loops times.
+    red_repeat_minutes: int = Field(default=15, ge=1, le=240)
+    tier_after_minutes: tuple[int, ...] = (0, 15, 30)
+    max_loops: int = Field(default=3, ge=1, le=10)
+    # Red, acknowledged but not closed: re-triggers (back to open, escalation from tier 0) after this.
+    acknowledged_retrigger_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # A re-fire this soon after the last notification only bumps the count. Later, a re-fire of a red
+    # that is acknowledged (or whose escalation has run out) notifies again. Yellow never notifies again.
+    repeat_suppression_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # Yellow closes itself after this many evaluations in a row that evaluated the rule and found it
+    # quiet (hysteresis), or after this long without new evidence. Red is only ever closed by a nurse.
+    yellow_quiet_evaluations_to_close: int = Field(default=3, ge=1, le=100)
+    stale_yellow_hours: int = Field(default=72, ge=1, le=24 * 60)
+    max_evidence: int = Field(default=20, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _tiers_start_at_once_and_increase(self) -> AlertPolicySettings:
+        tiers = self.tier_after_minutes
+        if not tiers or tiers[0] != 0:
+            raise ValueError("tier_after_minutes must start with 0 (the first tier is told at once)")
+        if any(later <= earlier for earlier, later in pairwise(tiers)):
+            raise ValueError("tier_after_minutes must increase strictly")
+        return self
+
+    @property
+    def red_repeat(self) -> timedelta:
+        return timedelta(minutes=self.red_repeat_minutes)
+
+    @property
+    def acknowledged_retrigger(self) -> timedelta:
+        return timedelta(minutes=self.acknowledged_retrigger_minutes)
+
+    @property
+    def repeat_suppression(self) -> timedelta:
+        return timedelta(minutes=self.repeat_suppression_minutes)
+
+    @property
+    def stale_yellow(self) -> timedelta:
+        return timedelta(hours=self.stale_yellow_hours)
+
+    @classmethod
+    def from_tenant_policy(cls, policy_json: str, **overrides: Any) -> AlertPolicySettings:
+        """Settings from the tenant's ``DHO_ALERT_POLICY`` (``infra.config.Tenant.alert_policy_json``):
+        its ``escalation`` block gives the repeat interval, the second-nurse delay (the third tier
+        follows after as long again), the acknowledgement re-trigger and the loops. Other keys there
+        (opening hours, the reading-delay alarm) are not the policy's business yet."""
+        escalation = json.loads(policy_json).get("escalation", {})
+        values: dict[str, Any] = {}
+        if "red_repeat_minutes" in escalation:
+            values["red_repeat_minutes"] = escalation["red_repeat_minutes"]
+        if "second_nurse_after_minutes" in escalation:
+            second = int(escalation["second_nurse_after_minutes"])
+            values["tier_after_minutes"] = (0, second, 2 * second)
+        if "acknowledged_retrigger_minutes" in escalation:
+            values["acknowledged_retrigger_minutes"] = escalation["acknowledged_retrigger_minutes"]
+        if "max_loops" in escalation:
+            values["max_loops"] = escalation["max_loops"]
+        return cls(**{**values, **overrides})

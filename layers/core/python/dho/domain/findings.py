@@ -1,0 +1,69 @@
+"""What scoring concludes about one patient at one evaluation: the input of the alert policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    RED = "red"  # needs a nurse now: NEWS2 >= 7, any single NEWS2 parameter 3, a red band, a red symptom
+    YELLOW = "yellow"  # needs a look today: worklist, never repeated by SMS
+
+
+class Rule(StrEnum):
+    """Stable rule ids: an alert's dedup key is (tenant, patient, rule). ``label`` is what an SMS says."""
+
+    SPO2_BAND = "spo2_band"
+    HEART_RATE_BAND = "heart_rate_band"
+    RESPIRATORY_RATE_BAND = "respiratory_rate_band"
+    BLOOD_PRESSURE_BAND = "blood_pressure_band"
+    TEMPERATURE_BAND = "temperature_band"
+    GLUCOSE_BAND = "glucose_band"
+    WEIGHT_GAIN = "weight_gain"
+    SPO2_BELOW_PERSONAL_MEAN = "spo2_below_personal_mean"
+    NEWS2 = "news2"
+    SYMPTOMS = "symptoms"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Rule.SPO2_BAND: "oxygen saturation outside personal limits",
+    Rule.HEART_RATE_BAND: "pulse outside personal limits",
+    Rule.RESPIRATORY_RATE_BAND: "breathing rate outside personal limits",
+    Rule.BLOOD_PRESSURE_BAND: "blood pressure outside personal limits",
+    Rule.TEMPERATURE_BAND: "temperature outside personal limits",
+    Rule.GLUCOSE_BAND: "blood glucose outside personal limits",
+    Rule.WEIGHT_GAIN: "weight rising",
+    Rule.SPO2_BELOW_PERSONAL_MEAN: "oxygen saturation falling below personal normal",
+    Rule.NEWS2: "NEWS2 score raised",
+    Rule.SYMPTOMS: "symptoms reported",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule firing for one patient. ``detail`` is for the nurse's worklist (it may hold values);
+    it never goes into an SMS or a log."""
+
+    patient_id: str
+    rule: Rule
+    severity: Severity
+    detail: str
+    evidence: tuple[str, ...]  # reading ids the finding rests on
+    observed_at: datetime  # measured time of the newest evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything scoring said about a patient at ``evaluated_at``: the rules that fired, and the
+    rules that were evaluated with enough data and did not fire (they count towards hysteresis)."""
+
+    patient_id: str
+    evaluated_at: datetime
+    findings: tuple[Finding, ...]
+    quiet_rules: frozenset[Rule]

@@ -1,0 +1,161 @@
+"""Personal self-management plans (egenbehandlingsplan): the limits each patient is scored against.
+
+A plan holds, per metric, green/yellow/red limits that are absolute (``yellow_low=92``) and/or
+relative to the patient's own baseline (``yellow_below_baseline=3``: yellow under baseline - 3); the
+stricter of the two applies. It also says which NEWS2 SpO2 scale applies (scale 2 only for confirmed
+hypercapnic respiratory failure) and which trend rules run. Plans are versioned: every change is a
+new version that records who made it, when and why.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dho.domain.metrics import Metric
+
+
+class Programme(StrEnum):
+    COPD = "copd"
+    COPD_HYPERCAPNIC = "copd_hypercapnic"
+    HEART_FAILURE = "heart_failure"
+    DIABETES = "diabetes"
+    GENERIC = "generic"
+
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class MetricLimits(BaseModel):
+    """Limits of one metric, in its canonical unit. A value on a limit gets the milder band."""
+
+    model_config = _FROZEN
+
+    red_low: float | None = None
+    yellow_low: float | None = None
+    yellow_high: float | None = None
+    red_high: float | None = None
+    baseline: float | None = Field(default=None, description="the patient's usual value")
+    red_below_baseline: float | None = Field(default=None, ge=0)
+    yellow_below_baseline: float | None = Field(default=None, ge=0)
+    yellow_above_baseline: float | None = Field(default=None, ge=0)
+    red_above_baseline: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricLimits:
+        low_to_high = [v for v in (self.red_low, self.yellow_low, self.yellow_high, self.red_high) if v is not None]
+        if low_to_high != sorted(low_to_high):
+            raise ValueError("limits must satisfy red_low <= yellow_low <= yellow_high <= red_high")
+        return self
+
+    def effective(self) -> tuple[float, float, float, float]:
+        """(red_low, yellow_low, yellow_high, red_high) with the relative limits applied; NaN = none."""
+
+        def stricter(absolute: float | None, offset: float | None, sign: int, pick: str) -> float:
+            candidates = [absolute] if absolute is not None else []
+            if offset is not None and self.baseline is not None:
+                candidates.append(self.baseline + sign * offset)
+            if not candidates:
+                return math.nan
+            return max(candidates) if pick == "max" else min(candidates)
+
+        return (
+            stricter(self.red_low, self.red_below_baseline, -1, "max"),
+            stricter(self.yellow_low, self.yellow_below_baseline, -1, "max"),
+            stricter(self.yellow_high, self.yellow_above_baseline, +1, "min"),
+            stricter(self.red_high, self.red_above_baseline, +1, "min"),
+        )
+
+
+class TrendRules(BaseModel):
+    model_config = _FROZEN
+
+    weight_gain_kg: float | None = Field(
+        default=None, gt=0, description="yellow when weight rises more than this within 3 days (ESC: 2 kg)")
+    spo2_below_rolling_mean: bool = Field(
+        default=False, description="yellow when SpO2 falls below its 7-day mean - 1.645 SD (Cooper 2020)")
+
+
+class SelfManagementPlan(BaseModel):
+    model_config = _FROZEN
+
+    patient_id: str
+    version: int = Field(ge=1)
+    programme: Programme
+    spo2_scale: int = Field(ge=1, le=2, description="NEWS2 SpO2 scale; 2 only for hypercapnic failure")
+    on_home_oxygen: bool = False
+    limits: dict[Metric, MetricLimits]
+    trends: TrendRules = TrendRules()
+    changed_by: str = Field(min_length=1, description="HPR number of the clinician, or 'template'")
+    changed_at: datetime
+    change_note: str = ""
+
+    @model_validator(mode="after")
+    def _scale_two_only_for_hypercapnic(self) -> SelfManagementPlan:
+        if self.spo2_scale == 2 and self.programme is not Programme.COPD_HYPERCAPNIC:
+            raise ValueError("SpO2 scale 2 is for confirmed hypercapnic respiratory failure only")
+        return self
+
+
+def _limits(**by_metric: dict[str, float]) -> dict[Metric, MetricLimits]:
+    return {Metric(name): MetricLimits(**values) for name, values in by_metric.items()}
+
+
+# Defaults from DOMAIN.md (NEWS2 edges, BEAT-HF, COPD action plans); marked (guess) there where
+# nobody has published a number. Nurses tune them per patient: that is what the versions are for.
+# Edges: a value below red_low (above red_high) is red, so "red < 88 %" is red_low=88.
+_COMMON = _limits(
+    heart_rate={"red_low": 40, "yellow_low": 50, "yellow_high": 100, "red_high": 130},
+    respiratory_rate={"red_low": 8, "yellow_low": 12, "yellow_high": 20, "red_high": 24},
+    systolic_bp={"red_low": 90, "yellow_low": 100, "yellow_high": 160, "red_high": 220},
+    body_temperature={"red_low": 35.0, "yellow_low": 36.0, "yellow_high": 38.0, "red_high": 39.0},
+)
+
+_TEMPLATES: dict[Programme, tuple[int, dict[Metric, MetricLimits], TrendRules]] = {
+    Programme.GENERIC: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules()),
+    Programme.COPD: (
+        1,
+        {**_COMMON, **_limits(spo2={"red_low": 88, "yellow_low": 92})},
+        TrendRules(spo2_below_rolling_mean=True),
+    ),
+    Programme.COPD_HYPERCAPNIC: (
+        2,
+        {**_COMMON, **_limits(spo2={"red_low": 85, "yellow_low": 88})},  # target 88-92 %
+        TrendRules(spo2_below_rolling_mean=True),
+    ),
+    Programme.HEART_FAILURE: (
+        1,
+        {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94},
+                              systolic_bp={"red_low": 90, "yellow_low": 100, "yellow_high": 160, "red_high": 170},
+                              heart_rate={"red_low": 40, "yellow_low": 50, "yellow_high": 100, "red_high": 110})},
+        TrendRules(weight_gain_kg=2.0),
+    ),
+    Programme.DIABETES: (
+        1,
+        {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94},
+                              blood_glucose={"red_low": 3.0, "yellow_low": 4.0, "yellow_high": 15.0,
+                                             "red_high": 20.0})},
+        TrendRules(),
+    ),
+}
+
+
+def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> SelfManagementPlan:
+    """Version 1 of a patient's plan: the programme's defaults, to be personalised by a nurse."""
+    scale, limits, trends = _TEMPLATES[programme]
+    return SelfManagementPlan(
+        patient_id=patient_id, version=1, programme=programme, spo2_scale=scale, limits=limits, trends=trends,
+        changed_by="template", changed_at=at, change_note=f"defaults of the {programme.value} programme",
+    )
+
+
+def revise(
+    plan: SelfManagementPlan, *, changed_by: str, at: datetime, note: str, **changes: object
+) -> SelfManagementPlan:
+    """The next version of ``plan`` with ``changes`` applied (validated like any plan)."""
+    data = plan.model_dump()
+    data.update(changes, version=plan.version + 1, changed_by=changed_by, changed_at=at, change_note=note)
+    return SelfManagementPlan.model_validate(data)

@@ -1,0 +1,1 @@
+"""From a patient's recent timeline and plan to an :class:`~dho.domain.findings.Evaluation`."""

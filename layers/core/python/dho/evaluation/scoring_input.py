@@ -1,0 +1,70 @@
+"""Patient windows → the scoring kernels' arrays (one dense patient index per window)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dho.domain.metrics import Metric as DomainMetric
+from dho.domain.symptom_zones import reports_new_confusion
+from dho.evaluation.windows import PatientWindow
+from dho.scoring.api import BandLimits, ReadingArrays, SortedReadings
+from dho.scoring.codes import Acvpu, Observation
+from dho.scoring.codes import Metric as Code
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInput:
+    readings: SortedReadings
+    reading_ids: list[str]  # per input position; ``readings.order`` maps sorted -> input
+    limits: BandLimits
+    spo2_scale: NDArray[np.int64]
+
+    def reading_id_at(self, sorted_index: int) -> str:
+        return self.reading_ids[int(self.readings.order[sorted_index])]
+
+
+def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
+    patient: list[int] = []
+    code: list[int] = []
+    time: list[float] = []
+    value: list[float] = []
+    reading_ids: list[str] = []
+
+    def add(index: int, reading_code: int, at: float, reading_value: float, reading_id: str) -> None:
+        patient.append(index)
+        code.append(reading_code)
+        time.append(at)
+        value.append(reading_value)
+        reading_ids.append(reading_id)
+
+    for index, window in enumerate(windows):
+        latest_spo2: tuple[float, str] | None = None
+        for entry in window.entries:
+            at = entry.measured_at.timestamp()
+            if entry.value is not None:
+                metric_code = Code.from_name(entry.series)
+                add(index, metric_code, at, entry.value, entry.reading_id)
+                if metric_code == Code.SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
+                    latest_spo2 = (at, entry.reading_id)
+            elif entry.answers:
+                # NEWS2 consciousness at home comes from the symptom report: new confusion -> C.
+                acvpu = Acvpu.NEW_CONFUSION if reports_new_confusion(entry.answers) else Acvpu.ALERT
+                add(index, Observation.CONSCIOUSNESS, at, float(acvpu), entry.reading_id)
+        if latest_spo2 is not None:
+            # Air or oxygen is a property of the patient's plan (home oxygen therapy), stated with the SpO2.
+            add(index, Observation.SUPPLEMENTAL_OXYGEN, latest_spo2[0], float(window.plan.on_home_oxygen),
+                latest_spo2[1])
+
+    readings = ReadingArrays.from_columns(patient, code, time, value).sort_and_index(n_patients=len(windows))
+    limits = BandLimits.none(readings.n_series)
+    for index, window in enumerate(windows):
+        for metric, metric_limits in window.plan.limits.items():
+            red_low, yellow_low, yellow_high, red_high = metric_limits.effective()
+            limits.set(readings.series_index(index, Code.from_name(DomainMetric(metric).value)),
+                       red_low=red_low, yellow_low=yellow_low, yellow_high=yellow_high, red_high=red_high)
+    scale = np.array([w.plan.spo2_scale for w in windows], dtype=np.int64)
+    return ScoringInput(readings, reading_ids, limits, scale)

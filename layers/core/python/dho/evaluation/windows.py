@@ -1,0 +1,42 @@
+"""The bounded slice of a patient's timeline that scoring looks at."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dho.domain.metrics import Metric
+from dho.domain.plans import SelfManagementPlan
+from dho.domain.symptoms import Questionnaire
+from dho.domain.timeline import TimelineEntry, symptom_series
+from dho.ports import TimelineRepository
+
+# The longest look-back any rule needs: the 7-day rolling mean, plus a day of margin.
+WINDOW = timedelta(days=8)
+# Readings per series per window: a few a day for 8 days, with room for chatty devices.
+MAX_ENTRIES_PER_SERIES = 500
+
+_SERIES = [m.value for m in Metric] + [symptom_series(q) for q in Questionnaire]
+
+
+@dataclass(frozen=True, slots=True)
+class PatientWindow:
+    patient_id: str
+    plan: SelfManagementPlan
+    evaluated_at: datetime
+    entries: Sequence[TimelineEntry]
+
+
+def load_window(
+    timeline: TimelineRepository, plan: SelfManagementPlan, evaluated_at: datetime
+) -> PatientWindow:
+    """Every series of the patient measured in (evaluated_at - WINDOW, evaluated_at]: one bounded
+    query per series."""
+    start, end = evaluated_at - WINDOW, evaluated_at + timedelta(microseconds=1)
+    entries = [
+        entry
+        for series in _SERIES
+        for entry in timeline.query(plan.patient_id, series, start, end, limit=MAX_ENTRIES_PER_SERIES)
+    ]
+    return PatientWindow(plan.patient_id, plan, evaluated_at, entries)

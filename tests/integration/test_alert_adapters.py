@@ -1,0 +1,191 @@
+"""The alert adapters against a moto server: the DynamoDB alert repository (one open alert per patient +
+rule, optimistic concurrency, the triage index) and the SNS notifier (attributes and severity filters)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from dho.adapters.dynamodb_alerts import DynamoDbAlerts
+from dho.adapters.sns_notifier import SnsNotifier
+from dho.alerting.messages import render_alert_text
+from dho.alerting.policy import AlertPolicy
+from dho.domain.alerts import Alert, AlertState, Notification, NotificationKind
+from dho.domain.findings import Evaluation, Finding, Rule, Severity
+from dho.ports import AlertConflict
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+POLICY = AlertPolicy()
+
+
+def _raised(patient: str, rule: Rule, severity: Severity, at: datetime) -> Alert:
+    finding = Finding(patient, rule, severity, "SpO2 86 %", (f"r-{at:%H%M%S}",), at)
+    return POLICY.decide(Evaluation(patient, at, (finding,), frozenset()), [], at).writes[0].alert
+
+
+def test_given_a_new_alert_when_saved_then_it_is_listed_open_and_found_by_id_and_a_replay_writes_nothing(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
+
+    assert repo.save(alert, None) is True
+    assert repo.save(alert, None) is False
+
+    assert repo.list_open("P-A") == [alert]
+    assert repo.get(alert.alert_id) == alert
+    assert repo.get("A-unknown") is None
+    assert repo.list_open("P-B") == []
+
+
+def test_given_two_workers_opening_an_alert_for_the_same_patient_and_rule_at_once_then_exactly_one_wins(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    candidates = [_raised("P-A", Rule.WEIGHT_GAIN, Severity.YELLOW, T0 + timedelta(seconds=i)) for i in range(6)]
+    start = threading.Barrier(len(candidates))
+    outcomes: list[str] = []
+
+    def create(alert: Alert) -> None:
+        start.wait()
+        try:
+            outcomes.append("stored" if repo.save(alert, None) else "replay")
+        except AlertConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=create, args=(alert,)) for alert in candidates]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["conflict"] * 5 + ["stored"]
+    assert len(repo.list_open("P-A")) == 1
+
+
+def test_given_a_stale_version_when_saved_then_it_conflicts_and_the_stored_alert_is_unchanged(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
+    repo.save(alert, None)
+    acknowledged = POLICY.acknowledge(alert, "1234567", T0 + timedelta(minutes=2))
+    repo.save(acknowledged, alert.version)
+
+    late_sweep = replace(alert, tier=1, version=alert.version + 1)  # decided on version 1, written after the ack
+    with pytest.raises(AlertConflict):
+        repo.save(late_sweep, alert.version)
+
+    assert repo.get(alert.alert_id) == acknowledged
+
+
+def test_given_a_closed_alert_then_it_leaves_the_open_list_and_a_new_episode_of_the_rule_can_open(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    first = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
+    repo.save(first, None)
+    second = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(hours=1))
+    with pytest.raises(AlertConflict):
+        repo.save(second, None)
+
+    closed = POLICY.close(first, "1234567", T0 + timedelta(minutes=30))
+    repo.save(closed, first.version)
+
+    assert repo.list_open("P-A") == []
+    assert repo.get(first.alert_id) == closed
+    assert repo.save(second, None) is True
+    assert repo.list_open("P-A") == [second]
+
+
+def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_drops_closed_ones(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    yellow_old = _raised("P-A", Rule.WEIGHT_GAIN, Severity.YELLOW, T0)
+    red_new = _raised("P-B", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(hours=2))
+    red_old = _raised("P-C", Rule.NEWS2, Severity.RED, T0 + timedelta(hours=1))
+    yellow_new = _raised("P-B", Rule.HEART_RATE_BAND, Severity.YELLOW, T0 + timedelta(hours=3))
+    closed_red = _raised("P-D", Rule.SYMPTOMS, Severity.RED, T0 - timedelta(hours=1))
+    for alert in (yellow_old, red_new, red_old, yellow_new, closed_red):
+        repo.save(alert, None)
+    repo.save(POLICY.close(closed_red, "1234567", T0), closed_red.version)
+    acknowledged = POLICY.acknowledge(red_new, "1234567", T0 + timedelta(hours=2, minutes=1))
+    repo.save(acknowledged, red_new.version)
+
+    assert [a.alert_id for a in repo.triage()] == [
+        red_old.alert_id, red_new.alert_id, yellow_old.alert_id, yellow_new.alert_id]
+    assert repo.triage()[1].state is AlertState.ACKNOWLEDGED
+    assert [a.alert_id for a in repo.triage(limit=2)] == [red_old.alert_id, red_new.alert_id]
+
+
+# ---- SNS ------------------------------------------------------------------------------------------------
+
+
+def _tap(sqs: Any, sns: Any, topic_arn: str, filter_policy: dict[str, list[str]] | None) -> str:
+    """An SQS queue subscribed to the topic, as the tests' stand-in for a nurse's phone or mailbox."""
+    queue_url = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = {"FilterPolicy": json.dumps(filter_policy)} if filter_policy else {}
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
+    return str(queue_url)
+
+
+def _received(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+@pytest.fixture
+def alert_topic(moto_endpoint: str) -> tuple[Any, Any, str]:
+    sns = boto3.client("sns", endpoint_url=moto_endpoint)
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint)
+    topic_arn = sns.create_topic(Name=f"dho-bodo-alerts-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    return sns, sqs, str(topic_arn)
+
+
+def _notification(severity: Severity, tier: int = 0) -> Notification:
+    return Notification(alert_id="A-0123", patient_id="P-7K3QX9M2", severity=severity, rule=Rule.WEIGHT_GAIN,
+                        tier=tier, kind=NotificationKind.NEW)
+
+
+def test_given_a_red_notification_when_published_then_it_arrives_with_severity_tier_and_rule_attributes(
+    alert_topic: tuple[Any, Any, str],
+) -> None:
+    sns, sqs, topic_arn = alert_topic
+    everything = _tap(sqs, sns, topic_arn, None)
+    note = _notification(Severity.RED, tier=1)
+    text = render_alert_text(note, tenant_name="Bodø")
+
+    SnsNotifier(sns, topic_arn).publish(note, text)
+
+    (envelope,) = _received(sqs, everything)
+    assert envelope["Message"] == text
+    attributes = {name: (a["Type"], a["Value"]) for name, a in envelope["MessageAttributes"].items()}
+    assert attributes["severity"] == ("String", "red")
+    assert attributes["tier"] == ("Number", "1")
+    assert attributes["rule"] == ("String", "weight_gain")
+
+
+def test_given_a_red_only_subscription_then_a_yellow_does_not_reach_it_but_reaches_the_mailbox(
+    alert_topic: tuple[Any, Any, str],
+) -> None:
+    sns, sqs, topic_arn = alert_topic
+    sms_red_only = _tap(sqs, sns, topic_arn, {"severity": ["red"]})
+    mailbox = _tap(sqs, sns, topic_arn, {"severity": ["red", "yellow"]})
+    notifier = SnsNotifier(sns, topic_arn)
+
+    notifier.publish(_notification(Severity.YELLOW), "yellow")
+    notifier.publish(_notification(Severity.RED), "red")
+
+    assert [m["Message"] for m in _received(sqs, sms_red_only)] == ["red"]
+    assert sorted(m["Message"] for m in _received(sqs, mailbox)) == ["red", "yellow"]

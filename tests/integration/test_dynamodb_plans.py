@@ -1,0 +1,30 @@
+"""Plan versions on DynamoDB (moto server): every version kept, the newest is current."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from dho.adapters.dynamodb_plans import DynamoDbPlans, PlanVersionConflict
+from dho.domain.plans import Programme, plan_from_template, revise
+
+pytestmark = pytest.mark.integration
+AT = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_the_newest_saved_version_is_current_and_a_skipped_version_is_refused(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    plans = DynamoDbPlans(dynamodb, tenant_table)
+    first = plan_from_template("P-A", Programme.HEART_FAILURE, AT)
+    assert plans.current("P-A") is None
+    plans.save(first)
+    second = revise(first, changed_by="9144900", at=AT, note="dry weight 78 kg")
+    plans.save(second)
+    assert plans.current("P-A") == second
+    with pytest.raises(PlanVersionConflict):
+        plans.save(second)  # the same version again: someone else saved first
+    with pytest.raises(PlanVersionConflict):
+        plans.save(revise(second, changed_by="x", at=AT, note="n").model_copy(update={"version": 5}))
