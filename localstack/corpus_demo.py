@@ -41,6 +41,24 @@ def _queue_with_dlq(sqs: Any, name: str) -> str:
     })["QueueUrl"])
 
 
+def _alert_topic_with_inbox(sqs: Any, name: str) -> tuple[str, str]:
+    """The tenant's alert topic, with a queue subscribed where the demo reads what nurses would get."""
+    topic_arn = str(boto3.client("sns").create_topic(Name=name)["TopicArn"])
+    inbox_url = sqs.create_queue(QueueName=f"{name}-nurse-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn)
+    return topic_arn, str(inbox_url)
+
+
+def _drain_inbox(sqs: Any, inbox_url: str) -> list[dict[str, Any]]:
+    received: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=inbox_url, MaxNumberOfMessages=10).get("Messages", []):
+        received.extend(json.loads(m["Body"]) for m in batch)
+        sqs.delete_message_batch(QueueUrl=inbox_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+    return received
+
+
 def main() -> int:
     spec = registry()
     tenant = spec["tenant"]
@@ -52,10 +70,12 @@ def main() -> int:
         table = f"dho-{tenant}-timeline"
         create_tenant_table(dynamodb, table)
         queue_url = _queue_with_dlq(sqs, f"dho-{tenant}-readings")
+        topic_arn, inbox_url = _alert_topic_with_inbox(sqs, f"dho-{tenant}-alerts")
         seed_registry(DynamoDbRegistry(dynamodb, table), spec)
         print(f"tenant {tenant}: {len(spec['patients'])} patients, {len(spec['assignments'])} device assignments")
 
-        os.environ.update({"DHO_TENANT_ID": tenant, "DHO_TABLE_NAME": table,
+        os.environ.update({"DHO_TENANT_ID": tenant, "DHO_TABLE_NAME": table, "DHO_ALERT_TOPIC_ARN": topic_arn,
+                           "DHO_TENANT_NAME": "Bodø",
                            "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_NAMESPACE": "DHO",
                            "POWERTOOLS_SERVICE_NAME": "process_readings", "POWERTOOLS_TRACE_DISABLED": "true",
                            "POWERTOOLS_METRICS_DISABLED": "true"})
@@ -80,6 +100,10 @@ def main() -> int:
         print(f"  quarantined: {len(kept)}")
         for reason, count in sorted(Counter(m.reason.value for m in kept).items()):
             print(f"    {reason:<24} {count}")
+        sent = _drain_inbox(sqs, inbox_url)
+        print(f"\nalerts sent to the nurses' topic: {len(sent)} (both deliveries together)")
+        for message in sent:
+            print(f"  [{message['MessageAttributes']['severity']['Value']:>6}] {message['Message']}")
         reconciled = stored + len(kept) == len(messages) and snapshots[0] == snapshots[1]
         print(f"\nreconciliation: published {len(messages)} = stored {stored} + quarantined {len(kept)}"
               f"  -> {'OK' if reconciled else 'MISMATCH'}")

@@ -48,6 +48,7 @@ KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:Describ
 def function_environment(tenant: Tenant, table_name: str, alert_topic_arn: str) -> dict[str, str]:
     return {
         "DHO_TENANT_ID": tenant.tenant_id,
+        "DHO_TENANT_NAME": tenant.name,  # what an alert SMS calls the municipality
         "DHO_TABLE_NAME": table_name,
         "DHO_ALERT_TOPIC_ARN": alert_topic_arn,
         "DHO_ALERT_POLICY": tenant.alert_policy_json(),

@@ -131,6 +131,7 @@ def test_function_runs_python_312_or_newer_with_reserved_concurrency_and_its_env
     )  # fmt: skip
     environment = props["Environment"]["Variables"]
     assert environment["DHO_TENANT_ID"] == tenant.tenant_id
+    assert environment["DHO_TENANT_NAME"] == tenant.name
     assert environment["DHO_TABLE_NAME"] == {"Ref": table_id}
     assert environment["DHO_ALERT_TOPIC_ARN"] == {"Ref": alerts_topic}
     assert environment["POWERTOOLS_SERVICE_NAME"] == "process_readings"

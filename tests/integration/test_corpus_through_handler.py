@@ -19,6 +19,7 @@ from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.registry_seed import seed_registry
 from localcloud.sqs_events import batches, sqs_event
 from localcloud.tenant_table import scan_all
+from tests.support.alert_inbox import AlertInbox
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,7 @@ def _feed(handler: Any, bodies: list[str]) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def seeded_table(dynamodb: Any, tenant_table: str) -> str:
+def seeded_table(dynamodb: Any, tenant_table: str, alert_inbox: AlertInbox) -> str:
     seed_registry(DynamoDbRegistry(dynamodb, tenant_table), registry())
     return tenant_table
 
@@ -115,7 +116,7 @@ def test_a_device_handed_on_gives_each_reading_to_whoever_had_it_when_measured(
 
 
 def test_a_missing_table_fails_every_record_for_retry_instead_of_quarantining(
-    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+    dynamodb: Any, alert_inbox: AlertInbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a function configured with a table that does not exist (a deployment mistake)
     monkeypatch.setenv("DHO_TABLE_NAME", "dho-no-such-table")

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dho.alerting.policy import AlertPolicy
+from dho.alerting.service import AlertService
+from dho.domain.alerts import AlertPolicySettings
+from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import QuarantinedMessage
 from dho.domain.readings import DeviceReading
 from dho.domain.registry import DeviceAssignment, Patient
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
+from dho.evaluation.service import EvaluationService
+from dho.ingest.service import IngestService
+from dho.pipeline import ReadingsPipeline
 from dho.ports import TransientStoreError
+from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 
 
 @dataclass
@@ -70,3 +78,33 @@ class InMemoryQuarantine:
 
     def list_all(self) -> Sequence[QuarantinedMessage]:
         return list(self.messages.values())
+
+
+@dataclass
+class InMemoryPlans:
+    versions: dict[str, list[SelfManagementPlan]] = field(default_factory=dict)
+
+    def save(self, plan: SelfManagementPlan) -> None:
+        self.versions.setdefault(plan.patient_id, []).append(plan)
+
+    def current(self, patient_id: str) -> SelfManagementPlan | None:
+        versions = self.versions.get(patient_id)
+        return versions[-1] if versions else None
+
+
+@dataclass
+class FakeTenant:
+    """A whole tenant on in-memory ports: the pipeline plus handles on what it wrote and sent."""
+
+    registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
+    timeline: InMemoryTimeline = field(default_factory=InMemoryTimeline)
+    quarantine: InMemoryQuarantine = field(default_factory=InMemoryQuarantine)
+    plans: InMemoryPlans = field(default_factory=InMemoryPlans)
+    alerts: InMemoryAlerts = field(default_factory=InMemoryAlerts)
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+
+    def pipeline(self) -> ReadingsPipeline:
+        ingest = IngestService("bodo", self.registry, self.timeline, self.quarantine)
+        evaluation = EvaluationService(self.timeline, self.plans, self.registry)
+        alerting = AlertService(AlertPolicy(AlertPolicySettings()), self.alerts, self.notifier, tenant_name="Bodø")
+        return ReadingsPipeline(ingest, evaluation, alerting)

@@ -9,11 +9,10 @@ from types import ModuleType
 import pytest
 
 from dho.domain.registry import DeviceAssignment
-from dho.ingest.service import IngestService
 from localcloud.corpus import EVENTS
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.sqs_events import sqs_record
-from tests.support.fakes import InMemoryQuarantine, InMemoryRegistry, InMemoryTimeline
+from tests.support.fakes import FakeTenant, InMemoryQuarantine, InMemoryTimeline
 from tests.support.payloads import RECEIVED_AT, body, one
 
 SENT_MS = int(RECEIVED_AT.timestamp() * 1000)
@@ -21,12 +20,12 @@ SENT_MS = int(RECEIVED_AT.timestamp() * 1000)
 
 def _handler_with(monkeypatch: pytest.MonkeyPatch, timeline: InMemoryTimeline,
                   quarantine: InMemoryQuarantine, devices: tuple[str, ...] = ("oxi-0001",)) -> ModuleType:
-    registry = InMemoryRegistry()
+    tenant = FakeTenant(timeline=timeline, quarantine=quarantine)
     for device in devices:
-        registry.assign_device(DeviceAssignment(device, "P-AAAA0001", datetime(2026, 10, 1, tzinfo=UTC)))
+        tenant.registry.assign_device(DeviceAssignment(device, "P-AAAA0001", datetime(2026, 10, 1, tzinfo=UTC)))
     handler = load_handler("process_readings")
-    service = IngestService("bodo", registry, timeline, quarantine)
-    monkeypatch.setattr(handler, "ingest_service", lambda: service)
+    pipeline = tenant.pipeline()
+    monkeypatch.setattr(handler, "readings_pipeline", lambda: pipeline)
     return handler
 
 

@@ -82,9 +82,16 @@ def test_hypercapnic_copd_scores_spo2_88_as_green_on_scale_2() -> None:
 
 def test_a_single_news2_parameter_scoring_3_is_red_even_if_the_total_is_low() -> None:
     plan = plan_from_template("P-G", Programme.GENERIC, NOW)
-    findings = _evaluate(plan, _entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"))
+    findings = _evaluate(plan, _entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
+                         _entry("P-G", Metric.HEART_RATE, 70, 1, "hr"))
     assert findings[Rule.NEWS2][0] is Severity.RED
-    assert "1 of 7 parameters" in findings[Rule.NEWS2][1]  # a partial score says what it had
+    assert "2 of 7 parameters" in findings[Rule.NEWS2][1]  # a partial score says what it had
+
+
+def test_news2_of_one_measured_parameter_is_left_to_that_parameters_band_rule() -> None:
+    plan = plan_from_template("P-C", Programme.COPD, NOW)
+    findings = _evaluate(plan, _entry("P-C", Metric.SPO2, 85, 1, "low"))
+    assert set(findings) == {Rule.SPO2_BAND}  # one alert about one number, not two
 
 
 @pytest.mark.parametrize(
@@ -104,8 +111,10 @@ def test_symptom_answers_map_to_their_action_plan_zone(
 
 
 def test_new_confusion_in_a_symptom_report_counts_as_consciousness_in_news2() -> None:
-    findings = _evaluate(_hf("P-S"), _symptoms("P-S", Questionnaire.COPD, 2, confusion=True))
+    findings = _evaluate(_hf("P-S"), _symptoms("P-S", Questionnaire.COPD, 2, confusion=True),
+                         _entry("P-S", Metric.HEART_RATE, 72, 2, "hr"))
     assert findings[Rule.NEWS2][0] is Severity.RED  # C on ACVPU scores 3
+    assert findings[Rule.SYMPTOMS][0] is Severity.RED
 
 
 def test_readings_older_than_a_day_raise_nothing_new() -> None:
@@ -119,5 +128,5 @@ def test_patients_are_scored_independently_in_one_pass() -> None:
                                          _entry("P-B", Metric.SPO2, 97, 1, "b")])
     plans = [plan_from_template(p, Programme.COPD, NOW) for p in ("P-A", "P-B")]
     first, second = evaluate([load_window(timeline, plan, NOW) for plan in plans])
-    assert {f.rule for f in first.findings if f.severity is Severity.RED} == {Rule.SPO2_BAND, Rule.NEWS2}
+    assert {f.rule for f in first.findings if f.severity is Severity.RED} == {Rule.SPO2_BAND}
     assert second.findings == () and Rule.SPO2_BAND in second.quiet_rules

@@ -25,3 +25,16 @@ class IngestSettings(BaseSettings):
             max_clock_skew=timedelta(seconds=self.max_clock_skew_seconds),
             max_age=timedelta(hours=self.max_reading_age_hours),
         )
+
+
+class AlertSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DHO_", frozen=True)
+
+    alert_topic_arn: str = Field(min_length=1)
+    alert_policy: str = Field(default="{}", description="the tenant's policy JSON from the stack")
+    tenant_id: str = Field(min_length=1)
+    tenant_name: str | None = Field(default=None, description="how SMS texts name the municipality")
+
+    @property
+    def display_name(self) -> str:
+        return self.tenant_name or self.tenant_id

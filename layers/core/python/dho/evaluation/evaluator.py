@@ -22,11 +22,12 @@ from dho.domain.timeline import symptom_series
 from dho.evaluation.scoring_input import ScoringInput, build_scoring_input
 from dho.evaluation.windows import PatientWindow
 from dho.scoring.api import News2Result, TrendParams, TrendResult, classify_bands, news2, trends
-from dho.scoring.codes import NEWS2_SOURCE_CODES, Band, News2Band
+from dho.scoring.codes import NEWS2_SOURCE_CODES, Band, News2Band, News2Param
 from dho.scoring.codes import Metric as Code
 
 FRESHNESS = timedelta(hours=24)
 NEWS2_WINDOW_H = 24.0  # (guess) home vitals of one day form one NEWS2; a partial score says what it had
+MIN_NEWS2_PARAMETERS = 2  # measured parameters (air/oxygen comes from the plan and does not count)
 # 74 h rather than 72: a morning weight three days ago is still "three days ago" if taken a bit later.
 TREND_PARAMS = TrendParams(change_window_h=74.0, rolling_sd_floor=1.0)
 
@@ -140,7 +141,10 @@ def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Resu
     band = news.band_of(index)
     latest = [p for p in (_latest(scoring, index, code, fresh_from) for code in NEWS2_SOURCE_CODES)
               if p is not None]
-    if band is News2Band.NO_DATA or not latest:
+    measured = bin(int(news.present[index]) & ~(1 << News2Param.AIR_OR_OXYGEN)).count("1")
+    # One measured parameter is that parameter's own band rule again: scoring it as NEWS2 too would
+    # send the nurse two alerts about one number (alert fatigue). NEWS2 speaks when it combines.
+    if band is News2Band.NO_DATA or not latest or measured < MIN_NEWS2_PARAMETERS:
         return
     severity = {News2Band.HIGH: Severity.RED, News2Band.LOW_URGENT_REVIEW: Severity.RED,
                 News2Band.MEDIUM: Severity.YELLOW}.get(band)

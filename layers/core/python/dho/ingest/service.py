@@ -29,6 +29,7 @@ class IngestResult:
     patient_id: str | None = None
     reason: RejectionReason | None = None
     first_time: bool = True  # False when a replay hit an existing reading or quarantine record
+    received_at: datetime | None = None  # when the IoT rule received a stored reading
 
 
 class IngestService:
@@ -71,6 +72,7 @@ class IngestService:
             reading_id=reading.reading_id,
             patient_id=patient_id,
             first_time=outcome is StoreOutcome.STORED,
+            received_at=reading.received_at,
         )
 
     def _keep(self, body: str, rejected: PayloadRejected, received_at: datetime) -> IngestResult:

@@ -1,14 +1,17 @@
-"""Counts and logs of an ingest batch: outcome and reason codes only, never names, ids of persons or
-measured values (Normen / GDPR: logs are read by operators, not by the patient's care team)."""
+"""Counts and logs of an ingest batch and of the alerts it led to: outcome and reason codes only,
+never names, ids of persons or measured values (Normen / GDPR: logs are read by operators, not by the
+patient's care team)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from dho.alerting.service import AlertOutcome
 from dho.ingest.service import IngestResult, IngestStatus
 
 _METRIC_NAMES = {
@@ -24,8 +27,10 @@ class OutcomeTally:
 
     by_status: Counter[IngestStatus] = field(default_factory=Counter)
     quarantined_by_reason: Counter[str] = field(default_factory=Counter)
+    results: list[IngestResult] = field(default_factory=list)
 
     def add(self, result: IngestResult, logger: Logger) -> None:
+        self.results.append(result)
         self.by_status[result.status] += 1
         if result.status is IngestStatus.QUARANTINED and result.reason is not None:
             self.quarantined_by_reason[result.reason.value] += 1
@@ -46,3 +51,12 @@ class OutcomeTally:
                 metric.add_dimension(name="reason", value=reason)
         logger.info("batch ingested", extra={"outcomes": {s.value: n for s, n in self.by_status.items()},
                                             "quarantined_by_reason": dict(self.quarantined_by_reason)})
+
+    @staticmethod
+    def publish_alerts(outcomes: Sequence[AlertOutcome], metrics: Metrics, logger: Logger) -> None:
+        written = sum(len(o.written) for o in outcomes)
+        notified = sum(o.notified for o in outcomes)
+        metrics.add_metric(name="AlertsWritten", unit=MetricUnit.Count, value=written)
+        metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=notified)
+        logger.info("patients scored", extra={"patients": len(outcomes), "alerts_written": written,
+                                             "notifications": notified})

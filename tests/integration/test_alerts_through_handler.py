@@ -1,0 +1,104 @@
+"""Readings in, nurse alerts out: the real process_readings handler on a moto server, with the alert
+topic observed through an SQS queue subscribed to it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.domain.plans import Programme, plan_from_template
+from dho.domain.registry import DeviceAssignment, Patient
+from localcloud.corpus import registry
+from localcloud.lambda_loader import FakeLambdaContext, load_handler
+from localcloud.sqs_events import sqs_event
+from localcloud.tenant_table import scan_all
+from tests.support.alert_inbox import AlertInbox
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+HF, COPD = "P-HF000001", "P-C0PD0001"
+
+
+def _message(device: str, reading_id: str, at: datetime, metric: str, value: float, unit: str) -> str:
+    return json.dumps({
+        "schema": "dho.device-reading/1", "device": {"id": device}, "reading_id": reading_id,
+        "measured_at": at.isoformat(), "measurements": [{"metric": metric, "value": value, "unit": unit}],
+        "tenant": "bodo", "device_id": device, "received_at": int(NOW.timestamp() * 1000)})
+
+
+@pytest.fixture
+def tenant(dynamodb: Any, tenant_table: str, alert_inbox: AlertInbox) -> str:
+    """A heart-failure patient with a scale and a COPD patient with an oximeter, on template plans."""
+    reg = DynamoDbRegistry(dynamodb, tenant_table)
+    plans = DynamoDbPlans(dynamodb, tenant_table)
+    numbers = {p["patient_id"]: p["national_id"] for p in registry()["patients"]}
+    for patient_id, programme, device in ((HF, Programme.HEART_FAILURE, "scale-0001"),
+                                          (COPD, Programme.COPD, "oxi-0001")):
+        reg.register_patient(Patient(patient_id, numbers[patient_id], programme.value))
+        reg.assign_device(DeviceAssignment(device, patient_id, NOW - timedelta(days=30)))
+        plans.save(plan_from_template(patient_id, programme, NOW - timedelta(days=30)))
+    return tenant_table
+
+
+def _batch() -> list[str]:
+    """Weight up 2.5 kg over three days (a gateway flushing its buffer) and an SpO2 fall below 88 %."""
+    weights = [_message("scale-0001", f"w-{day}", NOW - timedelta(days=3 - day, hours=4), "body_weight",
+                        value, "kg") for day, value in enumerate((80.0, 80.8, 81.7, 82.5))]
+    spo2 = [_message("oxi-0001", f"s-{i}", NOW - timedelta(hours=hours), "spo2", value, "%")
+            for i, (hours, value) in enumerate(((30, 94), (20, 93), (2, 86)))]
+    return weights + spo2
+
+
+def _alerts(dynamodb: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:
+    items = scan_all(dynamodb, table)
+    alerts = [i for i in items if i["sk"]["S"].startswith("ALERT#") and "rule" in i]
+    return {(a["pk"]["S"].removeprefix("PATIENT#"), a["rule"]["S"]): a for a in alerts}
+
+
+def test_weight_gain_and_an_spo2_fall_give_exactly_those_alerts_each_told_once(
+    dynamodb: Any, tenant: str, alert_inbox: AlertInbox
+) -> None:
+    handler = load_handler("process_readings")
+    # WHEN the batch is processed
+    response = handler.lambda_handler(sqs_event(_batch(), sent_timestamp_ms=int(NOW.timestamp() * 1000)),
+                                      FakeLambdaContext())
+
+    # THEN every reading is acknowledged
+    assert response == {"batchItemFailures": []}
+    # AND exactly two alerts are stored: weight gain (yellow) and SpO2 band (red)
+    alerts = _alerts(dynamodb, tenant)
+    assert {key: a["severity"]["S"] for key, a in alerts.items()} == {
+        (HF, "weight_gain"): "yellow", (COPD, "spo2_band"): "red"}
+    # AND the nurses' topic got one notification per alert, filterable by severity
+    sent = alert_inbox.messages()
+    assert sorted(m["MessageAttributes"]["severity"]["Value"] for m in sent) == ["red", "yellow"]
+    # AND no text carries a national id, a full pseudonym or a measured value
+    texts = " ".join(m["Message"] for m in sent)
+    for patient in registry()["patients"]:
+        assert patient["national_id"] not in texts
+    assert HF not in texts and COPD not in texts
+    for value in ("82.5", "82,5", "86", "2.5", "2,5", "80"):
+        assert value not in texts
+
+
+def test_a_replayed_batch_stores_no_second_alert_and_sends_no_second_sms(
+    dynamodb: Any, tenant: str, alert_inbox: AlertInbox
+) -> None:
+    handler = load_handler("process_readings")
+    event = sqs_event(_batch(), sent_timestamp_ms=int(NOW.timestamp() * 1000))
+    handler.lambda_handler(event, FakeLambdaContext())
+    first_alerts = _alerts(dynamodb, tenant)
+    assert len(alert_inbox.messages()) == 2
+
+    # WHEN SQS delivers the same batch again
+    handler.lambda_handler(sqs_event(_batch(), sent_timestamp_ms=int(NOW.timestamp() * 1000)), FakeLambdaContext())
+
+    # THEN the alerts are as they were and nobody is told again
+    assert _alerts(dynamodb, tenant) == first_alerts
+    assert alert_inbox.messages() == []
