@@ -62,7 +62,13 @@ PROCESS_READINGS = FunctionSpec(
     handler="handler.lambda_handler",
     layers=("core", "runtime", "scientific"),
 )
-FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS,)}
+# The escalation sweep only reads and updates alerts: no numba, so no scientific layer (fast cold start).
+ESCALATE_ALERTS = FunctionSpec(
+    name="escalate_alerts",
+    handler="handler.lambda_handler",
+    layers=("core", "runtime"),
+)
+FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS)}
 
 
 def unzipped_bytes(folder: Path) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import cast
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
@@ -61,11 +62,14 @@ class DependencyLayers(Construct):
 
 def layers_from_parameters(scope: Construct, layer_names: Iterable[str]) -> list[lambda_.ILayerVersion]:
     """The current layer versions, resolved at deploy time from the shared stack's parameters."""
-    return [
-        lambda_.LayerVersion.from_layer_version_arn(
-            scope,
-            f"{name}Layer",
-            ssm.StringParameter.value_for_string_parameter(scope, layer_arn_parameter(name)),
-        )
-        for name in layer_names
-    ]
+    return [_layer_from_parameter(scope, name) for name in layer_names]
+
+
+def _layer_from_parameter(scope: Construct, name: str) -> lambda_.ILayerVersion:
+    # Several functions of a stack share a layer: look it up once per stack.
+    existing = scope.node.try_find_child(f"{name}Layer")
+    if existing is not None:
+        return cast(lambda_.ILayerVersion, existing)
+    return lambda_.LayerVersion.from_layer_version_arn(
+        scope, f"{name}Layer", ssm.StringParameter.value_for_string_parameter(scope, layer_arn_parameter(name))
+    )

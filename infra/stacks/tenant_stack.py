@@ -11,13 +11,18 @@ from infra.config import Operations, Tenant
 from infra.constructs.alert_topics import AlertTopics
 from infra.constructs.dependency_layers import DependencyLayers, layers_from_parameters
 from infra.constructs.device_policy import DevicePolicy
+from infra.constructs.escalation_schedule import EscalationSchedule
 from infra.constructs.log_retention import log_retention
-from infra.constructs.process_readings_function import QUEUE_VISIBILITY_TIMEOUT, ProcessReadingsFunction
+from infra.constructs.process_readings_function import (
+    QUEUE_VISIBILITY_TIMEOUT,
+    ProcessReadingsFunction,
+    alerting_environment,
+)
 from infra.constructs.readings_queue import ReadingsQueue
 from infra.constructs.readings_rule import ReadingsRule
 from infra.constructs.tenant_key import TenantKey
 from infra.constructs.tenant_table import TenantTable
-from infra.layer_catalog import PROCESS_READINGS, check_bundle_size
+from infra.layer_catalog import ESCALATE_ALERTS, PROCESS_READINGS, check_bundle_size
 
 
 class TenantStack(Stack):
@@ -78,4 +83,20 @@ class TenantStack(Stack):
             alert_topic=topics.alerts,
             layers=layers_from_parameters(self, PROCESS_READINGS.layers),
             layer_fingerprint=shared_layers.fingerprint(PROCESS_READINGS.layers),
+        )
+        check_bundle_size(ESCALATE_ALERTS)
+        EscalationSchedule(
+            self,
+            "Escalation",
+            tenant=tenant,
+            key=key,
+            table=table.table,
+            triage_index_arn=table.triage_index_arn,
+            alert_topic=topics.alerts,
+            operations_topic=topics.operations,
+            environment={
+                **alerting_environment(tenant, table.table.table_name, topics.alerts.topic_arn),
+                "POWERTOOLS_SERVICE_NAME": ESCALATE_ALERTS.name,
+            },
+            layers=layers_from_parameters(self, ESCALATE_ALERTS.layers),
         )

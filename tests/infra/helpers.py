@@ -30,6 +30,14 @@ def only_resource(template: dict[str, Any], resource_type: str) -> tuple[str, di
     return next(iter(found.items()))
 
 
+def tenant_function(template: dict[str, Any], tenant: Tenant, name: str) -> dict[str, Any]:
+    """The tenant's function by its name in the layer catalog, e.g. ``process_readings``."""
+    wanted = f"dho-{tenant.tenant_id}-{name.replace('_', '-')}"
+    (function,) = [f for f in resources_of_type(template, "AWS::Lambda::Function").values()
+                   if f["Properties"]["FunctionName"] == wanted]
+    return function
+
+
 def key_logical_id(template: dict[str, Any]) -> str:
     return only_resource(template, "AWS::KMS::Key")[0]
 

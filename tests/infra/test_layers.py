@@ -11,9 +11,16 @@ from aws_cdk import App, Environment
 from infra.app import cdk_json_context
 from infra.config import load_config
 from infra.lambda_platform import MAX_UNZIPPED_BYTES, PYTHON_VERSION
-from infra.layer_catalog import BUILT_LAYERS_DIR, FUNCTIONS, LAYERS, PROCESS_READINGS, bundle_bytes
+from infra.layer_catalog import (
+    BUILT_LAYERS_DIR,
+    ESCALATE_ALERTS,
+    FUNCTIONS,
+    LAYERS,
+    PROCESS_READINGS,
+    bundle_bytes,
+)
 from infra.stacks.tenant_stack import TenantStack
-from tests.infra.helpers import only_resource, resources_of_type
+from tests.infra.helpers import resources_of_type, tenant_function
 
 Templates = dict[str, dict[str, Any]]
 
@@ -31,11 +38,13 @@ def test_process_readings_gets_core_runtime_and_scientific_layers_only(
 ) -> None:
     tenant = load_config().tenants[0]
     template = templates[f"DhoTenant-{tenant.tenant_id}"]
-    _, function = only_resource(template, "AWS::Lambda::Function")
     parameters = template["Parameters"]
-    layer_parameters = [parameters[layer["Ref"]]["Default"] for layer in function["Properties"]["Layers"]]
-    assert layer_parameters == [f"/dho/shared/layers/{name}/arn" for name in PROCESS_READINGS.layers]
+    for spec in (PROCESS_READINGS, ESCALATE_ALERTS):
+        function = tenant_function(template, tenant, spec.name)
+        layer_parameters = [parameters[layer["Ref"]]["Default"] for layer in function["Properties"]["Layers"]]
+        assert layer_parameters == [f"/dho/shared/layers/{name}/arn" for name in spec.layers]
     assert "fhir" not in PROCESS_READINGS.layers
+    assert ESCALATE_ALERTS.layers == ("core", "runtime")  # no numba: the sweep starts fast
 
 
 def test_layers_are_built_for_the_function_runtime_without_boto3_or_test_suites() -> None:

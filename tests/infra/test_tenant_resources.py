@@ -9,7 +9,7 @@ import pytest
 
 from dho.adapters import table_schema
 from infra.config import Tenant, load_config
-from tests.infra.helpers import key_logical_id, only_resource, resources_of_type, tenant_template
+from tests.infra.helpers import key_logical_id, only_resource, resources_of_type, tenant_function, tenant_template
 
 TENANTS = load_config().tenants
 by_tenant = pytest.mark.parametrize("tenant", TENANTS, ids=[t.tenant_id for t in TENANTS])
@@ -116,8 +116,7 @@ def test_function_runs_python_312_or_newer_with_reserved_concurrency_and_its_env
     templates: Templates, tenant: Tenant
 ) -> None:
     template = tenant_template(templates, tenant)
-    _, function = only_resource(template, "AWS::Lambda::Function")
-    props = function["Properties"]
+    props = tenant_function(template, tenant, "process_readings")["Properties"]
     major, minor = (int(part) for part in props["Runtime"].removeprefix("python").split("."))
     assert (major, minor) >= (3, 12)
     assert props["Handler"] == "handler.lambda_handler"

@@ -10,11 +10,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dho.domain.payload import ParserLimits
 
 
-class IngestSettings(BaseSettings):
+class TenantSettings(BaseSettings):
+    """Which tenant a function serves and where its data lives."""
+
     model_config = SettingsConfigDict(env_prefix="DHO_", frozen=True)
 
     tenant_id: str = Field(min_length=1)
     table_name: str = Field(min_length=1)
+
+
+class IngestSettings(TenantSettings):
     max_payload_bytes: int = Field(default=8192, gt=0)
     max_clock_skew_seconds: int = Field(default=300, ge=0)
     max_reading_age_hours: int = Field(default=14 * 24, gt=0)

@@ -1,0 +1,48 @@
+"""escalate_alerts: the scheduled sweep over a tenant's open alerts (EventBridge, every minute).
+
+Repeats unacknowledged reds and moves them up the escalation tiers, re-triggers acknowledged reds
+that were not closed, and auto-closes stale yellows. "Now" is the schedule's own time from the
+event, so a retried invocation decides as the original would have.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dho.alerting.service import AlertService
+from dho.alerting.wiring import build_escalation_service
+from dho.settings import AlertSettings, TenantSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@cache
+def alert_service() -> AlertService:
+    return build_escalation_service(TenantSettings(), AlertSettings())  # fields come from the environment
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """The time of the schedule tick (EventBridge scheduled events carry it as ``time``)."""
+    if "time" in event:
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.now(tz=UTC)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = alert_service().sweep(scheduled_time(event))
+    metrics.add_metric(name="AlertsEscalated", unit=MetricUnit.Count, value=len(outcome.written))
+    metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=outcome.notified)
+    logger.info("alerts swept", extra={"written": len(outcome.written), "notified": outcome.notified,
+                                       "conflicts": outcome.conflicts})
+    return {"written": len(outcome.written), "notified": outcome.notified, "conflicts": outcome.conflicts}

@@ -1,0 +1,32 @@
+"""Builds the alert service with its DynamoDB and SNS adapters (no scoring imports: the escalation
+function loads no numba)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from dho.adapters.dynamodb_alerts import DynamoDbAlerts
+from dho.adapters.sns_notifier import SnsNotifier
+from dho.alerting.policy import AlertPolicy
+from dho.alerting.service import AlertService
+from dho.domain.alerts import AlertPolicySettings
+from dho.settings import AlertSettings, TenantSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Short timeouts: a slow call should fail this record (SQS redelivers it) rather than the whole batch.
+CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+
+
+def build_alert_service(dynamodb: DynamoDBClient, table_name: str, alerting: AlertSettings) -> AlertService:
+    policy = AlertPolicy(AlertPolicySettings.from_tenant_policy(alerting.alert_policy))
+    notifier = SnsNotifier(boto3.client("sns", config=CLIENT_CONFIG), alerting.alert_topic_arn)
+    return AlertService(policy, DynamoDbAlerts(dynamodb, table_name), notifier, tenant_name=alerting.display_name)
+
+
+def build_escalation_service(tenant: TenantSettings, alerting: AlertSettings) -> AlertService:
+    return build_alert_service(boto3.client("dynamodb", config=CLIENT_CONFIG), tenant.table_name, alerting)

@@ -1,0 +1,42 @@
+"""The escalation sweep: a small function per tenant on a one-minute schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.config import Tenant, load_config
+from tests.infra.helpers import resources_of_type, tenant_function, tenant_template
+
+Templates = dict[str, dict[str, Any]]
+by_tenant = pytest.mark.parametrize("tenant", load_config().tenants, ids=lambda t: t.tenant_id)
+
+
+@by_tenant
+def test_a_schedule_runs_the_tenants_escalation_function_every_minute(templates: Templates, tenant: Tenant) -> None:
+    template = tenant_template(templates, tenant)
+    function_ids = {logical_id for logical_id, f in resources_of_type(template, "AWS::Lambda::Function").items()
+                    if f["Properties"]["FunctionName"] == f"dho-{tenant.tenant_id}-escalate-alerts"}
+    (rule,) = resources_of_type(template, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [next(iter(function_ids)), "Arn"]}
+
+
+@by_tenant
+def test_the_sweep_runs_one_at_a_time_with_the_alerting_environment(templates: Templates, tenant: Tenant) -> None:
+    props = tenant_function(tenant_template(templates, tenant), tenant, "escalate_alerts")["Properties"]
+    assert props["ReservedConcurrentExecutions"] == 1
+    environment = props["Environment"]["Variables"]
+    assert environment["DHO_TENANT_ID"] == tenant.tenant_id
+    assert environment["DHO_ALERT_POLICY"] == tenant.alert_policy_json()
+    assert {"DHO_TABLE_NAME", "DHO_ALERT_TOPIC_ARN", "DHO_TENANT_NAME"} <= set(environment)
+    assert "SnapStart" not in props  # nothing heavy to snapshot
+
+
+@by_tenant
+def test_operators_hear_when_the_sweep_keeps_failing(templates: Templates, tenant: Tenant) -> None:
+    alarms = resources_of_type(tenant_template(templates, tenant), "AWS::CloudWatch::Alarm").values()
+    names = {a["Properties"]["AlarmName"] for a in alarms}
+    assert f"dho-{tenant.tenant_id}-escalation-failing" in names

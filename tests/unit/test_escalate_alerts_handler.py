@@ -1,0 +1,50 @@
+"""The escalation handler sweeps at the schedule's time: an unacknowledged red is told again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dho.alerting.policy import AlertPolicy
+from dho.alerting.service import AlertService
+from dho.domain.alerts import AlertPolicySettings
+from dho.domain.findings import Evaluation, Finding, Rule, Severity
+from localcloud.lambda_loader import FakeLambdaContext, load_handler
+from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
+
+RAISED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _tick(minutes: float) -> dict[str, object]:
+    """An EventBridge scheduled event (only the fields the handler reads and a few for realism)."""
+    at = RAISED + timedelta(minutes=minutes)
+    return {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events",
+            "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "detail": {}}
+
+
+@pytest.fixture
+def service_with_a_red_alert() -> tuple[AlertService, RecordingNotifier]:
+    notifier = RecordingNotifier()
+    service = AlertService(AlertPolicy(AlertPolicySettings()), InMemoryAlerts(), notifier, tenant_name="Bodø")
+    finding = Finding("P-AAAA0001", Rule.SPO2_BAND, Severity.RED, "spo2 85 %", ("r-1",), RAISED)
+    service.on_evaluation(Evaluation("P-AAAA0001", RAISED, (finding,), frozenset()), RAISED)
+    assert len(notifier.sent) == 1
+    return service, notifier
+
+
+def test_a_red_alert_nobody_acknowledged_is_repeated_at_the_next_step_and_not_before(
+    monkeypatch: pytest.MonkeyPatch, service_with_a_red_alert: tuple[AlertService, RecordingNotifier]
+) -> None:
+    service, notifier = service_with_a_red_alert
+    handler = load_handler("escalate_alerts")
+    monkeypatch.setattr(handler, "alert_service", lambda: service)
+
+    early = handler.lambda_handler(_tick(5), FakeLambdaContext())
+    assert early["notified"] == 0 and len(notifier.sent) == 1
+
+    due = handler.lambda_handler(_tick(16), FakeLambdaContext())
+    assert due["notified"] == 1 and len(notifier.sent) == 2
+
+    again = handler.lambda_handler(_tick(16), FakeLambdaContext())  # a retried invocation of the same tick
+    assert again["notified"] == 0 and len(notifier.sent) == 2
