@@ -1,0 +1,3 @@
+from localcloud.simulator.cli import main
+
+raise SystemExit(main())
