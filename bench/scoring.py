@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats for numba/numpy (best kept)")
     parser.add_argument("--python-repeats", type=int, default=2)
     args = parser.parse_args()
+    print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     rows: list[dict[str, object]] = []
     for presorted in (True, False):
         python_allowed = True
@@ -157,6 +158,7 @@ def main() -> None:
     (RESULTS / "scoring.json").write_text(json.dumps(rows, indent=2) + "\n")
     (RESULTS / "scoring_ratios.json").write_text(json.dumps(_ratios(rows), indent=2) + "\n")
     print(f"numba {numba.__version__}, numpy {np.__version__}, python {platform.python_version()}")
+    print("load average (1, 5, 15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def _ratios(rows: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -178,6 +178,52 @@ def test_given_random_series_when_slope_and_change_kernel_then_matches_reference
     assert_same(change, want_change, name="change")
 
 
+@st.composite
+def long_series(draw: st.DrawFn) -> SortedReadings:
+    """One long series: the sliding-window fast path runs with its anchor far behind reading j.
+
+    Gaps include 0 (ties) and ones that make window edges land exactly on readings; values are a
+    large common level plus a scaled integer noise (ties, identical windows, cancellation).
+    """
+    n = draw(st.integers(2, 300))
+    gaps_h = draw(st.lists(st.sampled_from([0.0, 0.5, 6.0, 11.0, 12.0, 13.0, 24.0]), min_size=n, max_size=n))
+    level = draw(st.sampled_from([0.0, 94.0, 1e4, -3e3]))
+    scale = draw(st.sampled_from([1e-6, 0.1, 1.0, 50.0]))
+    noise = draw(st.lists(st.integers(-20, 20), min_size=n, max_size=n))
+    time = 1.7e9 + np.cumsum(gaps_h) * HOUR
+    value = level + scale * np.array(noise, dtype=np.float64)
+    return ReadingArrays.from_columns([0] * n, [0] * n, time, value).sort_and_index()
+
+
+@settings(max_examples=100, deadline=None)
+@given(long_series(), PARAMS)
+def test_given_long_series_when_trended_then_sliding_windows_match_reference(s: SortedReadings, p: TrendParams) -> None:
+    got = trends(s, p, sigma=1.0)
+    offsets, time, value = s.offsets.tolist(), s.time.tolist(), s.value.tolist()
+    want_slope, want_change = reference.slope_and_change(offsets, time, value, p.change_window_h * HOUR)
+    want_below = reference.below_rolling_mean(
+        offsets, time, value, p.rolling_window_h * HOUR, p.rolling_k, p.rolling_min_prior, p.rolling_sd_floor
+    )
+    assert_same(got.slope_per_day, want_slope, name="slope")
+    assert_same(got.change, want_change, name="change")
+    assert_same(got.below_rolling_mean, want_below, name="below_rolling_mean")
+
+
+def test_given_benchmark_like_series_when_trended_then_matches_reference() -> None:
+    """Jittered 12-hourly readings (0, 1 or 2 leave a window per reading), realistic values."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    time = 1.7e9 + np.arange(n) * 12 * HOUR + rng.uniform(-HOUR, HOUR, n)
+    value = np.round(94.0 + 2.0 * rng.standard_normal(n), 1)
+    s = ReadingArrays.from_columns([0] * n, [0] * n, time, value).sort_and_index()
+    p = TrendParams(rolling_sd_floor=0.5)
+    got = trends(s, p, sigma=2.0)
+    want = reference_pipeline(s, BandLimits.none(s.n_series), p, np.full(s.n_series, 2.0))
+    for name, expected in want.items():
+        if name != "band":
+            assert_same(getattr(got, name), expected, name=name)
+
+
 NEWS2_CODES = [0, 1, 2, 3, 6, Observation.SUPPLEMENTAL_OXYGEN, Observation.CONSCIOUSNESS]
 
 

@@ -20,9 +20,11 @@ from numpy.typing import NDArray
 
 
 @njit(
-    "int8[::1](int64[::1], float64[::1], float64[::1], float64[::1], float64[::1], float64[::1])",
+    "void(int64[::1], float64[::1], float64[::1], float64[::1], float64[::1], float64[::1], int8[::1])",
     cache=False,
     nogil=True,
+    boundscheck=False,
+    error_model="numpy",
 )
 def classify_bands_kernel(
     offsets: NDArray[np.int64],
@@ -31,9 +33,10 @@ def classify_bands_kernel(
     yellow_low: NDArray[np.float64],
     yellow_high: NDArray[np.float64],
     red_high: NDArray[np.float64],
-) -> NDArray[np.int8]:
-    """Band per reading (int8, sorted order); limits are per series (length n_series)."""
-    band = np.empty(value.size, dtype=np.int8)
+    band: NDArray[np.int8],
+) -> None:
+    """Band per reading written into ``band`` (int8, sorted order, allocated by the caller);
+    limits are per series (length n_series)."""
     for s in range(offsets.size - 1):
         rl = red_low[s]
         yl = yellow_low[s]
@@ -44,4 +47,3 @@ def classify_bands_kernel(
             red = (v < rl) | (v > rh)
             yellow = (v < yl) | (v > yh)
             band[j] = 2 if red else (1 if yellow else 0)
-    return band
