@@ -46,7 +46,7 @@ lint: $(STAMP) ## ruff over the whole tree
 typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
 	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py tests
 
-test: lint typecheck layers ## lint, type-check and run every test (unit, infra, integration on moto server)
+test: lint typecheck layers $(NPM_STAMP) ## lint, type-check and run every test (unit, infra, integration, e2e)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: $(STAMP) ## only the unit tests (no emulator)

@@ -27,9 +27,10 @@ class FakeLambdaContext:
         return 60_000
 
 
-def load_handler(function: str) -> ModuleType:
-    """Import ``functions/<function>/handler.py`` afresh (it reads its environment on first use)."""
-    name = f"{function}_handler"
+def load_handler(function: str, module_name: str | None = None) -> ModuleType:
+    """Import ``functions/<function>/handler.py`` afresh (it reads its environment on first use);
+    ``module_name`` keeps several instances apart, e.g. one per tenant."""
+    name = module_name or f"{function}_handler"
     spec = importlib.util.spec_from_file_location(name, FUNCTIONS / function / "handler.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -1,0 +1,140 @@
+"""The IoT SQL subset of the local rules engine: parsing, refusing the rest, evaluating as IoT Core does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from localcloud.iot_sql import (
+    BoolOp,
+    Comparison,
+    FieldRef,
+    Literal_,
+    PayloadNotJson,
+    SqlError,
+    TimestampFunction,
+    TopicFunction,
+    evaluate,
+    parse_sql,
+    topic_matches,
+)
+
+READINGS_SQL = ("SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS received_at "
+                "FROM 'dho/bodo/devices/+/readings'")
+TOPIC = "dho/bodo/devices/oxi-0001/readings"
+NOW_MS = 1_795_000_000_123
+
+
+def test_the_readings_rule_parses_into_star_plus_three_aliases() -> None:
+    query = parse_sql(READINGS_SQL)
+    assert query.select_star
+    assert query.projections == (("tenant", TopicFunction(2)), ("device_id", TopicFunction(4)),
+                                 ("received_at", TimestampFunction()))
+    assert query.topic_filter == "dho/bodo/devices/+/readings"
+    assert query.where is None
+
+
+def test_keywords_are_case_insensitive_and_where_has_and_or_precedence() -> None:
+    query = parse_sql("select * from 'a/#' where x = 1 or y.z <> 'b' and topic(1) = 'a'")
+    assert query.where == BoolOp("OR", (
+        Comparison(FieldRef(("x",)), "=", Literal_(1)),
+        BoolOp("AND", (Comparison(FieldRef(("y", "z")), "<>", Literal_("b")),
+                       Comparison(TopicFunction(1), "=", Literal_("a")))),
+    ))
+
+
+@pytest.mark.parametrize(("sql", "complaint"), [
+    ("SELECT temperature FROM 'a/b'", "select only"),
+    ("SELECT *, upper(x) AS y FROM 'a/b'", "select only"),
+    ("SELECT topic(2) FROM 'a/b'", "AS"),
+    ("SELECT * FROM 'a/b' WHERE abs(x) > 1", r"abs\(\) is not supported"),
+    ("SELECT * FROM 'a/b' WHERE x LIKE 'y'", "comparison operator"),
+    ("SELECT * FROM 'a/b' ORDER BY x", "not supported locally"),
+    ("SELECT * FROM readings", "quoted topic filter"),
+    ("SELECT * FROM 'a/#/b'", "# must be a whole, last level"),
+    ("SELECT *, topic(0) AS t FROM 'a/b'", "level from 1"),
+    ("SELECT *, topic(1) AS t, timestamp() AS t FROM 'a/b'", "duplicate alias"),
+    ("SELECT * FROM 'a' WHERE x = 1; DROP", "unexpected character"),
+])
+def test_anything_outside_the_subset_is_refused_with_a_clear_error(sql: str, complaint: str) -> None:
+    with pytest.raises(SqlError, match=complaint):
+        parse_sql(sql)
+
+
+def test_only_the_2016_sql_version_is_implemented() -> None:
+    with pytest.raises(SqlError, match="2015-10-08"):
+        parse_sql("SELECT * FROM 'a'", "2015-10-08")
+
+
+def test_the_readings_rule_outputs_exactly_the_payload_plus_tenant_device_and_receipt_time() -> None:
+    payload = {"schema": "dho.device-reading/1", "device": {"id": "oxi-0001"}, "reading_id": "r1",
+               "measurements": [{"metric": "spo2", "value": 94, "unit": "%"}]}
+    result = evaluate(parse_sql(READINGS_SQL), json.dumps(payload).encode(), TOPIC, NOW_MS)
+    assert result == {**payload, "tenant": "bodo", "device_id": "oxi-0001", "received_at": NOW_MS}
+
+
+def test_a_payload_cannot_claim_the_tenant_or_device_the_topic_gives() -> None:
+    payload = json.dumps({"tenant": "sunnfjord", "device_id": "someone-else", "received_at": 1}).encode()
+    result = evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
+    assert result == {"tenant": "bodo", "device_id": "oxi-0001", "received_at": NOW_MS}
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"\xff\xfe\x00", b"[1, 2]", b"42", b""])
+def test_a_non_json_object_payload_cannot_get_fields_added(payload: bytes) -> None:
+    with pytest.raises(PayloadNotJson):
+        evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
+
+
+def test_select_star_alone_passes_a_binary_payload_through_unchanged() -> None:
+    assert evaluate(parse_sql("SELECT * FROM 'a/+'"), b"\x00\x01raw", "a/b", NOW_MS) == b"\x00\x01raw"
+    assert evaluate(parse_sql("SELECT * FROM 'a/+' WHERE topic(2) = 'b'"), b"raw", "a/b", NOW_MS) == b"raw"
+    with pytest.raises(PayloadNotJson):
+        evaluate(parse_sql("SELECT * FROM 'a/+' WHERE kind = 'x'"), b"raw", "a/b", NOW_MS)
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    ("value > 90", True),
+    ("value >= 94.0", True),
+    ("value < 94", False),
+    ("value = 94 AND unit = '%'", True),
+    ("value = 1 OR unit = '%'", True),
+    ("(value = 1 OR unit = '%') AND ok = true", True),
+    ("ok <> true", False),
+    ("nested.level = 'deep'", True),
+    ("missing = 1", False),  # Undefined
+    ("missing <> 1", False),  # Undefined, not "different"
+    ("value = '94'", False),  # different types: Undefined, no conversion
+    ("topic(4) = 'oxi-0001'", True),
+    ("topic(9) = 'x'", False),
+    ("name = 'it''s'", True),
+])
+def test_where_comparisons_follow_iot_sql_semantics(where: str, expected: bool) -> None:
+    payload = json.dumps({"value": 94, "unit": "%", "ok": True, "nested": {"level": "deep"}, "name": "it's"})
+    query = parse_sql(f"SELECT * FROM 'dho/+/devices/+/readings' WHERE {where}")
+    result = evaluate(query, payload.encode(), TOPIC, NOW_MS)
+    assert (result is not None) is expected
+
+
+def test_topic_without_level_is_the_whole_topic_and_a_missing_level_is_left_out() -> None:
+    query = parse_sql("SELECT *, topic() AS t, topic(9) AS nine FROM '#'")
+    assert evaluate(query, b'{"nine": 9}', "a/b", NOW_MS) == {"t": "a/b"}
+
+
+@pytest.mark.parametrize(("topic_filter", "topic", "expected"), [
+    ("dho/bodo/devices/+/readings", "dho/bodo/devices/oxi-0001/readings", True),
+    ("dho/bodo/devices/+/readings", "dho/sunnfjord/devices/oxi-0001/readings", False),
+    ("dho/bodo/devices/+/readings", "dho/bodo/devices/a/b/readings", False),
+    ("dho/bodo/devices/+/readings", "dho/bodo/devices/oxi-0001/readings/extra", False),
+    ("dho/+/devices/+/readings", "dho/x/devices/y/readings", True),
+    ("dho/#", "dho/bodo/devices/oxi-0001/readings", True),
+    ("dho/#", "dho", True),  # '#' includes the parent level
+    ("#", "$aws/events/presence/connected/x", False),  # wildcards never match $ topics
+    ("+/events/#", "$aws/events/x", False),
+    ("$aws/events/#", "$aws/events/x", True),
+    ("a/+", "a/", True),  # an empty level is a level
+    ("a/b", "a/b", True),
+    ("a/b", "a/c", False),
+])
+def test_topic_filters_match_as_mqtt_says(topic_filter: str, topic: str, expected: bool) -> None:
+    assert topic_matches(topic_filter, topic) is expected
