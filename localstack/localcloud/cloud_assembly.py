@@ -157,7 +157,9 @@ def cloudformation_resolver(cloudformation: Any) -> Resolver:
                 resources = cloudformation.describe_stack_resources(StackName=ref.stack_name)["StackResources"]
             except ClientError as error:
                 raise AssemblyError(f"{ref}: stack not deployed ({error})") from error
-            cache[ref.stack_name] = {item["LogicalResourceId"]: item["PhysicalResourceId"] for item in resources}
+            # Resources an emulator skipped come back without a physical id: leave them unresolvable.
+            cache[ref.stack_name] = {item["LogicalResourceId"]: item["PhysicalResourceId"] for item in resources
+                                     if item.get("PhysicalResourceId")}
         try:
             return cache[ref.stack_name][ref.logical_id]
         except KeyError:

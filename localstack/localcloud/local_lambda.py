@@ -76,13 +76,14 @@ class QueuePump:
 
     sqs: Any
     routes: list[tuple[str, LocalFunction]]
+    batch_size: int = 10
     stats: dict[str, RunnerStats] = field(default_factory=dict)
 
     def poll_all(self) -> int:
         delivered = 0
         for queue_url, function in self.routes:
             stats = self.stats.setdefault(function.name, RunnerStats())
-            delivered += poll_once(self.sqs, queue_url, function, None, stats=stats)
+            delivered += poll_once(self.sqs, queue_url, function, None, batch_size=self.batch_size, stats=stats)
         return delivered
 
     def queued(self) -> int:

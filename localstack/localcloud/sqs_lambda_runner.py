@@ -50,9 +50,14 @@ def poll_once(sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch
               stats: RunnerStats | None = None) -> int:
     """One receive + invoke + delete cycle; returns how many messages were delivered."""
     stats = stats if stats is not None else RunnerStats()
-    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=batch_size, AttributeNames=["All"],
-                                   MessageAttributeNames=["All"], WaitTimeSeconds=0)
-    messages = received.get("Messages", [])
+    messages: list[dict[str, Any]] = []
+    # SQS hands out at most 10 per receive; the event source mapping gathers up to its BatchSize.
+    while len(messages) < batch_size:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, batch_size - len(messages)),
+                                       AttributeNames=["All"], MessageAttributeNames=["All"], WaitTimeSeconds=0)
+        if not received.get("Messages"):
+            break
+        messages.extend(received["Messages"])
     if not messages:
         return 0
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

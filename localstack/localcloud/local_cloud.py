@@ -1,0 +1,114 @@
+"""The whole local cloud in one context manager: the moto harness with the real CDK app deployed,
+each tenant's functions run in-process from their queues, the IoT front door + rules engine on a real
+MQTT broker, and the SNS outbox where the nurses' SMS and e-mails land.
+
+Used by ``make demo`` and the end-to-end tests. Everything it starts, it stops.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localcloud import deploy
+from localcloud.cloud_assembly import cloudformation_resolver, load_assembly
+from localcloud.deployed import TenantDeployment, client, tenant_deployments
+from localcloud.local_iot import LocalIot, running_local_iot
+from localcloud.local_lambda import LocalFunction, QueuePump, asset_folder_name, disable_event_source_mappings
+from localcloud.moto_harness import running_harness
+from localcloud.sns_outbox import SnsOutbox, subscriptions_from_stacks
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATE_DIR = REPO_ROOT / ".local"
+# Lambda's SQS poller hands a function up to its mapping's BatchSize (100 in the stack).
+BATCH_SIZE = 100
+_LOCAL_AWS = {"AWS_DEFAULT_REGION": deploy.REGION, "AWS_REGION": deploy.REGION, "AWS_ACCESS_KEY_ID": "testing",
+              "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@dataclass
+class LocalCloud:
+    endpoint: str
+    assembly_dir: Path
+    tenants: dict[str, TenantDeployment]
+    iot: LocalIot
+    outbox: SnsOutbox
+    pump: QueuePump
+    functions: dict[tuple[str, str], LocalFunction] = field(default_factory=dict)  # (tenant, folder) -> function
+
+    def aws(self, service: str) -> Any:
+        return client(service, self.endpoint, deploy.REGION)
+
+    def drain(self, *, timeout: float = 300.0, settle: float = 1.0) -> None:
+        """Run the functions until the rules engine has delivered everything and the queues are empty."""
+        deadline = time.monotonic() + timeout
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            delivered = self.pump.poll_all()
+            self.outbox.pump()
+            if delivered or self.pump.queued():
+                quiet_since = None
+                continue
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= settle:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"queues not drained within {timeout:.0f} s ({self.pump.queued()} left)")
+
+    def invoke(self, tenant_id: str, folder: str, event: dict[str, Any]) -> Any:
+        """Call one of a tenant's functions directly (e.g. the escalation sweep at a chosen time)."""
+        return self.functions[(tenant_id, folder)](event)
+
+
+@contextmanager
+def _aws_environment(endpoint: str) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update({**_LOCAL_AWS, "AWS_ENDPOINT_URL": endpoint})
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
+def running_local_cloud(
+    assembly_dir: Path,
+    *,
+    things: Mapping[str, str] | None = None,
+    state_dir: Path = STATE_DIR,
+    deploy_timeout: float = 300.0,
+) -> Iterator[LocalCloud]:
+    """``things``: device (thing name) -> tenant, the stand-in for certificates attached to things."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as cleanup:
+        endpoint = cleanup.enter_context(running_harness(log_file=state_dir / "moto-harness.log"))
+        cleanup.enter_context(_aws_environment(endpoint))
+        deploy.check_prerequisites()
+        deploy.bootstrap(endpoint, timeout=deploy_timeout)
+        deploy.deploy_all(endpoint, timeout=deploy_timeout, output_dir=assembly_dir)
+        tenants = tenant_deployments(endpoint, assembly_dir)
+        lambda_client, sqs = client("lambda", endpoint, deploy.REGION), client("sqs", endpoint, deploy.REGION)
+        functions: dict[tuple[str, str], LocalFunction] = {}
+        routes = []
+        for tenant in tenants.values():
+            for deployed in tenant.functions.values():
+                # moto's own mappings would swallow the messages: the pump below delivers them instead.
+                disable_event_source_mappings(lambda_client, deployed.event_source_mapping_uuids)
+                folder = asset_folder_name(deployed.name, tenant.tenant_id)
+                functions[(tenant.tenant_id, folder)] = LocalFunction(deployed.name, folder, deployed.environment)
+            routes.append((tenant.readings_queue_url, functions[(tenant.tenant_id, "process_readings")]))
+        stacks = load_assembly(assembly_dir)
+        resolver = cloudformation_resolver(client("cloudformation", endpoint, deploy.REGION))
+        iot = cleanup.enter_context(running_local_iot(
+            stacks, sqs=sqs, resolver=resolver, logs=client("logs", endpoint, deploy.REGION), things=things,
+            state_dir=state_dir / "mqtt"))
+        outbox = SnsOutbox(subscriptions_from_stacks(stacks), client("sns", endpoint, deploy.REGION), sqs, resolver,
+                           outbox_dir=state_dir / "outbox").install()
+        pump = QueuePump(sqs, routes, batch_size=BATCH_SIZE)
+        yield LocalCloud(endpoint, assembly_dir, tenants, iot, outbox, pump, functions)
