@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test lint typecheck unit integration demo bench layers synth clean
+.PHONY: help setup test lint typecheck unit integration demo demo-corpus bench layers synth clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,11 +55,14 @@ unit: $(STAMP) ## only the unit tests (no emulator)
 integration: $(STAMP) ## only the tests that go through the moto server
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
-demo: $(STAMP) ## the local demo (see README: the full MQTT demo is not there yet)
+demo: $(STAMP) layers $(NPM_STAMP) ## the local cloud end to end: real CDK app on moto, ~100 patients publishing over MQTT, alerts to nurses
+	PYTHONPATH=localstack $(BIN)/python -m localcloud.demo
+
+demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py
 
 bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
 	$(BIN)/python -m bench.scoring
 
 clean: ## remove the virtualenv, build output and caches
-	rm -rf $(VENV) build cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) build cdk.out .local .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -95,13 +95,15 @@ def running_local_cloud(
         tenants = tenant_deployments(endpoint, assembly_dir)
         lambda_client, sqs = client("lambda", endpoint, deploy.REGION), client("sqs", endpoint, deploy.REGION)
         functions: dict[tuple[str, str], LocalFunction] = {}
+        function_log = cleanup.enter_context((state_dir / "functions.log").open("a", encoding="utf-8"))
         routes = []
         for tenant in tenants.values():
             for deployed in tenant.functions.values():
                 # moto's own mappings would swallow the messages: the pump below delivers them instead.
                 disable_event_source_mappings(lambda_client, deployed.event_source_mapping_uuids)
                 folder = asset_folder_name(deployed.name, tenant.tenant_id)
-                functions[(tenant.tenant_id, folder)] = LocalFunction(deployed.name, folder, deployed.environment)
+                functions[(tenant.tenant_id, folder)] = LocalFunction(deployed.name, folder, deployed.environment,
+                                                                      log=function_log)
             routes.append((tenant.readings_queue_url, functions[(tenant.tenant_id, "process_readings")]))
         stacks = load_assembly(assembly_dir)
         resolver = cloudformation_resolver(client("cloudformation", endpoint, deploy.REGION))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, TextIO
 
 from localcloud.lambda_loader import FUNCTIONS, FakeLambdaContext, load_handler
 from localcloud.sqs_lambda_runner import RunnerStats, poll_once
@@ -48,17 +48,25 @@ def function_environment(variables: Mapping[str, str]) -> Iterator[None]:
 
 @dataclass
 class LocalFunction:
+    """``log``: where the function's stdout (its JSON logs and metrics) goes, as CloudWatch Logs would
+    collect it; Powertools binds its log handler to stdout when the module loads, so the redirect is
+    in force both then and on every call."""
+
     name: str
     folder: str
     environment: dict[str, str]
+    log: TextIO | None = None
     module: ModuleType = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        with function_environment(self.environment):
+        with function_environment(self.environment), self._logs():
             self.module = load_handler(self.folder, module_name=f"{self.name.replace('-', '_')}_handler")
 
+    def _logs(self) -> AbstractContextManager[Any]:
+        return redirect_stdout(self.log) if self.log is not None else nullcontext()
+
     def __call__(self, event: dict[str, Any], context: Any = None) -> Any:
-        with function_environment(self.environment):
+        with function_environment(self.environment), self._logs():
             return self.module.lambda_handler(event, context or FakeLambdaContext(
                 function_name=self.name,
                 invoked_function_arn=f"arn:aws:lambda:eu-north-1:123456789012:function:{self.name}"))

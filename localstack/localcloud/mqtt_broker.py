@@ -165,6 +165,9 @@ def mosquitto_config(port: int, log_file: Path) -> str:
         f"listener {port} {HOST}",
         "allow_anonymous true",
         "persistence false",
+        # The rules engine's QoS 1 subscriptions must not lose a message when a burst of devices outruns
+        # them: mosquitto's default drops QoS 1 messages beyond 1,000 queued per client.
+        "max_queued_messages 0",
         f"log_dest file {log_file.resolve()}",
         "log_type error",
         "log_type warning",

@@ -357,3 +357,54 @@ def test_backup_vault_plan_and_selection(endpoint: str) -> None:
     detail = backup.get_backup_selection(BackupPlanId=plan["BackupPlanId"], SelectionId=selection["SelectionId"])
     assert detail["BackupSelection"]["Resources"] == [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"]
     assert backup.describe_backup_vault(BackupVaultName=name)["BackupVaultName"] == name
+
+
+def test_a_table_query_reads_its_partition_in_order_with_limits_and_pages(endpoint: str) -> None:
+    dynamodb = aws("dynamodb", endpoint)
+    dynamodb.create_table(
+        TableName="partitioned", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}])
+    for patient in range(5):
+        for reading in range(20):
+            dynamodb.put_item(TableName="partitioned", Item={"pk": {"S": f"P#{patient}"},
+                                                             "sk": {"S": f"TL#{reading:03d}"}})
+
+    def query(**extra: Any) -> dict[str, Any]:
+        return dynamodb.query(TableName="partitioned", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+                              ExpressionAttributeValues={":p": {"S": "P#3"}, ":a": {"S": "TL#005"},
+                                                         ":b": {"S": "TL#014"}}, **extra)
+
+    assert [i["sk"]["S"] for i in query()["Items"]] == [f"TL#{n:03d}" for n in range(5, 15)]
+    newest = query(ScanIndexForward=False, Limit=3)
+    assert [i["sk"]["S"] for i in newest["Items"]] == ["TL#014", "TL#013", "TL#012"]
+    rest = query(ScanIndexForward=False, ExclusiveStartKey=newest["LastEvaluatedKey"])
+    assert [i["sk"]["S"] for i in rest["Items"]] == [f"TL#{n:03d}" for n in range(11, 4, -1)]
+    assert {i["pk"]["S"] for i in query()["Items"]} == {"P#3"}
+    assert dynamodb.scan(TableName="partitioned")["Count"] == 100  # a scan still sees every partition
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(endpoint: str) -> None:
+    dynamodb = aws("dynamodb", endpoint)
+    dynamodb.create_table(
+        TableName="transactions", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}])
+    dynamodb.put_item(TableName="transactions", Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "v": {"S": "old"}})
+    dynamodb.put_item(TableName="transactions", Item={"pk": {"S": "guard"}, "sk": {"S": "g"}})
+    put = "Put"
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(TransactItems=[
+            {put: {"TableName": "transactions", "Item": {"pk": {"S": "a"}, "sk": {"S": "1"}, "v": {"S": "new"}}}},
+            {put: {"TableName": "transactions", "Item": {"pk": {"S": "b"}, "sk": {"S": "2"}}}},
+            {put: {"TableName": "transactions", "Item": {"pk": {"S": "guard"}, "sk": {"S": "g"}},
+                   "ConditionExpression": "attribute_not_exists(pk)"}},
+        ])
+    items = {(i["pk"]["S"], i["sk"]["S"]): i.get("v", {}).get("S") for i in
+             dynamodb.scan(TableName="transactions")["Items"]}
+    assert items == {("a", "1"): "old", ("guard", "g"): None}
+    dynamodb.transact_write_items(TransactItems=[
+        {put: {"TableName": "transactions", "Item": {"pk": {"S": "b"}, "sk": {"S": "2"}}}}])
+    assert dynamodb.scan(TableName="transactions")["Count"] == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
 import pytest
@@ -19,8 +19,9 @@ SENT_MS = int(RECEIVED_AT.timestamp() * 1000)
 
 
 def _handler_with(monkeypatch: pytest.MonkeyPatch, timeline: InMemoryTimeline,
-                  quarantine: InMemoryQuarantine, devices: tuple[str, ...] = ("oxi-0001",)) -> ModuleType:
-    tenant = FakeTenant(timeline=timeline, quarantine=quarantine)
+                  quarantine: InMemoryQuarantine, devices: tuple[str, ...] = ("oxi-0001",),
+                  tenant: FakeTenant | None = None) -> ModuleType:
+    tenant = tenant or FakeTenant(timeline=timeline, quarantine=quarantine)
     for device in devices:
         tenant.registry.assign_device(DeviceAssignment(device, "P-AAAA0001", datetime(2026, 10, 1, tzinfo=UTC)))
     handler = load_handler("process_readings")
@@ -85,3 +86,23 @@ def test_the_sample_sqs_event_in_events_gives_stored_and_quarantined_records(mon
     assert response == {"batchItemFailures": []}
     assert len({e.reading_id for e in timeline.entries}) == 3
     assert sorted(m.reason.value for m in quarantine.list_all()) == ["implausible_value", "malformed_json"]
+
+
+@pytest.mark.parametrize(("measured_before_arrival", "notified"), [(timedelta(days=2), 0), (timedelta(minutes=5), 1)])
+def test_only_fresh_readings_get_a_patient_scored(
+    monkeypatch: pytest.MonkeyPatch, measured_before_arrival: timedelta, notified: int
+) -> None:
+    # GIVEN an SpO2 of 80 % (red on every plan), measured long before it arrived (a gateway flushing
+    # its buffer) or just now
+    tenant = FakeTenant()
+    handler = _handler_with(monkeypatch, tenant.timeline, tenant.quarantine, tenant=tenant)
+    measured_at = (RECEIVED_AT - measured_before_arrival).isoformat()
+    record = sqs_record(body(reading_id="r-1", measured_at=measured_at, measurements=one("spo2", 80, "%")),
+                        sent_timestamp_ms=SENT_MS)
+
+    # WHEN the batch is processed
+    handler.lambda_handler({"Records": [record]}, FakeLambdaContext())
+
+    # THEN the reading is stored either way, but only fresh news reaches the nurses
+    assert [e.reading_id for e in tenant.timeline.entries] == ["r-1"]
+    assert len(tenant.notifier.sent) == notified

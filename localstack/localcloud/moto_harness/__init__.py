@@ -47,6 +47,9 @@ PATCH_MODULES = (
     "backup",
     "ssm_parameter_tags",
     "termination_protection",
+    "dynamodb_query_partition",
+    "dynamodb_transactions",
+    "sqs_retention_check",
 )
 
 _applied: list[str] = []

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from dho.alerting.service import AlertOutcome, AlertService
+from dho.evaluation.evaluator import FRESHNESS
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestResult, IngestService, IngestStatus
 
@@ -21,18 +22,23 @@ class ReadingsPipeline:
         return self._ingest.ingest(body, arrived_at=arrived_at)
 
     def score(self, results: Sequence[IngestResult]) -> list[AlertOutcome]:
-        """Evaluate every patient with a stored reading in the batch (duplicates too: a redelivered
-        batch whose first scoring failed must get its alerts), as of the newest arrival, and apply
-        each evaluation to that patient's alerts. Evaluation time = arrival time, so a replay decides
-        exactly as the first delivery did and the policy recognises it."""
+        """Evaluate every patient with a fresh stored reading in the batch (duplicates too: a redelivered
+        batch whose first scoring failed must get its alerts), as of the newest arrival, and apply each
+        evaluation to that patient's alerts. Evaluation time = arrival time, so a replay decides exactly
+        as the first delivery did and the policy recognises it. A batch that brings a patient only old
+        readings (a gateway flushing last week's buffer) changes no rule's verdict, since the rules look
+        at fresh readings only; evaluating it anyway would count a quiet evaluation without new data."""
         newest_arrival: dict[str, datetime] = {}
         for result in results:
-            if result.status is IngestStatus.QUARANTINED or result.patient_id is None or result.received_at is None:
+            patient, received, measured = result.patient_id, result.received_at, result.measured_at
+            if result.status is IngestStatus.QUARANTINED or patient is None or received is None or measured is None:
                 continue
-            current = newest_arrival.get(result.patient_id)
-            if current is None or result.received_at > current:
-                newest_arrival[result.patient_id] = result.received_at
+            if received - measured > FRESHNESS:
+                continue
+            if patient not in newest_arrival or received > newest_arrival[patient]:
+                newest_arrival[patient] = received
         return [
             self._alerts.on_evaluation(evaluation, evaluation.evaluated_at)
             for evaluation in self._evaluation.evaluate(newest_arrival)
         ]
+

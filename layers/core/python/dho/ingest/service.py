@@ -30,6 +30,7 @@ class IngestResult:
     reason: RejectionReason | None = None
     first_time: bool = True  # False when a replay hit an existing reading or quarantine record
     received_at: datetime | None = None  # when the IoT rule received a stored reading
+    measured_at: datetime | None = None  # when it was measured
 
 
 class IngestService:
@@ -73,6 +74,7 @@ class IngestService:
             patient_id=patient_id,
             first_time=outcome is StoreOutcome.STORED,
             received_at=reading.received_at,
+            measured_at=reading.measured_at,
         )
 
     def _keep(self, body: str, rejected: PayloadRejected, received_at: datetime) -> IngestResult:

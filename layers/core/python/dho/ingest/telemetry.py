@@ -14,6 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from dho.alerting.service import AlertOutcome
 from dho.ingest.service import IngestResult, IngestStatus
 
+METRICS_NAMESPACE = "DHO"  # the stacks set POWERTOOLS_METRICS_NAMESPACE to the same
 _METRIC_NAMES = {
     IngestStatus.STORED: "ReadingsStored",
     IngestStatus.DUPLICATE: "ReadingsDuplicate",
@@ -46,8 +47,8 @@ class OutcomeTally:
         for reason, count in sorted(self.quarantined_by_reason.items()):
             # One EMF document per reason, so operators can alarm on e.g. implausible_value spikes.
             with single_metric(name="QuarantinedByReason", unit=MetricUnit.Count, value=count,
-                               namespace=metrics.namespace, default_dimensions=metrics.default_dimensions
-                               ) as metric:
+                               namespace=metrics.namespace or METRICS_NAMESPACE,
+                               default_dimensions=metrics.default_dimensions) as metric:
                 metric.add_dimension(name="reason", value=reason)
         logger.info("batch ingested", extra={"outcomes": {s.value: n for s, n in self.by_status.items()},
                                             "quarantined_by_reason": dict(self.quarantined_by_reason)})
