@@ -372,9 +372,10 @@ def test_a_table_query_reads_its_partition_in_order_with_limits_and_pages(endpoi
                                                              "sk": {"S": f"TL#{reading:03d}"}})
 
     def query(**extra: Any) -> dict[str, Any]:
-        return dynamodb.query(TableName="partitioned", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
-                              ExpressionAttributeValues={":p": {"S": "P#3"}, ":a": {"S": "TL#005"},
-                                                         ":b": {"S": "TL#014"}}, **extra)
+        page: dict[str, Any] = dynamodb.query(
+            TableName="partitioned", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues={":p": {"S": "P#3"}, ":a": {"S": "TL#005"}, ":b": {"S": "TL#014"}}, **extra)
+        return page
 
     assert [i["sk"]["S"] for i in query()["Items"]] == [f"TL#{n:03d}" for n in range(5, 15)]
     newest = query(ScanIndexForward=False, Limit=3)
