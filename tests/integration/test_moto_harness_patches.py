@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -409,3 +410,16 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(endpoint: str) -> N
     dynamodb.transact_write_items(TransactItems=[
         {put: {"TableName": "transactions", "Item": {"pk": {"S": "b"}, "sk": {"S": "2"}}}}])
     assert dynamodb.scan(TableName="transactions")["Count"] == 3
+
+
+def test_sqs_delays_and_visibility_timeouts_still_hide_messages_for_their_time(endpoint: str) -> None:
+    sqs = aws("sqs", endpoint)
+    url = sqs.create_queue(QueueName="clock")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=1)
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    time.sleep(1.2)
+    (message,) = sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)["Messages"]
+    assert message["Body"] == "delayed"
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []  # in flight
+    time.sleep(1.2)
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["delayed"]

@@ -50,6 +50,7 @@ PATCH_MODULES = (
     "dynamodb_query_partition",
     "dynamodb_transactions",
     "sqs_retention_check",
+    "sqs_message_clock",
 )
 
 _applied: list[str] = []
