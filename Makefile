@@ -8,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# make demo EMULATOR=localstack: LocalStack in Docker (localstack/docker-compose.yml, LOCALSTACK_AUTH_TOKEN).
+EMULATOR ?= moto
 NPM_STAMP := node_modules/.installed
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -55,8 +57,8 @@ unit: $(STAMP) ## only the unit tests (no emulator)
 integration: $(STAMP) ## only the tests that go through the moto server
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
-demo: $(STAMP) layers $(NPM_STAMP) ## the local cloud end to end: real CDK app on moto, ~100 patients publishing over MQTT, alerts to nurses
-	PYTHONPATH=localstack $(BIN)/python -m localcloud.demo
+demo: $(STAMP) layers $(NPM_STAMP) ## the local cloud end to end: real CDK app on moto (EMULATOR=localstack: LocalStack), ~100 patients over MQTT, alerts to nurses
+	PYTHONPATH=localstack $(BIN)/python -m localcloud.demo --emulator $(EMULATOR)
 
 demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py

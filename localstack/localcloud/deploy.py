@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from localcloud.deployed import client, stack_templates, tenant_deployments
+from localcloud.deployed import LOCAL_ACCOUNT, LOCAL_CREDENTIALS, client, stack_templates, tenant_deployments
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ACCOUNT = "123456789012"
+ACCOUNT = LOCAL_ACCOUNT
 REGION = "eu-north-1"
 DEFAULT_TIMEOUT = 600.0
 
@@ -47,8 +47,8 @@ def cdk_environment(endpoint: str, base: dict[str, str] | None = None) -> dict[s
         env.pop(name, None)
     env.update({
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_S3": endpoint,  # the same emulator; cdklocal insists on it being set
+        **LOCAL_CREDENTIALS,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "CDK_DEFAULT_ACCOUNT": ACCOUNT,
@@ -72,8 +72,11 @@ def check_prerequisites(root: Path = REPO_ROOT) -> None:
         raise DeployError("missing " + " and ".join(missing))
 
 
-def run_cdk(arguments: Sequence[str], endpoint: str, *, timeout: float, cwd: Path = REPO_ROOT) -> StepResult:
-    command = ("cdk", *arguments, "--no-notices")
+def run_cdk(
+    arguments: Sequence[str], endpoint: str, *, timeout: float, cwd: Path = REPO_ROOT, cli: str = "cdk"
+) -> StepResult:
+    """``cli``: ``cdk`` (the pinned CLI) or ``cdklocal`` (LocalStack's wrapper around it, same arguments)."""
+    command = (cli, *arguments, "--no-notices")
     started = time.monotonic()
     try:
         completed = subprocess.run(
@@ -93,20 +96,20 @@ def _tail(output: str, lines: int = 40) -> str:
     return "\n".join(output.strip().splitlines()[-lines:])
 
 
-def bootstrap(endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -> StepResult:
+def bootstrap(endpoint: str, *, timeout: float = DEFAULT_TIMEOUT, cli: str = "cdk") -> StepResult:
     # Outside the repo (no cdk.json) the CLI bootstraps the named environment without synthesizing the app.
     with tempfile.TemporaryDirectory(prefix="cdk-bootstrap-") as empty:
-        return run_cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], endpoint, timeout=timeout, cwd=Path(empty))
+        return run_cdk(["bootstrap", f"aws://{ACCOUNT}/{REGION}"], endpoint, timeout=timeout, cwd=Path(empty), cli=cli)
 
 
 def deploy_all(
     endpoint: str, *, timeout: float = DEFAULT_TIMEOUT, output_dir: Path | None = None,
-    extra_arguments: Sequence[str] = (),
+    extra_arguments: Sequence[str] = (), cli: str = "cdk",
 ) -> StepResult:
     arguments = ["deploy", "--all", "--require-approval", "never", *extra_arguments]
     if output_dir is not None:
         arguments += ["--output", str(output_dir)]
-    return run_cdk(arguments, endpoint, timeout=timeout)
+    return run_cdk(arguments, endpoint, timeout=timeout, cli=cli)
 
 
 def stack_summary(endpoint: str, assembly_dir: Path) -> str:

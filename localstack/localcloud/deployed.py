@@ -19,6 +19,11 @@ from typing import Any
 import boto3
 
 TABLE_TYPES = ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table")
+LOCAL_ACCOUNT = "123456789012"
+# Fake credentials for a local emulator, so a developer's real profile is never needed or used. The key id
+# is the account: LocalStack takes a 12-digit access key id as the caller's account (else 000000000000),
+# moto's default account is this one, so the stacks' account is the caller's on both.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": LOCAL_ACCOUNT, "AWS_SECRET_ACCESS_KEY": "test"}
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,9 @@ def stack_templates(assembly_dir: Path) -> dict[str, dict[str, Any]]:
 
 def client(service: str, endpoint: str, region: str) -> Any:
     make_client: Any = boto3.client  # one untyped call instead of boto3's per-service overloads
-    # A local emulator: fake credentials, so a developer's real profile is never needed or used.
-    return make_client(service, endpoint_url=endpoint, region_name=region, aws_access_key_id="testing",
-                       aws_secret_access_key="testing")
+    return make_client(service, endpoint_url=endpoint, region_name=region,
+                       aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                       aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
 
 
 def _queue_url(sqs: Any, physical_id: str) -> str:

@@ -17,18 +17,19 @@ from typing import Any
 
 from localcloud import deploy
 from localcloud.cloud_assembly import cloudformation_resolver, load_assembly
-from localcloud.deployed import TenantDeployment, client, tenant_deployments
+from localcloud.demo_cloud import Delivery
+from localcloud.deployed import LOCAL_CREDENTIALS, TenantDeployment, client, tenant_deployments
+from localcloud.iot_rules import RuleCounts
 from localcloud.local_iot import LocalIot, running_local_iot
 from localcloud.local_lambda import LocalFunction, QueuePump, asset_folder_name, disable_event_source_mappings
 from localcloud.moto_harness import running_harness
-from localcloud.sns_outbox import SnsOutbox, subscriptions_from_stacks
+from localcloud.sns_outbox import OutboxEntry, SnsOutbox, subscriptions_from_stacks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATE_DIR = REPO_ROOT / ".local"
 # Lambda's SQS poller hands a function up to its mapping's BatchSize (100 in the stack).
 BATCH_SIZE = 100
-_LOCAL_AWS = {"AWS_DEFAULT_REGION": deploy.REGION, "AWS_REGION": deploy.REGION, "AWS_ACCESS_KEY_ID": "testing",
-              "AWS_SECRET_ACCESS_KEY": "testing"}
+_LOCAL_AWS = {"AWS_DEFAULT_REGION": deploy.REGION, "AWS_REGION": deploy.REGION, **LOCAL_CREDENTIALS}
 
 
 @dataclass
@@ -63,6 +64,45 @@ class LocalCloud:
     def invoke(self, tenant_id: str, folder: str, event: dict[str, Any]) -> Any:
         """Call one of a tenant's functions directly (e.g. the escalation sweep at a chosen time)."""
         return self.functions[(tenant_id, folder)](event)
+
+    # --- what the demo reads (localcloud.demo_cloud.DemoCloud) ------------------------------------------
+
+    @property
+    def broker_kind(self) -> str:
+        return self.iot.broker.kind
+
+    @property
+    def device_address(self) -> tuple[str, int]:
+        return self.iot.device_host, self.iot.device_port
+
+    @property
+    def outbox_location(self) -> str:
+        return str(self.outbox.outbox_file)
+
+    def nurse_messages(self) -> list[OutboxEntry]:
+        self.outbox.pump()
+        return list(self.outbox.entries)
+
+    def _rule_totals(self) -> RuleCounts:
+        totals = RuleCounts()
+        for counts in list(self.iot.engine.counts.values()):
+            totals.add(counts)
+        return totals
+
+    def after_publishing(self, published: int, *, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        expected = published - self.iot.front_door.counts.publishes_refused
+        while self._rule_totals().received < expected:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the rules engine received {self._rule_totals().received} of {expected} "
+                                   f"publishes within {timeout:.0f} s")
+            self.pump.poll_all()  # keep the functions busy meanwhile
+
+    def delivery(self) -> Delivery:
+        rules = self._rule_totals()
+        return Delivery(refused=self.iot.front_door.counts.publishes_refused,
+                        not_evaluated=rules.refused + rules.errored, filtered=rules.filtered,
+                        received=rules.received, delivered=rules.delivered)
 
 
 @contextmanager

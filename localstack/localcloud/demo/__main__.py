@@ -2,7 +2,11 @@
 devices and plans, let ~100 simulated patients publish 14 days of readings over MQTT, run the
 functions until the queues drain, and show what the nurses received. Stops everything it started.
 
-    python -m localcloud.demo [--patients 50] [--days 14] [--seed 7]
+    python -m localcloud.demo [--emulator moto|localstack] [--patients 50] [--days 14] [--seed 7]
+
+``moto`` (default): the moto harness with the local IoT, Lambda runner and SNS outbox (verified here).
+``localstack``: LocalStack in Docker (``localstack/docker-compose.yml``, needs LOCALSTACK_AUTH_TOKEN),
+deployed with cdklocal; its own IoT, Lambda and SNS do the work.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +31,9 @@ from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
 from localcloud.demo.report import TenantReport, most_severe_alert, tenant_report
 from localcloud.demo.timeline_plot import plot_timeline
-from localcloud.local_cloud import REPO_ROOT, LocalCloud, running_local_cloud
+from localcloud.demo_cloud import DemoCloud
+from localcloud.local_cloud import REPO_ROOT, running_local_cloud
+from localcloud.localstack_cloud import LocalStackUnavailable, running_localstack_cloud
 from localcloud.registry_seed import seed_registry
 from localcloud.simulator.cli import default_window
 from localcloud.simulator.publisher import MqttPublisher, paho_connector
@@ -42,7 +50,7 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def _register(cloud: LocalCloud, simulation: Simulation) -> None:
+def _register(cloud: DemoCloud, simulation: Simulation) -> None:
     dynamodb = cloud.aws("dynamodb")
     for tenant, document in simulation.registries().items():
         table = cloud.tenants[tenant].table_name
@@ -51,25 +59,6 @@ def _register(cloud: LocalCloud, simulation: Simulation) -> None:
         for plan in document["plans"]:
             plans.save(SelfManagementPlan.model_validate(plan))
         _say(f"   {tenant}: {len(document['patients'])} patients, {len(document['devices'])} devices, plans v1")
-
-
-def _rule_counts(cloud: LocalCloud) -> Counter[str]:
-    totals: Counter[str] = Counter()
-    for counts in cloud.iot.engine.counts.values():
-        totals.update({"received": counts.received, "delivered": counts.delivered, "errored": counts.errored,
-                       "refused": counts.refused, "filtered": counts.filtered})
-    return totals
-
-
-def _wait_for_rules_engine(cloud: LocalCloud, published: int, timeout: float = 180.0) -> None:
-    """Until every publish the front door let through has reached a rule (QoS 1: none may be lost)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        expected = published - cloud.iot.front_door.counts.publishes_refused
-        if _rule_counts(cloud)["received"] >= expected:
-            return
-        cloud.pump.poll_all()  # keep the functions busy meanwhile
-    _say(f"   the rules engine received {_rule_counts(cloud)['received']} of {published} within {timeout:.0f} s")
 
 
 def _truth_check(simulation: Simulation, reports: list[TenantReport]) -> list[str]:
@@ -85,7 +74,7 @@ def _truth_check(simulation: Simulation, reports: list[TenantReport]) -> list[st
             f"stable patients with an alert: {len(stable_alerted)} of {len(stable)}"]
 
 
-def _plot(cloud: LocalCloud, reports: list[TenantReport], simulation: Simulation) -> Path | None:
+def _plot(cloud: DemoCloud, reports: list[TenantReport], simulation: Simulation) -> Path | None:
     chosen = most_severe_alert(reports)
     if chosen is None:
         return None
@@ -102,10 +91,10 @@ def _plot(cloud: LocalCloud, reports: list[TenantReport], simulation: Simulation
                          alerts, simulation.start, simulation.end)
 
 
-def _print_outbox(cloud: LocalCloud, limit: int) -> None:
-    entries = cloud.outbox.entries
+def _print_outbox(cloud: DemoCloud, limit: int) -> None:
+    entries = cloud.nurse_messages()
     by_channel = Counter(e.channel for e in entries)
-    _say(f"\nwhat the nurses received (outbox {cloud.outbox.outbox_file}): "
+    _say(f"\nwhat the nurses received (outbox {cloud.outbox_location}): "
          f"{by_channel['sms']} SMS, {by_channel['email']} e-mails")
     for entry in entries[:limit]:
         _say(f"   {entry.printable()}")
@@ -113,8 +102,22 @@ def _print_outbox(cloud: LocalCloud, limit: int) -> None:
         _say(f"   ... {len(entries) - limit} more")
 
 
+@contextmanager
+def _running_cloud(emulator: str, things: dict[str, str]) -> Iterator[DemoCloud]:
+    if emulator == "localstack":
+        _say("1. local cloud: LocalStack (docker compose) + cdklocal bootstrap + cdklocal deploy --all ...")
+        with running_localstack_cloud(ASSEMBLY_DIR) as localstack:
+            yield localstack
+        return
+    _say("1. local cloud: moto harness + cdk bootstrap + cdk deploy --all of the real app ...")
+    with running_local_cloud(ASSEMBLY_DIR, things=things, state_dir=STATE) as moto:
+        yield moto
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud.demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--emulator", choices=("moto", "localstack"), default="moto",
+                        help="moto (default, runs anywhere) or localstack (Docker + LOCALSTACK_AUTH_TOKEN)")
     parser.add_argument("--patients", type=int, default=50, help="per tenant (default 50: ~100 in all)")
     parser.add_argument("--days", type=float, default=14.0)
     parser.add_argument("--seed", type=int, default=7)
@@ -128,43 +131,51 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "truth.json").write_text(json.dumps(simulation.ground_truth(), indent=1, ensure_ascii=False))
     things = {d["device_id"]: tenant for tenant, doc in simulation.registries().items() for d in doc["devices"]}
 
-    _say("1. local cloud: moto harness + cdk bootstrap + cdk deploy --all of the real app ...")
     if STATE.exists():
         shutil.rmtree(STATE)  # a fresh outbox and logs for this run
-    with running_local_cloud(ASSEMBLY_DIR, things=things, state_dir=STATE) as cloud:
-        _say(f"   deployed {', '.join(sorted(t.stack_name for t in cloud.tenants.values()))} "
-             f"to {cloud.endpoint} ({time.monotonic() - began:.0f} s)")
-        _say(f"2. MQTT: {cloud.iot.broker.kind} broker, devices connect to the IoT front door "
-             f"{cloud.iot.device_host}:{cloud.iot.device_port}")
-        _say("3. registering patients, devices and plans")
-        _register(cloud, simulation)
-        _say(f"4. simulator: {len(simulation.messages)} messages over {args.days:g} days, publishing (QoS 1)")
-        publisher = MqttPublisher(paho_connector(cloud.iot.device_host, cloud.iot.device_port))
-        try:
-            with contextlib.redirect_stdout(sys.stderr):
-                report = publish_all(simulation, publisher, show_progress=True)
-        finally:
-            publisher.close()
-        _say(f"   published {report.published} in {report.seconds:.1f} s")
-        _wait_for_rules_engine(cloud, report.published)
-        _say("5. running the functions until the queues are empty ...")
-        processing = time.monotonic()
-        cloud.drain(timeout=600)
-        _say(f"   drained in {time.monotonic() - processing:.0f} s (function logs: {STATE / 'functions.log'})")
-        _say("6. escalation sweep 16 minutes later (nobody acknowledged the reds) ...")
-        later = (datetime.now(UTC) + timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        swept = {t: cloud.invoke(t, "escalate_alerts", {"time": later, "source": "aws.events"}) for t in cloud.tenants}
-        cloud.outbox.pump()
-        _say("   " + ", ".join(f"{t}: {s['notified']} repeated" for t, s in swept.items()))
-
-        reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t) for t in TENANTS]
-        return _summarise(cloud, simulation, reports, began)
+    try:
+        with _running_cloud(args.emulator, things) as cloud:
+            return _run(cloud, simulation, args.days, began)
+    except LocalStackUnavailable as error:
+        _say(f"   {error}")
+        return 2
 
 
-def _summarise(cloud: LocalCloud, simulation: Simulation, reports: list[TenantReport], began: float) -> int:
+def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float) -> int:
+    _say(f"   deployed {', '.join(sorted(t.stack_name for t in cloud.tenants.values()))} "
+         f"to {cloud.endpoint} ({time.monotonic() - began:.0f} s)")
+    host, port = cloud.device_address
+    _say(f"2. MQTT: {cloud.broker_kind} broker, devices connect to {host}:{port}")
+    _say("3. registering patients, devices and plans")
+    _register(cloud, simulation)
+    _say(f"4. simulator: {len(simulation.messages)} messages over {days:g} days, publishing (QoS 1)")
+    publisher = MqttPublisher(paho_connector(host, port))
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            report = publish_all(simulation, publisher, show_progress=True)
+    finally:
+        publisher.close()
+    _say(f"   published {report.published} in {report.seconds:.1f} s")
+    try:
+        cloud.after_publishing(report.published)
+    except TimeoutError as error:  # the reconciliation below shows what is missing
+        _say(f"   {error}")
+    _say("5. running the functions until the queues are empty ...")
+    processing = time.monotonic()
+    cloud.drain(timeout=600)
+    _say(f"   drained in {time.monotonic() - processing:.0f} s")
+    _say("6. escalation sweep 16 minutes later (nobody acknowledged the reds) ...")
+    later = (datetime.now(UTC) + timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    swept = {t: cloud.invoke(t, "escalate_alerts", {"time": later, "source": "aws.events"}) for t in cloud.tenants}
+    _say("   " + ", ".join(f"{t}: {s['notified']} repeated" for t, s in swept.items()))
+
+    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t) for t in TENANTS]
+    return _summarise(cloud, simulation, reports, began)
+
+
+def _summarise(cloud: DemoCloud, simulation: Simulation, reports: list[TenantReport], began: float) -> int:
     stats = simulation.stats()
-    rules = _rule_counts(cloud)
-    refused = cloud.iot.front_door.counts.publishes_refused
+    delivery = cloud.delivery()
     _say("\nper tenant")
     for report in reports:
         s = stats[report.tenant]
@@ -176,12 +187,13 @@ def _summarise(cloud: LocalCloud, simulation: Simulation, reports: list[TenantRe
     duplicates = sum(s.duplicates for s in stats.values())
     stored = sum(r.stored for r in reports)
     quarantined = sum(sum(r.quarantined.values()) for r in reports)
-    not_evaluated = rules["refused"] + rules["errored"]  # e.g. not JSON: the rule's error action got it
-    accounted = stored + quarantined + refused + not_evaluated + rules["filtered"] + duplicates
-    _say(f"\nrules engine: received {rules['received']}, delivered to the readings queues {rules['delivered']}, "
-         f"sent to the error action {not_evaluated} (not JSON)")
+    accounted = stored + quarantined + delivery.refused + delivery.not_evaluated + delivery.filtered + duplicates
+    if delivery.received is not None:
+        _say(f"\nrules engine: received {delivery.received}, delivered to the readings queues {delivery.delivered}, "
+             f"sent to the error action {delivery.not_evaluated} (not JSON)")
     _say(f"reconciliation: published {published} = stored {stored} + quarantined {quarantined}"
-         f" + refused at the front door {refused} + rule error action {not_evaluated} + filtered {rules['filtered']}"
+         f" + refused at the front door {delivery.refused} + rule error action {delivery.not_evaluated}"
+         f" + filtered {delivery.filtered}"
          f" + duplicates (stored once) {duplicates} = {accounted}  -> {'OK' if accounted == published else 'MISMATCH'}")
     _print_outbox(cloud, limit=12)
     _say("\nground truth")
