@@ -9,12 +9,10 @@ until the queue is empty, replays everything once more, and prints what was stor
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import boto3
 
@@ -25,38 +23,12 @@ from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from localcloud.corpus import load_messages, registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.moto_server import running_moto_server
+from localcloud.queues import create_queue_with_dlq, topic_with_inbox
 from localcloud.registry_seed import seed_registry
 from localcloud.sqs_lambda_runner import drain
 from localcloud.tenant_table import create_tenant_table, scan_all
 
 LOG = Path("build/demo/process_readings.log")
-
-
-def _queue_with_dlq(sqs: Any, name: str) -> str:
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return str(sqs.create_queue(QueueName=name, Attributes={
-        "VisibilityTimeout": "1",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
-    })["QueueUrl"])
-
-
-def _alert_topic_with_inbox(sqs: Any, name: str) -> tuple[str, str]:
-    """The tenant's alert topic, with a queue subscribed where the demo reads what nurses would get."""
-    topic_arn = str(boto3.client("sns").create_topic(Name=name)["TopicArn"])
-    inbox_url = sqs.create_queue(QueueName=f"{name}-nurse-inbox")["QueueUrl"]
-    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    boto3.client("sns").subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn)
-    return topic_arn, str(inbox_url)
-
-
-def _drain_inbox(sqs: Any, inbox_url: str) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(QueueUrl=inbox_url, MaxNumberOfMessages=10).get("Messages", []):
-        received.extend(json.loads(m["Body"]) for m in batch)
-        sqs.delete_message_batch(QueueUrl=inbox_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
-    return received
 
 
 def main() -> int:
@@ -69,16 +41,24 @@ def main() -> int:
         sqs = boto3.client("sqs")
         table = f"dho-{tenant}-timeline"
         create_tenant_table(dynamodb, table)
-        queue_url = _queue_with_dlq(sqs, f"dho-{tenant}-readings")
-        topic_arn, inbox_url = _alert_topic_with_inbox(sqs, f"dho-{tenant}-alerts")
+        queue_url = create_queue_with_dlq(sqs, f"dho-{tenant}-readings", max_receive_count=3).url
+        inbox = topic_with_inbox(sqs, boto3.client("sns"), f"dho-{tenant}-alerts", f"dho-{tenant}-alerts-nurse-inbox")
         seed_registry(DynamoDbRegistry(dynamodb, table), spec)
         print(f"tenant {tenant}: {len(spec['patients'])} patients, {len(spec['assignments'])} device assignments")
 
-        os.environ.update({"DHO_TENANT_ID": tenant, "DHO_TABLE_NAME": table, "DHO_ALERT_TOPIC_ARN": topic_arn,
-                           "DHO_TENANT_NAME": "Bodø",
-                           "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_NAMESPACE": "DHO",
-                           "POWERTOOLS_SERVICE_NAME": "process_readings", "POWERTOOLS_TRACE_DISABLED": "true",
-                           "POWERTOOLS_METRICS_DISABLED": "true"})
+        os.environ.update(
+            {
+                "DHO_TENANT_ID": tenant,
+                "DHO_TABLE_NAME": table,
+                "DHO_ALERT_TOPIC_ARN": inbox.topic_arn,
+                "DHO_TENANT_NAME": "Bodø",
+                "POWERTOOLS_LOG_LEVEL": "ERROR",
+                "POWERTOOLS_METRICS_NAMESPACE": "DHO",
+                "POWERTOOLS_SERVICE_NAME": "process_readings",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
         handler = load_handler("process_readings")
         LOG.parent.mkdir(parents=True, exist_ok=True)
         snapshots = []
@@ -90,23 +70,29 @@ def main() -> int:
             items = scan_all(dynamodb, table)
             snapshots.append(items)
             stored = sum(1 for i in items if i["sk"]["S"].startswith("READING#"))
-            print(f"\n{round_name}: {stats.delivered} messages in {stats.invocations} invocations, "
-                  f"{stats.failed} handed back for retry")
-            print(f"  readings stored: {stored}   timeline entries: "
-                  f"{sum(1 for i in items if i['sk']['S'].startswith('TL#'))}")
+            print(
+                f"\n{round_name}: {stats.delivered} messages in {stats.invocations} invocations, "
+                f"{stats.failed} handed back for retry"
+            )
+            print(
+                f"  readings stored: {stored}   timeline entries: "
+                f"{sum(1 for i in items if i['sk']['S'].startswith('TL#'))}"
+            )
         print(f"  replay changed the table: {'no' if snapshots[0] == snapshots[1] else 'YES'}")
         print(f"  the function's logs and metrics: {LOG}")
         kept = DynamoDbQuarantine(dynamodb, table).list_all()
         print(f"  quarantined: {len(kept)}")
         for reason, count in sorted(Counter(m.reason.value for m in kept).items()):
             print(f"    {reason:<24} {count}")
-        sent = _drain_inbox(sqs, inbox_url)
+        sent = inbox.messages()
         print(f"\nalerts sent to the nurses' topic: {len(sent)} (both deliveries together)")
-        for message in sent:
-            print(f"  [{message['MessageAttributes']['severity']['Value']:>6}] {message['Message']}")
+        for envelope in sent:
+            print(f"  [{envelope['MessageAttributes']['severity']['Value']:>6}] {envelope['Message']}")
         reconciled = stored + len(kept) == len(messages) and snapshots[0] == snapshots[1]
-        print(f"\nreconciliation: published {len(messages)} = stored {stored} + quarantined {len(kept)}"
-              f"  -> {'OK' if reconciled else 'MISMATCH'}")
+        print(
+            f"\nreconciliation: published {len(messages)} = stored {stored} + quarantined {len(kept)}"
+            f"  -> {'OK' if reconciled else 'MISMATCH'}"
+        )
     return 0 if reconciled else 1
 
 

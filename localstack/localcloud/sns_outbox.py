@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.cloud_assembly import Resolver, ResourceRef, StackTemplate, reference, resolve
+from localcloud.queues import subscribe_inbox
 
 OUTBOX_DIR = Path(".local/outbox")
 CHANNELS = {"sms": "sms", "email": "email", "email-json": "email"}
@@ -39,8 +40,13 @@ class FilterPolicyError(ValueError):
 
 # --- filter policies --------------------------------------------------------------------------------
 
-_NUMERIC_OPS = {"=": lambda a, b: a == b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-                ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_NUMERIC_OPS = {
+    "=": lambda a, b: a == b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 def _number(value: Any) -> float | None:
@@ -59,8 +65,15 @@ def _attribute_values(attribute: Mapping[str, Any]) -> list[tuple[str, Any]]:
             items = json.loads(raw)
         except (TypeError, ValueError):
             return []
-        return [("Number" if isinstance(item, int | float) and not isinstance(item, bool) else "String", item)
-                for item in items if item is not None] if isinstance(items, list) else []
+        return (
+            [
+                ("Number" if isinstance(item, int | float) and not isinstance(item, bool) else "String", item)
+                for item in items
+                if item is not None
+            ]
+            if isinstance(items, list)
+            else []
+        )
     return [("Number" if kind.startswith("Number") else "String", raw)]
 
 
@@ -85,8 +98,11 @@ def _value_matches(condition: Any, kind: str, value: Any) -> bool:
         operator, spec = next(iter(condition.items()))
         if operator == "numeric":
             number = _number(value)
-            return kind == "Number" and number is not None and all(
-                _NUMERIC_OPS[op](number, bound) for op, bound in _check_numeric(spec))
+            return (
+                kind == "Number"
+                and number is not None
+                and all(_NUMERIC_OPS[op](number, bound) for op, bound in _check_numeric(spec))
+            )
         if operator == "prefix" and isinstance(spec, str):
             return kind == "String" and isinstance(value, str) and value.startswith(spec)
         if operator == "anything-but":
@@ -125,8 +141,10 @@ def validate_filter_policy(policy: Mapping[str, Any]) -> None:
         if key.startswith("$"):
             raise FilterPolicyError(f"filter policy operator {key!r} is not supported locally")
         if not isinstance(conditions, list):
-            raise FilterPolicyError(f"filter policy key {key!r}: conditions must be a list (nested keys are "
-                                    "MessageBody-scope policies, not supported locally)")
+            raise FilterPolicyError(
+                f"filter policy key {key!r}: conditions must be a list (nested keys are "
+                "MessageBody-scope policies, not supported locally)"
+            )
         for condition in conditions:
             _validate_condition(condition, key)
 
@@ -195,8 +213,16 @@ def subscriptions_from_stacks(stacks: Iterable[StackTemplate]) -> list[TemplateS
             policy = properties.get("FilterPolicy")
             if policy is not None:
                 validate_filter_policy(policy)  # refuse an unsupported policy now, not at the first alert
-            found.append(TemplateSubscription(stack, logical_id, reference(stack, properties["TopicArn"]), protocol,
-                                              str(properties["Endpoint"]), policy))
+            found.append(
+                TemplateSubscription(
+                    stack,
+                    logical_id,
+                    reference(stack, properties["TopicArn"]),
+                    protocol,
+                    str(properties["Endpoint"]),
+                    policy,
+                )
+            )
     return found
 
 
@@ -243,11 +269,7 @@ class SnsOutbox:
             self._by_topic.setdefault(topic_arn, []).append(subscription)
         for topic_arn in self._by_topic:
             name = (TAP_PREFIX + topic_arn.rsplit(":", 1)[-1])[:80]
-            queue_url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
-            queue_arn = self.sqs.get_queue_attributes(QueueUrl=queue_url,
-                                                      AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            self.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-            self._taps[topic_arn] = queue_url
+            self._taps[topic_arn] = subscribe_inbox(self.sqs, self.sns, topic_arn, name).queue_url
         self.outbox_dir.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -256,8 +278,9 @@ class SnsOutbox:
         written = 0
         with self._lock:
             for topic_arn, queue_url in self._taps.items():
-                while messages := self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                                           WaitTimeSeconds=0).get("Messages", []):
+                while messages := self.sqs.receive_message(
+                    QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+                ).get("Messages", []):
                     for message in messages:
                         written += self._deliver(topic_arn, json.loads(message["Body"]))
                         self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -268,10 +291,17 @@ class SnsOutbox:
         attributes = envelope.get("MessageAttributes", {})
         severity = attributes.get("severity", {}).get("Value")
         new = [
-            OutboxEntry(subscription.channel, subscription.endpoint, str(envelope.get("Message", "")),
-                        envelope.get("Subject") if subscription.channel == "email" else None, severity,
-                        str(envelope.get("Timestamp", "")), topic_arn, subscription.logical_id,
-                        str(envelope.get("MessageId", "")))
+            OutboxEntry(
+                subscription.channel,
+                subscription.endpoint,
+                str(envelope.get("Message", "")),
+                envelope.get("Subject") if subscription.channel == "email" else None,
+                severity,
+                str(envelope.get("Timestamp", "")),
+                topic_arn,
+                subscription.logical_id,
+                str(envelope.get("MessageId", "")),
+            )
             for subscription in self._by_topic.get(topic_arn, [])
             if filter_policy_matches(subscription.filter_policy, attributes)
         ]

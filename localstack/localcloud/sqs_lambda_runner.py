@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from localcloud.queues import queue_arn
+
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -46,22 +48,28 @@ def _failed_ids(response: Any) -> set[str]:
     return set()
 
 
-def poll_once(sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10,
-              stats: RunnerStats | None = None) -> int:
+def poll_once(
+    sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10, stats: RunnerStats | None = None
+) -> int:
     """One receive + invoke + delete cycle; returns how many messages were delivered."""
     stats = stats if stats is not None else RunnerStats()
     messages: list[dict[str, Any]] = []
     # SQS hands out at most 10 per receive; the event source mapping gathers up to its BatchSize.
     while len(messages) < batch_size:
-        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, batch_size - len(messages)),
-                                       AttributeNames=["All"], MessageAttributeNames=["All"], WaitTimeSeconds=0)
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(10, batch_size - len(messages)),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        )
         if not received.get("Messages"):
             break
         messages.extend(received["Messages"])
     if not messages:
         return 0
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    event = {"Records": [_record(m, queue_arn, sqs.meta.region_name) for m in messages]}
+    arn = queue_arn(sqs, queue_url)
+    event = {"Records": [_record(m, arn, sqs.meta.region_name) for m in messages]}
     stats.invocations += 1
     stats.delivered += len(messages)
     try:
@@ -70,15 +78,18 @@ def poll_once(sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch
         failed = {m["MessageId"] for m in messages}
     done = [m for m in messages if m["MessageId"] not in failed]
     if done:
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+        )
     stats.succeeded += len(done)
     stats.failed += len(failed)
     return len(messages)
 
 
-def drain(sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10,
-          max_empty_polls: int = 1) -> RunnerStats:
+def drain(
+    sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10, max_empty_polls: int = 1
+) -> RunnerStats:
     """Poll until the queue has given nothing ``max_empty_polls`` times in a row."""
     stats = RunnerStats()
     empty = 0

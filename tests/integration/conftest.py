@@ -11,8 +11,8 @@ import pytest
 
 from localcloud.corpus import registry
 from localcloud.moto_server import running_moto_server
+from localcloud.queues import TopicInbox, topic_with_inbox
 from localcloud.tenant_table import create_tenant_table
-from tests.support.alert_inbox import AlertInbox
 
 
 @pytest.fixture(scope="session")
@@ -38,14 +38,11 @@ def tenant_table(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def alert_inbox(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> AlertInbox:
+def alert_inbox(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> TopicInbox:
+    """The tenant's alert topic with an SQS queue subscribed to it: what the nurses would be sent."""
     sns = boto3.client("sns", endpoint_url=moto_endpoint)
     sqs = boto3.client("sqs", endpoint_url=moto_endpoint)
     suffix = uuid.uuid4().hex[:8]
-    topic_arn = sns.create_topic(Name=f"dho-bodo-alerts-{suffix}")["TopicArn"]
-    queue_url = sqs.create_queue(QueueName=f"nurse-inbox-{suffix}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    monkeypatch.setenv("DHO_ALERT_TOPIC_ARN", topic_arn)
-    return AlertInbox(topic_arn, queue_url, sqs)
-
+    inbox = topic_with_inbox(sqs, sns, f"dho-bodo-alerts-{suffix}", f"nurse-inbox-{suffix}")
+    monkeypatch.setenv("DHO_ALERT_TOPIC_ARN", inbox.topic_arn)
+    return inbox

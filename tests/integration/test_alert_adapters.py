@@ -3,7 +3,6 @@ rule, optimistic concurrency, the triage index) and the SNS notifier (attributes
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from dataclasses import replace
@@ -18,8 +17,10 @@ from dho.adapters.sns_notifier import SnsNotifier
 from dho.alerting.messages import render_alert_text
 from dho.alerting.policy import AlertPolicy
 from dho.domain.alerts import Alert, AlertState, Notification, NotificationKind
+from dho.domain.clock import to_canonical
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.ports import AlertConflict
+from localcloud.queues import TopicInbox, subscribe_inbox
 
 pytestmark = pytest.mark.integration
 
@@ -107,6 +108,69 @@ def test_given_a_closed_alert_then_it_leaves_the_open_list_and_a_new_episode_of_
     assert repo.list_open("P-A") == [second]
 
 
+def test_closing_an_alert_stores_the_rules_watermark_and_the_closed_episode_cannot_be_opened_again(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    first = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
+    repo.save(first, None)
+    assert repo.closed_through("P-A") == {}
+    refired = replace(first, last_evidence_at=T0 + timedelta(minutes=10), count=2, version=2)
+    repo.save(refired, first.version)
+
+    # WHEN a nurse closes it
+    closed = POLICY.close(refired, "1234567", T0 + timedelta(minutes=20))
+    repo.save(closed, refired.version)
+
+    # THEN the watermark is the newest evidence of the closed episode, for that patient and rule only
+    assert repo.closed_through("P-A") == {Rule.SPO2_BAND: T0 + timedelta(minutes=10)}
+    assert repo.closed_through("P-B") == {}
+    # AND an alert whose evidence is not newer (a replay of the episode's readings) is refused
+    replayed = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(minutes=10))
+    with pytest.raises(AlertConflict):
+        repo.save(replayed, None)
+    assert repo.get(replayed.alert_id) is None and repo.list_open("P-A") == []
+    # AND evidence measured after it opens a new episode; another rule has no watermark yet
+    newer = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(minutes=11))
+    other_rule = _raised("P-A", Rule.NEWS2, Severity.RED, T0)
+    assert repo.save(newer, None) is True and repo.save(other_rule, None) is True
+    assert repo.list_open("P-A") == [other_rule, newer]
+
+
+def test_the_watermark_is_written_idempotently_and_only_moves_forward(dynamodb: Any, tenant_table: str) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    older = _raised("P-A", Rule.WEIGHT_GAIN, Severity.YELLOW, T0)
+    repo.save(older, None)
+    closed = POLICY.close(older, "1234567", T0 + timedelta(minutes=5))
+    repo.save(closed, older.version)
+
+    # WHEN the same close is written again (a re-run of the decision)
+    with pytest.raises(AlertConflict):
+        repo.save(closed, older.version)
+    # THEN the watermark is unchanged
+    assert repo.closed_through("P-A") == {Rule.WEIGHT_GAIN: T0}
+
+    # GIVEN a later episode closed, and an alert with older evidence still open (raised before the
+    # watermark existed), WHEN that one is closed THEN it closes and the watermark stays where it was
+    legacy = _raised("P-A", Rule.HEART_RATE_BAND, Severity.YELLOW, T0)
+    repo.save(legacy, None)
+    later = T0 + timedelta(hours=2)
+    dynamodb.put_item(
+        TableName=tenant_table,
+        Item={
+            "pk": {"S": "PATIENT#P-A"},
+            "sk": {"S": "ALERT_WATERMARK#heart_rate_band"},
+            "rule": {"S": "heart_rate_band"},
+            "closed_through": {"S": to_canonical(later)},
+        },
+    )
+    closed_legacy = POLICY.close(legacy, "1234567", T0 + timedelta(hours=3))
+    repo.save(closed_legacy, legacy.version)
+
+    assert repo.get(legacy.alert_id) == closed_legacy
+    assert repo.closed_through("P-A") == {Rule.WEIGHT_GAIN: T0, Rule.HEART_RATE_BAND: later}
+
+
 def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_drops_closed_ones(
     dynamodb: Any, tenant_table: str
 ) -> None:
@@ -123,7 +187,11 @@ def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_d
     repo.save(acknowledged, red_new.version)
 
     assert [a.alert_id for a in repo.triage()] == [
-        red_old.alert_id, red_new.alert_id, yellow_old.alert_id, yellow_new.alert_id]
+        red_old.alert_id,
+        red_new.alert_id,
+        yellow_old.alert_id,
+        yellow_new.alert_id,
+    ]
     assert repo.triage()[1].state is AlertState.ACKNOWLEDGED
     assert [a.alert_id for a in repo.triage(limit=2)] == [red_old.alert_id, red_new.alert_id]
 
@@ -131,18 +199,9 @@ def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_d
 # ---- SNS ------------------------------------------------------------------------------------------------
 
 
-def _tap(sqs: Any, sns: Any, topic_arn: str, filter_policy: dict[str, list[str]] | None) -> str:
+def _tap(sqs: Any, sns: Any, topic_arn: str, filter_policy: dict[str, list[str]] | None) -> TopicInbox:
     """An SQS queue subscribed to the topic, as the tests' stand-in for a nurse's phone or mailbox."""
-    queue_url = sqs.create_queue(QueueName=f"tap-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    attributes = {"FilterPolicy": json.dumps(filter_policy)} if filter_policy else {}
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
-    return str(queue_url)
-
-
-def _received(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
+    return subscribe_inbox(sqs, sns, topic_arn, f"tap-{uuid.uuid4().hex[:8]}", filter_policy=filter_policy)
 
 
 @pytest.fixture
@@ -154,8 +213,14 @@ def alert_topic(moto_endpoint: str) -> tuple[Any, Any, str]:
 
 
 def _notification(severity: Severity, tier: int = 0) -> Notification:
-    return Notification(alert_id="A-0123", patient_id="P-7K3QX9M2", severity=severity, rule=Rule.WEIGHT_GAIN,
-                        tier=tier, kind=NotificationKind.NEW)
+    return Notification(
+        alert_id="A-0123",
+        patient_id="P-7K3QX9M2",
+        severity=severity,
+        rule=Rule.WEIGHT_GAIN,
+        tier=tier,
+        kind=NotificationKind.NEW,
+    )
 
 
 def test_given_a_red_notification_when_published_then_it_arrives_with_severity_tier_and_rule_attributes(
@@ -168,7 +233,7 @@ def test_given_a_red_notification_when_published_then_it_arrives_with_severity_t
 
     SnsNotifier(sns, topic_arn).publish(note, text)
 
-    (envelope,) = _received(sqs, everything)
+    (envelope,) = everything.messages()
     assert envelope["Message"] == text
     attributes = {name: (a["Type"], a["Value"]) for name, a in envelope["MessageAttributes"].items()}
     assert attributes["severity"] == ("String", "red")
@@ -187,5 +252,5 @@ def test_given_a_red_only_subscription_then_a_yellow_does_not_reach_it_but_reach
     notifier.publish(_notification(Severity.YELLOW), "yellow")
     notifier.publish(_notification(Severity.RED), "red")
 
-    assert [m["Message"] for m in _received(sqs, sms_red_only)] == ["red"]
-    assert sorted(m["Message"] for m in _received(sqs, mailbox)) == ["red", "yellow"]
+    assert [m["Message"] for m in sms_red_only.messages()] == ["red"]
+    assert sorted(m["Message"] for m in mailbox.messages()) == ["red", "yellow"]

@@ -9,15 +9,17 @@ from typing import Any
 
 import pytest
 
+from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.alerting.policy import AlertPolicy
 from dho.domain.plans import Programme, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
 from localcloud.corpus import registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
+from localcloud.queues import TopicInbox
 from localcloud.sqs_events import sqs_event
 from localcloud.tenant_table import scan_all
-from tests.support.alert_inbox import AlertInbox
 
 pytestmark = pytest.mark.integration
 
@@ -25,21 +27,33 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HF, COPD = "P-HF000001", "P-C0PD0001"
 
 
-def _message(device: str, reading_id: str, at: datetime, metric: str, value: float, unit: str) -> str:
-    return json.dumps({
-        "schema": "dho.device-reading/1", "device": {"id": device}, "reading_id": reading_id,
-        "measured_at": at.isoformat(), "measurements": [{"metric": metric, "value": value, "unit": unit}],
-        "tenant": "bodo", "device_id": device, "received_at": int(NOW.timestamp() * 1000)})
+def _message(
+    device: str, reading_id: str, at: datetime, metric: str, value: float, unit: str, received: datetime = NOW
+) -> str:
+    return json.dumps(
+        {
+            "schema": "dho.device-reading/1",
+            "device": {"id": device},
+            "reading_id": reading_id,
+            "measured_at": at.isoformat(),
+            "measurements": [{"metric": metric, "value": value, "unit": unit}],
+            "tenant": "bodo",
+            "device_id": device,
+            "received_at": int(received.timestamp() * 1000),
+        }
+    )
 
 
 @pytest.fixture
-def tenant(dynamodb: Any, tenant_table: str, alert_inbox: AlertInbox) -> str:
+def tenant(dynamodb: Any, tenant_table: str, alert_inbox: TopicInbox) -> str:
     """A heart-failure patient with a scale and a COPD patient with an oximeter, on template plans."""
     reg = DynamoDbRegistry(dynamodb, tenant_table)
     plans = DynamoDbPlans(dynamodb, tenant_table)
     numbers = {p["patient_id"]: p["national_id"] for p in registry()["patients"]}
-    for patient_id, programme, device in ((HF, Programme.HEART_FAILURE, "scale-0001"),
-                                          (COPD, Programme.COPD, "oxi-0001")):
+    for patient_id, programme, device in (
+        (HF, Programme.HEART_FAILURE, "scale-0001"),
+        (COPD, Programme.COPD, "oxi-0001"),
+    ):
         reg.register_patient(Patient(patient_id, numbers[patient_id], programme.value))
         reg.assign_device(DeviceAssignment(device, patient_id, NOW - timedelta(days=30)))
         plans.save(plan_from_template(patient_id, programme, NOW - timedelta(days=30)))
@@ -48,10 +62,14 @@ def tenant(dynamodb: Any, tenant_table: str, alert_inbox: AlertInbox) -> str:
 
 def _batch() -> list[str]:
     """Weight up 2.5 kg over three days (a gateway flushing its buffer) and an SpO2 fall below 88 %."""
-    weights = [_message("scale-0001", f"w-{day}", NOW - timedelta(days=3 - day, hours=4), "body_weight",
-                        value, "kg") for day, value in enumerate((80.0, 80.8, 81.7, 82.5))]
-    spo2 = [_message("oxi-0001", f"s-{i}", NOW - timedelta(hours=hours), "spo2", value, "%")
-            for i, (hours, value) in enumerate(((30, 94), (20, 93), (2, 86)))]
+    weights = [
+        _message("scale-0001", f"w-{day}", NOW - timedelta(days=3 - day, hours=4), "body_weight", value, "kg")
+        for day, value in enumerate((80.0, 80.8, 81.7, 82.5))
+    ]
+    spo2 = [
+        _message("oxi-0001", f"s-{i}", NOW - timedelta(hours=hours), "spo2", value, "%")
+        for i, (hours, value) in enumerate(((30, 94), (20, 93), (2, 86)))
+    ]
     return weights + spo2
 
 
@@ -62,19 +80,22 @@ def _alerts(dynamodb: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def test_weight_gain_and_an_spo2_fall_give_exactly_those_alerts_each_told_once(
-    dynamodb: Any, tenant: str, alert_inbox: AlertInbox
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox
 ) -> None:
     handler = load_handler("process_readings")
     # WHEN the batch is processed
-    response = handler.lambda_handler(sqs_event(_batch(), sent_timestamp_ms=int(NOW.timestamp() * 1000)),
-                                      FakeLambdaContext())
+    response = handler.lambda_handler(
+        sqs_event(_batch(), sent_timestamp_ms=int(NOW.timestamp() * 1000)), FakeLambdaContext()
+    )
 
     # THEN every reading is acknowledged
     assert response == {"batchItemFailures": []}
     # AND exactly two alerts are stored: weight gain (yellow) and SpO2 band (red)
     alerts = _alerts(dynamodb, tenant)
     assert {key: a["severity"]["S"] for key, a in alerts.items()} == {
-        (HF, "weight_gain"): "yellow", (COPD, "spo2_band"): "red"}
+        (HF, "weight_gain"): "yellow",
+        (COPD, "spo2_band"): "red",
+    }
     # AND the nurses' topic got one notification per alert, filterable by severity
     sent = alert_inbox.messages()
     assert sorted(m["MessageAttributes"]["severity"]["Value"] for m in sent) == ["red", "yellow"]
@@ -88,7 +109,7 @@ def test_weight_gain_and_an_spo2_fall_give_exactly_those_alerts_each_told_once(
 
 
 def test_a_replayed_batch_stores_no_second_alert_and_sends_no_second_sms(
-    dynamodb: Any, tenant: str, alert_inbox: AlertInbox
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox
 ) -> None:
     handler = load_handler("process_readings")
     event = sqs_event(_batch(), sent_timestamp_ms=int(NOW.timestamp() * 1000))
@@ -102,3 +123,49 @@ def test_a_replayed_batch_stores_no_second_alert_and_sends_no_second_sms(
     # THEN the alerts are as they were and nobody is told again
     assert _alerts(dynamodb, tenant) == first_alerts
     assert alert_inbox.messages() == []
+
+
+def test_after_the_nurse_closes_the_alerts_a_replay_tells_nobody_and_only_a_newer_reading_opens_one(
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox
+) -> None:
+    handler = load_handler("process_readings")
+
+    def deliver(bodies: list[str], at: datetime) -> None:
+        event = sqs_event(bodies, sent_timestamp_ms=int(at.timestamp() * 1000))
+        assert handler.lambda_handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+
+    # GIVEN the batch, then a lower SpO2 20 minutes later (counted on the open red), both closed by a nurse
+    deliver(_batch(), NOW)
+    lower = [
+        _message("oxi-0001", "s-3", NOW + timedelta(minutes=20), "spo2", 85, "%", received=NOW + timedelta(minutes=21))
+    ]
+    deliver(lower, NOW + timedelta(minutes=21))
+    assert len(alert_inbox.messages()) == 2
+    repo, policy = DynamoDbAlerts(dynamodb, tenant), AlertPolicy()
+    for alert in repo.triage():
+        repo.save(policy.close(alert, "1234567", NOW + timedelta(minutes=30)), alert.version)
+    closed = [i for i in scan_all(dynamodb, tenant) if i["sk"]["S"].startswith("ALERT#") and "rule" in i]
+    assert len(closed) == 2
+
+    # WHEN SQS delivers both batches again after the close
+    deliver(lower, NOW + timedelta(minutes=21))
+    deliver(_batch(), NOW)
+
+    # THEN no alert is opened and nobody is told
+    assert repo.triage() == [] and alert_inbox.messages() == []
+    assert [i for i in scan_all(dynamodb, tenant) if i["sk"]["S"].startswith("ALERT#") and "rule" in i] == closed
+
+    # WHEN a reading measured after the close is just as low
+    deliver(
+        [
+            _message(
+                "oxi-0001", "s-4", NOW + timedelta(minutes=40), "spo2", 85, "%", received=NOW + timedelta(minutes=41)
+            )
+        ],
+        NOW + timedelta(minutes=41),
+    )
+
+    # THEN a new red alert is opened and told once
+    (new,) = repo.triage()
+    assert (new.patient_id, new.rule.value, new.opened_at) == (COPD, "spo2_band", NOW + timedelta(minutes=40))
+    assert [m["MessageAttributes"]["severity"]["Value"] for m in alert_inbox.messages()] == ["red"]

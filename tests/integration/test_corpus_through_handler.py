@@ -16,10 +16,10 @@ from dho.domain.clock import from_canonical
 from dho.domain.quarantine import message_digest
 from localcloud.corpus import load_messages, received_at_ms, registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
+from localcloud.queues import TopicInbox
 from localcloud.registry_seed import seed_registry
 from localcloud.sqs_events import batches, sqs_event
 from localcloud.tenant_table import scan_all
-from tests.support.alert_inbox import AlertInbox
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +27,13 @@ pytestmark = pytest.mark.integration
 def _feed(handler: Any, bodies: list[str]) -> list[dict[str, str]]:
     failures: list[dict[str, str]] = []
     for batch in batches(bodies):
-        response = handler.lambda_handler(sqs_event(batch, sent_timestamp_ms=received_at_ms()),
-                                          FakeLambdaContext())
+        response = handler.lambda_handler(sqs_event(batch, sent_timestamp_ms=received_at_ms()), FakeLambdaContext())
         failures.extend(response["batchItemFailures"])
     return failures
 
 
 @pytest.fixture
-def seeded_table(dynamodb: Any, tenant_table: str, alert_inbox: AlertInbox) -> str:
+def seeded_table(dynamodb: Any, tenant_table: str, alert_inbox: TopicInbox) -> str:
     seed_registry(DynamoDbRegistry(dynamodb, tenant_table), registry())
     return tenant_table
 
@@ -59,12 +58,17 @@ def test_every_good_reading_is_stored_once_and_every_bad_one_is_quarantined_with
     for message in good:
         payload = json.loads(message.body)
         measured = [e["metric"] for e in payload.get("measurements", [])] or [
-            f"symptoms.{payload['symptoms']['questionnaire']}"]
+            f"symptoms.{payload['symptoms']['questionnaire']}"
+        ]
         measured_at = from_canonical(_guard_for(guards, payload)["measured_at"]["S"])
         for series in measured:
-            found = [e for e in timeline.query(message.expected_patient_id or "", series, measured_at,
-                                               measured_at.replace(microsecond=1))
-                     if e.reading_id == payload["reading_id"]]
+            found = [
+                e
+                for e in timeline.query(
+                    message.expected_patient_id or "", series, measured_at, measured_at.replace(microsecond=1)
+                )
+                if e.reading_id == payload["reading_id"]
+            ]
             assert len(found) == 1, (message.file, series)
     # AND every bad one is quarantined with its expected reason
     kept = {m.digest: m for m in DynamoDbQuarantine(dynamodb, seeded_table).list_all()}
@@ -116,7 +120,7 @@ def test_a_device_handed_on_gives_each_reading_to_whoever_had_it_when_measured(
 
 
 def test_a_missing_table_fails_every_record_for_retry_instead_of_quarantining(
-    dynamodb: Any, alert_inbox: AlertInbox, monkeypatch: pytest.MonkeyPatch
+    dynamodb: Any, alert_inbox: TopicInbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a function configured with a table that does not exist (a deployment mistake)
     monkeypatch.setenv("DHO_TABLE_NAME", "dho-no-such-table")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from localcloud.queues import create_queue_with_dlq
 from localcloud.sqs_lambda_runner import drain, poll_once
 
 pytestmark = pytest.mark.integration
@@ -18,13 +18,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def queue(moto_endpoint: str) -> tuple[Any, str, str]:
     sqs = boto3.client("sqs", endpoint_url=moto_endpoint)
-    name = f"readings-{uuid.uuid4().hex[:8]}"
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName=name, Attributes={
-        "VisibilityTimeout": "1",
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
-    return sqs, url, dlq_url
+    created = create_queue_with_dlq(sqs, f"readings-{uuid.uuid4().hex[:8]}", max_receive_count=2)
+    return sqs, created.url, created.dlq_url
 
 
 def _bodies(sqs: Any, url: str) -> list[str]:
@@ -44,8 +39,12 @@ def test_the_handler_gets_a_real_sqs_event_and_successes_are_deleted(queue: tupl
     stats = drain(sqs, url, handler, None)
 
     assert sorted(r["body"] for r in seen) == ["a", "b", "c"]
-    assert all(r["eventSource"] == "aws:sqs" and r["eventSourceARN"].endswith(url.rsplit("/", 1)[1])
-               and "SentTimestamp" in r["attributes"] for r in seen)
+    assert all(
+        r["eventSource"] == "aws:sqs"
+        and r["eventSourceARN"].endswith(url.rsplit("/", 1)[1])
+        and "SentTimestamp" in r["attributes"]
+        for r in seen
+    )
     assert (stats.delivered, stats.succeeded, stats.failed) == (3, 3, 0)
     assert _bodies(sqs, url) == []
 
@@ -58,8 +57,9 @@ def test_a_message_the_handler_keeps_failing_ends_in_the_dlq_and_its_neighbours_
         sqs.send_message(QueueUrl=url, MessageBody=body)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]
-                                      if r["body"] == "poison"]}
+        return {
+            "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
+        }
 
     for _ in range(4):  # more receives than maxReceiveCount, waiting out the visibility timeout
         poll_once(sqs, url, handler, None)

@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from dho.alerting.policy import AlertPolicy, escalation_schedule
-from dho.alerting.service import AlertService
 from dho.domain.alerts import (
-    Alert,
     AlertClosedError,
     AlertPolicySettings,
     AlertState,
     CloseReason,
-    Notification,
     NotificationKind,
 )
 from dho.domain.findings import Evaluation, Rule
-from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
-from tests.unit.alerting.helpers import PATIENT, RED, T0, YELLOW, evaluation, finding, minutes
-
-NURSE = "1234567"
-
-
-class Ward:
-    """The policy behind the service, with in-memory alerts and a notifier that records."""
-
-    def __init__(self, settings: AlertPolicySettings | None = None) -> None:
-        self.policy = AlertPolicy(settings)
-        self.alerts = InMemoryAlerts()
-        self.notifier = RecordingNotifier()
-        self.service = AlertService(self.policy, self.alerts, self.notifier, tenant_name="Bodø")
-
-    def evaluate(self, ev: Evaluation, now: datetime | None = None) -> list[Notification]:
-        before = len(self.notifier.sent)
-        self.service.on_evaluation(ev, now or ev.evaluated_at)
-        return [n for n, _ in self.notifier.sent[before:]]
-
-    def sweep(self, now: datetime) -> list[Notification]:
-        before = len(self.notifier.sent)
-        self.service.sweep(now)
-        return [n for n, _ in self.notifier.sent[before:]]
-
-    def only(self, rule: Rule = Rule.SPO2_BAND) -> Alert:
-        (alert,) = [a for a in self.alerts.alerts.values() if a.rule is rule and a.is_open]
-        return alert
+from tests.unit.alerting.helpers import NURSE, PATIENT, RED, T0, YELLOW, Ward, evaluation, finding, minutes
 
 
 def test_given_a_red_finding_when_decided_then_one_open_alert_and_one_new_notification_to_tier_0() -> None:
@@ -59,7 +27,12 @@ def test_given_a_red_finding_when_decided_then_one_open_alert_and_one_new_notifi
     assert alert.next_notify_at == T0 + minutes(1) + minutes(15)
     (note,) = decision.notifications
     assert (note.alert_id, note.severity, note.rule, note.tier, note.kind) == (
-        alert.alert_id, RED, Rule.SPO2_BAND, 0, NotificationKind.NEW)
+        alert.alert_id,
+        RED,
+        Rule.SPO2_BAND,
+        0,
+        NotificationKind.NEW,
+    )
 
 
 def test_given_the_same_evaluation_twice_when_decided_then_the_second_time_changes_nothing() -> None:
@@ -200,7 +173,16 @@ def test_given_a_yellow_without_new_evidence_for_72_hours_when_swept_then_it_clo
 def test_the_default_escalation_schedule_is_three_loops_over_three_tiers_every_15_minutes() -> None:
     schedule = escalation_schedule(AlertPolicySettings())
     assert [(int(s.offset.total_seconds() // 60), s.tier) for s in schedule] == [
-        (0, 0), (15, 1), (30, 2), (45, 0), (60, 1), (75, 2), (90, 0), (105, 1), (120, 2)]
+        (0, 0),
+        (15, 1),
+        (30, 2),
+        (45, 0),
+        (60, 1),
+        (75, 2),
+        (90, 0),
+        (105, 1),
+        (120, 2),
+    ]
 
 
 def test_a_tier_held_longer_than_the_repeat_interval_is_told_again_before_the_next_tier() -> None:
@@ -216,8 +198,12 @@ def test_given_an_unacknowledged_red_when_swept_then_it_repeats_and_escalates_on
     for minute in range(1, 300):
         told += [(minute, n.tier, n.kind) for n in ward.sweep(T0 + minutes(minute))]
 
-    assert told[:4] == [(15, 0, NotificationKind.REPEAT), (30, 1, NotificationKind.ESCALATION),
-                        (45, 2, NotificationKind.ESCALATION), (60, 0, NotificationKind.REPEAT)]
+    assert told[:4] == [
+        (15, 0, NotificationKind.REPEAT),
+        (30, 1, NotificationKind.ESCALATION),
+        (45, 2, NotificationKind.ESCALATION),
+        (60, 0, NotificationKind.REPEAT),
+    ]
     assert len(told) == 3 * 4 - 1  # 4 notifications per loop, the first one was the NEW one
     assert told[-1][0] == 165
     assert ward.only().notifications_sent == 12 and ward.only().next_notify_at is None
@@ -321,16 +307,24 @@ def test_given_a_red_on_a_parameter_then_a_yellow_on_the_same_parameter_raises_n
     ward = Ward()
     ward.evaluate(evaluation(finding(Rule.SPO2_BAND, RED)), T0)
 
-    decision = ward.policy.decide(evaluation(finding(Rule.SPO2_BELOW_PERSONAL_MEAN, YELLOW, at=T0 + minutes(9))),
-                                  ward.alerts.list_open(PATIENT), T0 + minutes(10))
+    decision = ward.policy.decide(
+        evaluation(finding(Rule.SPO2_BELOW_PERSONAL_MEAN, YELLOW, at=T0 + minutes(9))),
+        ward.alerts.list_open(PATIENT),
+        T0 + minutes(10),
+    )
 
     assert decision.writes == () and decision.inhibited == (Rule.SPO2_BELOW_PERSONAL_MEAN,)
 
 
 def test_given_a_red_and_a_yellow_on_the_same_parameter_in_one_evaluation_then_only_the_red_is_raised() -> None:
     ward = Ward()
-    sent = ward.evaluate(evaluation(finding(Rule.SPO2_BELOW_PERSONAL_MEAN, YELLOW), finding(Rule.SPO2_BAND, RED),
-                                    finding(Rule.WEIGHT_GAIN, YELLOW)))
+    sent = ward.evaluate(
+        evaluation(
+            finding(Rule.SPO2_BELOW_PERSONAL_MEAN, YELLOW),
+            finding(Rule.SPO2_BAND, RED),
+            finding(Rule.WEIGHT_GAIN, YELLOW),
+        )
+    )
 
     assert {a.rule for a in ward.alerts.alerts.values()} == {Rule.SPO2_BAND, Rule.WEIGHT_GAIN}
     assert [(n.severity, n.rule) for n in sent] == [(RED, Rule.SPO2_BAND), (YELLOW, Rule.WEIGHT_GAIN)]
@@ -384,10 +378,17 @@ def test_an_alert_keeps_the_timings_of_the_policy_version_it_was_raised_under() 
 
 
 def test_settings_come_from_the_tenant_policy_json_of_the_infrastructure() -> None:
-    text = ('{"escalation":{"acknowledged_retrigger_minutes":45,"max_loops":2,"max_reading_delay_minutes":5,'
-            '"red_repeat_minutes":10,"second_nurse_after_minutes":20},"programmes":["copd"]}')
+    text = (
+        '{"escalation":{"acknowledged_retrigger_minutes":45,"max_loops":2,"max_reading_delay_minutes":5,'
+        '"red_repeat_minutes":10,"second_nurse_after_minutes":20},"programmes":["copd"]}'
+    )
     settings = AlertPolicySettings.from_tenant_policy(text, version="bodo-1")
-    assert (settings.red_repeat_minutes, settings.tier_after_minutes, settings.acknowledged_retrigger_minutes,
-            settings.max_loops, settings.version) == (10, (0, 20, 40), 45, 2, "bodo-1")
+    assert (
+        settings.red_repeat_minutes,
+        settings.tier_after_minutes,
+        settings.acknowledged_retrigger_minutes,
+        settings.max_loops,
+        settings.version,
+    ) == (10, (0, 20, 40), 45, 2, "bodo-1")
     with pytest.raises(ValueError, match="start with 0"):
         AlertPolicySettings(tier_after_minutes=(5, 10))

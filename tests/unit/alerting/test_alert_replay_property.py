@@ -11,24 +11,11 @@ from hypothesis import strategies as st
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.domain.alerts import Alert, Notification
-from dho.domain.findings import Evaluation, Rule, Severity
+from dho.domain.findings import Evaluation, Rule
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
-from tests.unit.alerting.helpers import T0, evaluation, finding, minutes
+from tests.unit.alerting.helpers import evaluation_sequences
 
 RULES = (Rule.SPO2_BAND, Rule.SPO2_BELOW_PERSONAL_MEAN, Rule.WEIGHT_GAIN)
-
-
-@st.composite
-def evaluations(draw: st.DrawFn) -> list[Evaluation]:
-    sequence: list[Evaluation] = []
-    for step in range(draw(st.integers(min_value=1, max_value=12))):
-        at = T0 + minutes(10 * step)
-        fired = draw(st.lists(st.sampled_from(RULES), unique=True, max_size=3))
-        found = tuple(finding(rule, draw(st.sampled_from(Severity)), at=at - minutes(draw(st.integers(0, 15))),
-                              evidence=(f"r{step}-{draw(st.integers(0, 2))}",)) for rule in fired)
-        quiet = tuple(r for r in RULES if r not in fired and draw(st.booleans()))
-        sequence.append(evaluation(*found, at=at, quiet=quiet))
-    return sequence
 
 
 def run(deliveries: list[tuple[Evaluation, int]]) -> tuple[dict[str, Alert], list[tuple[Notification, str]]]:
@@ -45,7 +32,10 @@ def run(deliveries: list[tuple[Evaluation, int]]) -> tuple[dict[str, Alert], lis
 
 
 @settings(max_examples=150, deadline=None)
-@given(sequence=evaluations(), repeats=st.lists(st.integers(min_value=1, max_value=3), min_size=12, max_size=12))
+@given(
+    sequence=evaluation_sequences(RULES),
+    repeats=st.lists(st.integers(min_value=1, max_value=3), min_size=12, max_size=12),
+)
 def test_given_any_evaluation_sequence_when_each_is_delivered_again_then_alerts_and_messages_are_as_once(
     sequence: list[Evaluation], repeats: list[int]
 ) -> None:

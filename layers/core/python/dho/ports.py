@@ -3,11 +3,12 @@ them; unit tests use in-memory fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from dho.domain.alerts import Alert, Notification
+from dho.domain.findings import Rule
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import QuarantinedMessage
 from dho.domain.readings import DeviceReading
@@ -68,6 +69,13 @@ class AlertConflict(Exception):
 class AlertRepository(Protocol):
     def list_open(self, patient_id: str) -> Sequence[Alert]:
         """The patient's open and acknowledged alerts (at most one per rule), read consistently."""
+        ...
+
+    def closed_through(self, patient_id: str) -> Mapping[Rule, datetime]:
+        """Per rule, the watermark: the measured time of the newest evidence of the patient's closed
+        episodes of that rule (rules never closed are absent). Saving an alert that closes moves it up
+        to the alert's ``last_evidence_at`` in the same write; creating an open alert whose
+        ``last_evidence_at`` is not later than it raises :class:`AlertConflict`."""
         ...
 
     def get(self, alert_id: str) -> Alert | None: ...

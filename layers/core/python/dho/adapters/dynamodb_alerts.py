@@ -1,17 +1,21 @@
 """AlertRepository on the tenant's DynamoDB table (key design and guards in ``dho.adapters.keys``).
 
 * create: one transaction puts the alert, its open-alert guard (``OPEN_ALERT#<rule>``, only if absent:
-  at most one open alert per patient + rule) and its id lookup; if the alert itself exists already the
-  decision was a replay and nothing is written;
+  at most one open alert per patient + rule) and its id lookup, and checks that its evidence is newer
+  than the rule's watermark (``ALERT_WATERMARK#<rule>``: episodes closed up to that measured time are
+  never opened again); if the alert itself exists already the decision was a replay and nothing is
+  written;
 * update: the alert is replaced only if the stored ``version`` is the expected one (optimistic
-  concurrency); closing it deletes its guard in the same transaction and drops the triage attributes;
+  concurrency); closing it deletes its guard and moves the watermark up to the alert's newest evidence
+  in the same transaction, and drops the triage attributes;
 * the patient's open alerts are found through the guards (the closed history is never read), the
-  tenant's through the triage index (red first, then oldest first).
+  watermarks through their own prefix, the tenant's open alerts through the triage index (red first,
+  then oldest first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _ABSENT = "attribute_not_exists(pk)"
+_CLOSED_THROUGH = "closed_through"
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _BATCH_GET_LIMIT = 100
 
@@ -42,15 +47,30 @@ class DynamoDbAlerts:
     # ---- reads --------------------------------------------------------------------------------------
 
     def list_open(self, patient_id: str) -> Sequence[Alert]:
-        guards = self._query({
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": encode({":pk": keys.patient_pk(patient_id),
-                                                 ":prefix": keys.OPEN_ALERT_PREFIX}),
-            "ConsistentRead": True,
-        })
+        guards = self._query(
+            {
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": encode(
+                    {":pk": keys.patient_pk(patient_id), ":prefix": keys.OPEN_ALERT_PREFIX}
+                ),
+                "ConsistentRead": True,
+            }
+        )
         wanted = [{"pk": keys.patient_pk(patient_id), "sk": str(guard["alert_sk"])} for guard in guards]
         alerts = [_alert_from(item) for item in self._batch_get(wanted)]
         return sorted((a for a in alerts if a.is_open), key=lambda a: (a.opened_at, a.rule.value))
+
+    def closed_through(self, patient_id: str) -> Mapping[Rule, datetime]:
+        watermarks = self._query(
+            {
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": encode(
+                    {":pk": keys.patient_pk(patient_id), ":prefix": keys.ALERT_WATERMARK_PREFIX}
+                ),
+                "ConsistentRead": True,
+            }
+        )
+        return {Rule(item["rule"]): from_canonical(str(item[_CLOSED_THROUGH])) for item in watermarks}
 
     def get(self, alert_id: str) -> Alert | None:
         lookup = self._get_item(keys.alert_lookup_pk(alert_id), keys.ALERT_LOOKUP_SK)
@@ -85,47 +105,125 @@ class DynamoDbAlerts:
     def _create(self, alert: Alert) -> bool:
         alert_sk = keys.alert_sk(alert.rule.value, alert.opened_at)
         pk = keys.patient_pk(alert.patient_id)
-        items: list[TransactWriteItemTypeDef] = [_put(self._table, _alert_item(alert), _ABSENT)]
+        lookup = {
+            "pk": keys.alert_lookup_pk(alert.alert_id),
+            "sk": keys.ALERT_LOOKUP_SK,
+            "item_type": "alert_lookup",
+            "patient_id": alert.patient_id,
+            "alert_sk": alert_sk,
+        }
+        items: list[TransactWriteItemTypeDef] = [
+            _put(self._table, _alert_item(alert), _ABSENT),
+            _put(self._table, lookup, _ABSENT),
+        ]
         if alert.is_open:
-            guard = {"pk": pk, "sk": keys.open_alert_sk(alert.rule.value), "item_type": "open_alert_guard",
-                     "alert_id": alert.alert_id, "alert_sk": alert_sk}
+            guard = {
+                "pk": pk,
+                "sk": keys.open_alert_sk(alert.rule.value),
+                "item_type": "open_alert_guard",
+                "alert_id": alert.alert_id,
+                "alert_sk": alert_sk,
+            }
             items.append(_put(self._table, guard, _ABSENT))
-        lookup = {"pk": keys.alert_lookup_pk(alert.alert_id), "sk": keys.ALERT_LOOKUP_SK,
-                  "item_type": "alert_lookup", "patient_id": alert.patient_id, "alert_sk": alert_sk}
-        items.append(_put(self._table, lookup, _ABSENT))
+            # Never reopen a closed episode: the evidence must be newer than what was closed.
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": self._watermark_key(alert),
+                        "ConditionExpression": "attribute_not_exists(#through) OR #through < :evidence",
+                        "ExpressionAttributeNames": {"#through": _CLOSED_THROUGH},
+                        "ExpressionAttributeValues": encode({":evidence": to_canonical(alert.last_evidence_at)}),
+                    }
+                }
+            )
+        else:
+            items.append(self._move_watermark(alert))
         reasons = self._transact(items)
+        if reasons is not None and not alert.is_open and _only_watermark_failed(reasons):
+            reasons = self._transact(items[:-1])  # the watermark is later already: leave it
         if reasons is None:
             return True
         if reasons[0] == _CONDITION_FAILED:
             return False  # this very alert was created before: a replayed decision
         if _CONDITION_FAILED in reasons:
-            raise AlertConflict(f"another alert is open for {alert.rule.value}")
+            raise AlertConflict(
+                f"another alert is open for {alert.rule.value}, or an episode of it with "
+                "evidence this new is closed already"
+            )
         raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
 
     def _update(self, alert: Alert, expected_version: int) -> None:
         pk = keys.patient_pk(alert.patient_id)
         guard_key = encode({"pk": pk, "sk": keys.open_alert_sk(alert.rule.value)})
         ours = encode({":id": alert.alert_id})
-        items: list[TransactWriteItemTypeDef] = [{"Put": {
-            "TableName": self._table, "Item": encode(_alert_item(alert)),
-            "ConditionExpression": "#v = :expected",
-            "ExpressionAttributeNames": {"#v": "version"},
-            "ExpressionAttributeValues": encode({":expected": expected_version}),
-        }}]
+        items: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": encode(_alert_item(alert)),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": encode({":expected": expected_version}),
+                }
+            }
+        ]
         if alert.is_open:  # still ours: nobody closed it and opened another in between
-            items.append({"ConditionCheck": {"TableName": self._table, "Key": guard_key,
-                                             "ConditionExpression": "alert_id = :id",
-                                             "ExpressionAttributeValues": ours}})
-        else:  # closing: free the slot for the next episode (if it is still ours)
-            items.append({"Delete": {"TableName": self._table, "Key": guard_key,
-                                     "ConditionExpression": f"{_ABSENT} OR alert_id = :id",
-                                     "ExpressionAttributeValues": ours}})
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": guard_key,
+                        "ConditionExpression": "alert_id = :id",
+                        "ExpressionAttributeValues": ours,
+                    }
+                }
+            )
+        else:  # closing: free the slot for the next episode (if it is still ours), remember what was closed
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": guard_key,
+                        "ConditionExpression": f"{_ABSENT} OR alert_id = :id",
+                        "ExpressionAttributeValues": ours,
+                    }
+                }
+            )
+            items.append(self._move_watermark(alert))
         reasons = self._transact(items)
+        if reasons is not None and not alert.is_open and _only_watermark_failed(reasons):
+            # The watermark is already later than this alert's evidence (it only moves forward): close
+            # without touching it.
+            reasons = self._transact(items[:-1])
         if reasons is None:
             return
         if _CONDITION_FAILED in reasons:
             raise AlertConflict(f"alert {alert.alert_id} changed since version {expected_version}")
         raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
+
+    def _watermark_key(self, alert: Alert) -> dict[str, Any]:
+        return encode({"pk": keys.patient_pk(alert.patient_id), "sk": keys.alert_watermark_sk(alert.rule.value)})
+
+    def _move_watermark(self, alert: Alert) -> TransactWriteItemTypeDef:
+        """Set the rule's watermark to the closed alert's newest evidence, unless it is later already.
+        Writing the same value again changes nothing (idempotent)."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._watermark_key(alert),
+                "UpdateExpression": "SET #through = :through, item_type = :type, #rule = :rule",
+                "ConditionExpression": "attribute_not_exists(#through) OR #through <= :through",
+                "ExpressionAttributeNames": {"#through": _CLOSED_THROUGH, "#rule": "rule"},
+                "ExpressionAttributeValues": encode(
+                    {
+                        ":through": to_canonical(alert.last_evidence_at),
+                        ":type": "alert_watermark",
+                        ":rule": alert.rule.value,
+                    }
+                ),
+            }
+        }
 
     # ---- plumbing -----------------------------------------------------------------------------------
 
@@ -143,8 +241,9 @@ class DynamoDbAlerts:
 
     def _get_item(self, pk: str, sk: str) -> dict[str, Any] | None:
         try:
-            response = self._client.get_item(TableName=self._table, Key=encode({"pk": pk, "sk": sk}),
-                                             ConsistentRead=True)
+            response = self._client.get_item(
+                TableName=self._table, Key=encode({"pk": pk, "sk": sk}), ConsistentRead=True
+            )
         except (ClientError, BotoCoreError) as error:
             raise_if_transient(error)
             raise
@@ -170,8 +269,12 @@ class DynamoDbAlerts:
     def _batch_get(self, wanted: list[dict[str, str]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for start in range(0, len(wanted), _BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {self._table: {
-                "Keys": [encode(key) for key in wanted[start:start + _BATCH_GET_LIMIT]], "ConsistentRead": True}}
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": [encode(key) for key in wanted[start : start + _BATCH_GET_LIMIT]],
+                    "ConsistentRead": True,
+                }
+            }
             while pending:
                 try:
                     response = self._client.batch_get_item(RequestItems=pending)
@@ -181,6 +284,11 @@ class DynamoDbAlerts:
                 found.extend(decode(item) for item in response.get("Responses", {}).get(self._table, []))
                 pending = dict(response.get("UnprocessedKeys") or {})
         return found
+
+
+def _only_watermark_failed(reasons: list[str]) -> bool:
+    """The cancellation came from the last item (the watermark) alone."""
+    return reasons[-1] == _CONDITION_FAILED and all(r in ("None", "") for r in reasons[:-1])
 
 
 def _put(table: str, item: dict[str, Any], condition: str) -> TransactWriteItemTypeDef:
@@ -225,7 +333,8 @@ def _alert_item(alert: Alert) -> dict[str, Any]:
         # Only open and acknowledged alerts are on the triage list (a sparse index: closed ones drop out).
         TRIAGE_PARTITION_KEY: keys.TRIAGE_OPEN if alert.is_open else None,
         TRIAGE_SORT_KEY: keys.triage_sk(SEVERITY_RANK[alert.severity], alert.opened_at, alert.alert_id)
-        if alert.is_open else None,
+        if alert.is_open
+        else None,
     }
 
 

@@ -7,6 +7,7 @@
 | self-management plan | ``PATIENT#<patient_id>``| ``PLAN#<version, 6 digits>``                |
 | alert                | ``PATIENT#<patient_id>``| ``ALERT#<rule>#<opened_at>``               |
 | open-alert guard     | ``PATIENT#<patient_id>``| ``OPEN_ALERT#<rule>``                      |
+| alert watermark      | ``PATIENT#<patient_id>``| ``ALERT_WATERMARK#<rule>``                 |
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | access log           | ``PATIENT#<patient_id>``| ``ACCESS#<at>#<who>``       (Normen audit)  |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
@@ -26,6 +27,14 @@ guards are also how the open alerts of a patient are found without reading their
 Open and acknowledged alerts carry ``triage_pk`` = ``OPEN`` and ``triage_sk`` =
 ``<severity rank>#<opened_at>#<alert_id>`` (rank 1 red, 2 yellow) for the nurses' triage index: one
 query gives red before yellow, oldest first. Closing an alert removes both attributes.
+
+The alert watermark of a patient + rule holds ``closed_through``: the measured time of the newest
+evidence of any closed episode of that rule. It is set in the transaction that closes the alert (so a
+close can never be stored without it) and only ever moves forward; creating an alert checks, in the same
+transaction, that its evidence is newer than the watermark. So a replay of an old episode's readings
+(an SQS redelivery, a device re-sending yesterday's batch) after the episode was closed cannot open it
+again, while a reading measured after the watermark can. ``ALERT_WATERMARK#`` does not begin with
+``ALERT#``, so queries over a patient's alerts never see it.
 """
 
 from __future__ import annotations
@@ -78,6 +87,7 @@ def quarantine_sk(message_digest: str) -> str:
 
 ALERT_PREFIX = "ALERT#"
 OPEN_ALERT_PREFIX = "OPEN_ALERT#"
+ALERT_WATERMARK_PREFIX = "ALERT_WATERMARK#"
 ALERT_LOOKUP_SK = "ALERT"
 TRIAGE_OPEN = "OPEN"
 
@@ -88,6 +98,10 @@ def alert_sk(rule: str, opened_at: datetime) -> str:
 
 def open_alert_sk(rule: str) -> str:
     return f"{OPEN_ALERT_PREFIX}{rule}"
+
+
+def alert_watermark_sk(rule: str) -> str:
+    return f"{ALERT_WATERMARK_PREFIX}{rule}"
 
 
 def alert_lookup_pk(alert_id: str) -> str:

@@ -10,6 +10,10 @@ Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.
 * one open alert per patient + rule; a re-fire with new evidence bumps its count;
 * replay-safe: a finding whose newest evidence the alert has already counted changes nothing, a
   quiet evaluation not newer than the last one counted changes nothing;
+* closed stays closed: per patient + rule the store keeps a watermark, the newest evidence (measured
+  time) of the episodes closed so far (by hysteresis, as stale, or by a nurse). A finding whose newest
+  evidence is not later than it opens nothing: it is the closed episode's readings again (an SQS
+  redelivery, a device re-sending an old batch). A reading measured after it opens a new episode;
 * red notifies at once and escalates while nobody acknowledges it (repeat every 15 min, tiers with
   delays, at most 3 loops); an acknowledged red that is not closed re-triggers after 30 min;
   only a nurse closes a red;
@@ -23,7 +27,7 @@ Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -42,8 +46,12 @@ from dho.domain.alerts import (
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 
 _HPR_NUMBER = re.compile(r"^[0-9]{1,9}$")  # Helsepersonellregisteret numbers: up to 9 digits
-_KIND_URGENCY = {NotificationKind.WORSENED: 0, NotificationKind.NEW: 1,
-                 NotificationKind.ESCALATION: 2, NotificationKind.REPEAT: 3}
+_KIND_URGENCY = {
+    NotificationKind.WORSENED: 0,
+    NotificationKind.NEW: 1,
+    NotificationKind.ESCALATION: 2,
+    NotificationKind.REPEAT: 3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,7 @@ class Decision:
     writes: tuple[AlertWrite, ...] = ()
     notifications: tuple[Notification, ...] = ()
     inhibited: tuple[Rule, ...] = ()  # yellow findings not raised: a red covers the same parameter
+    already_closed: tuple[Rule, ...] = ()  # findings not raised: no evidence newer than a closed episode
 
     @property
     def is_empty(self) -> bool:
@@ -106,13 +115,24 @@ class AlertPolicy:
 
     # ---- evaluations -------------------------------------------------------------------------------
 
-    def decide(self, evaluation: Evaluation, open_alerts: Sequence[Alert], now: datetime) -> Decision:
-        """What one evaluation of one patient does to that patient's open alerts."""
+    def decide(
+        self,
+        evaluation: Evaluation,
+        open_alerts: Sequence[Alert],
+        now: datetime,
+        *,
+        closed_through: Mapping[Rule, datetime] | None = None,
+    ) -> Decision:
+        """What one evaluation of one patient does to that patient's open alerts. ``closed_through``:
+        the patient's watermarks (:meth:`~dho.ports.AlertRepository.closed_through`); needed for the
+        rules that fired and have no open alert."""
         _require_aware(now)
+        watermarks = closed_through or {}
         originals = _open_by_rule(evaluation.patient_id, open_alerts)
         working = dict(originals)
         kinds: dict[Rule, NotificationKind] = {}
         inhibited: list[Rule] = []
+        already_closed: list[Rule] = []
         red_families = {a.family for a in originals.values() if a.severity is Severity.RED}
         red_families |= {rule_family(f.rule) for f in evaluation.findings if f.severity is Severity.RED}
         fired: set[Rule] = set()
@@ -126,6 +146,10 @@ class AlertPolicy:
             alert = working.get(finding.rule)
             kind: NotificationKind | None
             if alert is None:
+                closed = watermarks.get(finding.rule)
+                if closed is not None and finding.observed_at <= closed:
+                    already_closed.append(finding.rule)  # the closed episode's evidence again
+                    continue
                 if finding.severity is Severity.YELLOW and rule_family(finding.rule) in red_families:
                     inhibited.append(finding.rule)
                     continue
@@ -142,10 +166,14 @@ class AlertPolicy:
             if rule not in fired and rule in evaluation.quiet_rules:
                 working[rule] = self._quiet(alert, evaluation.evaluated_at, now)
 
-        writes = [_write(originals.get(rule), alert) for rule, alert in working.items()
-                  if originals.get(rule) != alert]
+        writes = [_write(originals.get(rule), alert) for rule, alert in working.items() if originals.get(rule) != alert]
         notes = [(working[rule], kind) for rule, kind in kinds.items() if working[rule].is_open]
-        return Decision(writes=tuple(writes), notifications=_grouped(notes), inhibited=tuple(inhibited))
+        return Decision(
+            writes=tuple(writes),
+            notifications=_grouped(notes),
+            inhibited=tuple(inhibited),
+            already_closed=tuple(already_closed),
+        )
 
     def _is_news(self, alert: Alert, finding: Finding) -> bool:
         """New evidence: measured after the newest evidence counted, or at that very time with reading
@@ -204,8 +232,7 @@ class AlertPolicy:
         counted = alert.last_quiet_evaluation_at
         if evaluated_at <= alert.last_evidence_at or (counted is not None and evaluated_at <= counted):
             return alert  # older than what the alert knows, or counted already (a replay)
-        alert = replace(alert, quiet_count=alert.quiet_count + 1, last_quiet_evaluation_at=evaluated_at,
-                        updated_at=now)
+        alert = replace(alert, quiet_count=alert.quiet_count + 1, last_quiet_evaluation_at=evaluated_at, updated_at=now)
         enough = self._settings(alert).yellow_quiet_evaluations_to_close
         if alert.severity is Severity.YELLOW and alert.quiet_count >= enough:
             return _closed(alert, None, now, CloseReason.QUIET)
@@ -260,8 +287,11 @@ class AlertPolicy:
         due = max(i for i, step in enumerate(schedule) if started + step.offset <= now)
         if due <= alert.escalation_step:  # cannot happen with alerts this policy wrote; resynchronise
             following = alert.escalation_step + 1
-            return replace(alert, next_notify_at=started + schedule[following].offset
-                           if following < len(schedule) else None, updated_at=now), None
+            return replace(
+                alert,
+                next_notify_at=started + schedule[following].offset if following < len(schedule) else None,
+                updated_at=now,
+            ), None
         step = schedule[due]
         kind = NotificationKind.ESCALATION if step.tier > alert.tier else NotificationKind.REPEAT
         return replace(
@@ -284,11 +314,17 @@ class AlertPolicy:
         if not alert.is_open:
             raise AlertClosedError(f"alert {alert.alert_id} is closed")
         retrigger = now + self._settings(alert).acknowledged_retrigger if alert.severity is Severity.RED else None
-        return replace(alert, state=AlertState.ACKNOWLEDGED, acknowledged_by=nurse_hpr, acknowledged_at=now,
-                       next_notify_at=retrigger, updated_at=now, version=alert.version + 1)
+        return replace(
+            alert,
+            state=AlertState.ACKNOWLEDGED,
+            acknowledged_by=nurse_hpr,
+            acknowledged_at=now,
+            next_notify_at=retrigger,
+            updated_at=now,
+            version=alert.version + 1,
+        )
 
-    def close(self, alert: Alert, nurse_hpr: str, now: datetime,
-              reason: CloseReason = CloseReason.RESOLVED) -> Alert:
+    def close(self, alert: Alert, nurse_hpr: str, now: datetime, reason: CloseReason = CloseReason.RESOLVED) -> Alert:
         """The nurse closes this alert (the only way a red ends)."""
         _require_aware(now)
         _require_hpr(nurse_hpr)
@@ -328,8 +364,15 @@ def _open_by_rule(patient_id: str, alerts: Sequence[Alert]) -> dict[Rule, Alert]
 
 
 def _closed(alert: Alert, nurse_hpr: str | None, now: datetime, reason: CloseReason) -> Alert:
-    return replace(alert, state=AlertState.CLOSED, closed_by=nurse_hpr, closed_at=now, close_reason=reason,
-                   next_notify_at=None, updated_at=now)
+    return replace(
+        alert,
+        state=AlertState.CLOSED,
+        closed_by=nurse_hpr,
+        closed_at=now,
+        close_reason=reason,
+        next_notify_at=None,
+        updated_at=now,
+    )
 
 
 def _write(original: Alert | None, alert: Alert) -> AlertWrite:
@@ -358,9 +401,16 @@ def _grouped(notes: Sequence[tuple[Alert, NotificationKind]]) -> tuple[Notificat
     for (patient_id, severity, tier), members in groups.items():
         members.sort(key=lambda m: (_KIND_URGENCY[m[1]], m[0].opened_at, m[0].rule.value))
         (lead, kind), rest = members[0], members[1:]
-        notifications.append(Notification(
-            alert_id=lead.alert_id, patient_id=patient_id, severity=severity, rule=lead.rule, tier=tier, kind=kind,
-            other_alert_ids=tuple(alert.alert_id for alert, _ in rest),
-        ))
+        notifications.append(
+            Notification(
+                alert_id=lead.alert_id,
+                patient_id=patient_id,
+                severity=severity,
+                rule=lead.rule,
+                tier=tier,
+                kind=kind,
+                other_alert_ids=tuple(alert.alert_id for alert, _ in rest),
+            )
+        )
     notifications.sort(key=lambda n: (SEVERITY_RANK[n.severity], n.patient_id, n.tier))
     return tuple(notifications)

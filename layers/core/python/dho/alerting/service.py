@@ -5,7 +5,8 @@ wrote are published, so a replayed batch or a lost race never sends an SMS twice
 publishing fails after the write (the error propagates, SQS retries the record), the retry finds
 nothing new to say; a red is then told at its next escalation step (``red_repeat_minutes``) and is on
 the triage list at once. On a lost race (:class:`~dho.ports.AlertConflict`) the service reloads the
-open alerts and decides again, a few times.
+open alerts and decides again, a few times. Closed episodes are not reopened by their own readings: the
+store's per-rule watermark (moved in the write that closes an alert) is read with the open alerts.
 """
 
 from __future__ import annotations
@@ -57,7 +58,13 @@ class AlertService:
         """Apply one evaluation (from scoring) to the patient's alerts and tell the nurses."""
         total = AlertOutcome()
         for _ in range(self._attempts):
-            decision = self._policy.decide(evaluation, self._alerts.list_open(evaluation.patient_id), now)
+            open_alerts = self._alerts.list_open(evaluation.patient_id)
+            # The watermarks matter only to a rule that fired without an open alert (it may raise one);
+            # most evaluations have none, and skip that read.
+            open_rules = {alert.rule for alert in open_alerts}
+            could_raise = any(finding.rule not in open_rules for finding in evaluation.findings)
+            closed_through = self._alerts.closed_through(evaluation.patient_id) if could_raise else {}
+            decision = self._policy.decide(evaluation, open_alerts, now, closed_through=closed_through)
             outcome, lost_race = self._apply(decision)
             total = _sum(total, outcome)
             if not lost_race:
@@ -83,8 +90,9 @@ class AlertService:
         """The nurse acknowledges this alert only; None if there is no such alert."""
         return self._nurse_action(alert_id, lambda alert: self._policy.acknowledge(alert, nurse_hpr, now))
 
-    def close(self, alert_id: str, nurse_hpr: str, now: datetime,
-              reason: CloseReason = CloseReason.RESOLVED) -> Alert | None:
+    def close(
+        self, alert_id: str, nurse_hpr: str, now: datetime, reason: CloseReason = CloseReason.RESOLVED
+    ) -> Alert | None:
         return self._nurse_action(alert_id, lambda alert: self._policy.close(alert, nurse_hpr, now, reason))
 
     def _nurse_action(self, alert_id: str, action: Callable[[Alert], Alert]) -> Alert | None:
@@ -118,13 +126,15 @@ class AlertService:
         sent = 0
         for notification in decision.notifications:
             if written.intersection(notification.alert_ids):
-                text = render_alert_text(notification, tenant_name=self._tenant_name, language=self._language,
-                                         detail=self._detail)
+                text = render_alert_text(
+                    notification, tenant_name=self._tenant_name, language=self._language, detail=self._detail
+                )
                 self._notifier.publish(notification, text)
                 sent += 1
         return sent
 
 
 def _sum(a: AlertOutcome, b: AlertOutcome) -> AlertOutcome:
-    return AlertOutcome(a.written + b.written, a.already_stored + b.already_stored,
-                        a.conflicts + b.conflicts, a.notified + b.notified)
+    return AlertOutcome(
+        a.written + b.written, a.already_stored + b.already_stored, a.conflicts + b.conflicts, a.notified + b.notified
+    )

@@ -4,8 +4,10 @@ An alert is the open episode of one rule for one patient (dedup key: patient + r
 table). It is raised from a :class:`~dho.domain.findings.Finding`, counts the re-fires while it is open
 (like a PagerDuty ``dedup_key`` or an Opsgenie alias + count), escalates while nobody acknowledges a
 red, and is closed by a nurse (red, yellow) or automatically (yellow only: after N quiet evaluations or
-when no new evidence came for a long time). The decisions live in ``dho.alerting.policy``; this module
-holds the data and the defaults (DOMAIN.md "Alert handling").
+when no new evidence came for a long time). A closed episode stays closed: closing moves the patient +
+rule watermark up to the alert's ``last_evidence_at``, and no new alert opens on evidence measured at or
+before it (a replay of the episode's readings). The decisions live in ``dho.alerting.policy``; this
+module holds the data and the defaults (DOMAIN.md "Alert handling").
 """
 
 from __future__ import annotations
