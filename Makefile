@@ -10,6 +10,11 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # make demo EMULATOR=localstack: LocalStack in Docker (localstack/docker-compose.yml, LOCALSTACK_AUTH_TOKEN).
 EMULATOR ?= moto
+# LocalStack's open-source core on the host (Python 3.13, no Docker) for the tests of the LocalStack path.
+LOCALSTACK_VENV := .venv-localstack
+LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
+LOCALSTACK_PYTHON ?= $(shell for p in python3.13 "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 NPM_STAMP := node_modules/.installed
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -18,7 +23,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test lint typecheck unit integration demo demo-corpus bench layers synth clean
+.PHONY: help setup test lint typecheck unit integration demo demo-corpus bench layers synth localstack-host clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,7 +53,7 @@ lint: $(STAMP) ## ruff over the whole tree
 typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
 	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py tests
 
-test: lint typecheck layers $(NPM_STAMP) ## lint, type-check and run every test (unit, infra, integration, e2e)
+test: lint typecheck layers $(NPM_STAMP) localstack-host ## lint, type-check and run every test (unit, infra, integration, e2e)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 unit: $(STAMP) ## only the unit tests (no emulator)
@@ -66,5 +71,15 @@ demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain 
 bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
 	$(BIN)/python -m bench.scoring
 
+localstack-host: $(LOCALSTACK_STAMP) ## LocalStack's core in .venv-localstack (Python 3.13) for the LocalStack path's tests
+
+$(LOCALSTACK_STAMP): localstack/requirements-host.txt
+	@if [ -z "$(LOCALSTACK_PYTHON)" ]; then \
+	  echo "no Python 3.13 (set LOCALSTACK_PYTHON): the tests against LocalStack's core will be skipped"; \
+	else \
+	  test -x $(LOCALSTACK_VENV)/bin/python || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV); \
+	  $(LOCALSTACK_VENV)/bin/python -m pip install --quiet -r localstack/requirements-host.txt && touch $@; \
+	fi
+
 clean: ## remove the virtualenv, build output and caches
-	rm -rf $(VENV) build cdk.out .local .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) $(LOCALSTACK_VENV) build cdk.out .local .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -8,15 +8,17 @@ recorded. So none of the stand-ins under ``localcloud`` is needed; this module o
   says which is missing;
 - starts ``localstack/docker-compose.yml`` (pinned image) and waits until the services are ready;
 - deploys the real app with ``cdklocal bootstrap`` + ``cdklocal deploy --all`` (the pinned CDK CLI
-  behind LocalStack's wrapper) through ``AWS_ENDPOINT_URL``;
+  behind LocalStack's wrapper) through ``AWS_ENDPOINT_URL``, and confirms the nurses' e-mail
+  subscriptions (pending until confirmed, as on AWS);
 - reads back what the nurses received from LocalStack's own records of sent messages
   (``/_aws/sns/sms-messages`` and ``/_aws/ses``);
 - waits for the readings queues to drain, invokes functions with ``lambda.invoke``;
 - stops the container again.
 
-Verified here: ``cdklocal`` deploying the app to the moto harness on the same endpoint conventions
-(tests/integration), and the pieces below against recorded LocalStack response shapes (unit tests).
-Not verified here: a run against LocalStack itself (no Docker engine on the machines this is built on).
+Verified here: ``cdklocal`` deploying the app to the moto harness on the same endpoint conventions;
+readiness, queue counts, subscription confirmation and the SMS/e-mail records against LocalStack's own
+core run on the host (``localcloud.localstack_host``; tests/integration). Not verified here: a whole run
+on LocalStack in Docker (no Docker engine on the machines this is built on).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from urllib.parse import urlencode
 
 from localcloud import deploy
 from localcloud.demo_cloud import Delivery
-from localcloud.deployed import TenantDeployment, client, tenant_deployments
+from localcloud.deployed import TenantDeployment, client, stack_templates, tenant_deployments
 from localcloud.local_lambda import asset_folder_name
 from localcloud.sns_outbox import OutboxEntry
 
@@ -175,6 +177,30 @@ def log_event_count(logs: Any, group: str) -> int:
     return sum(len(page.get("events", [])) for page in pages)
 
 
+def stack_subscription_arns(cloudformation: Any, stack_names: Iterable[str]) -> list[str]:
+    """The SNS subscriptions CloudFormation created for these stacks (their physical ids are the ARNs)."""
+    return [resource["PhysicalResourceId"] for name in stack_names
+            for resource in cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+            if resource["ResourceType"] == "AWS::SNS::Subscription" and resource.get("PhysicalResourceId")]
+
+
+def confirm_pending_subscriptions(
+    sns: Any, subscription_arns: Iterable[str], *, endpoint: str = ENDPOINT, fetch: FetchJson = _fetch_json,
+) -> int:
+    """Confirm the subscriptions still pending, as each nurse does by following the link in AWS's
+    confirmation e-mail. LocalStack, like AWS, delivers nothing to an e-mail subscription before that; it
+    keeps the token at ``/_aws/sns/subscription-tokens/<arn>``. Returns how many were confirmed."""
+    confirmed = 0
+    for arn in subscription_arns:
+        attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+        if attributes.get("PendingConfirmation") != "true":
+            continue
+        token = fetch(f"{endpoint}/_aws/sns/subscription-tokens/{arn}")["subscription_token"]
+        sns.confirm_subscription(TopicArn=attributes["TopicArn"], Token=token)
+        confirmed += 1
+    return confirmed
+
+
 def queued(sqs: Any, queue_urls: Iterable[str]) -> int:
     """Messages waiting or in flight on the queues (approximate, as SQS reports them)."""
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
@@ -257,4 +283,7 @@ def running_localstack_cloud(
         deploy.check_prerequisites()
         deploy.bootstrap(endpoint, timeout=deploy_timeout, cli="cdklocal")
         deploy.deploy_all(endpoint, timeout=deploy_timeout, output_dir=assembly_dir, cli="cdklocal")
-        yield LocalStackCloud(endpoint, assembly_dir, tenant_deployments(endpoint, assembly_dir, deploy.REGION))
+        cloud = LocalStackCloud(endpoint, assembly_dir, tenant_deployments(endpoint, assembly_dir, deploy.REGION))
+        arns = stack_subscription_arns(cloud.aws("cloudformation"), stack_templates(assembly_dir))
+        confirm_pending_subscriptions(cloud.aws("sns"), arns, endpoint=endpoint)
+        yield cloud
