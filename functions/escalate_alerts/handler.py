@@ -2,7 +2,10 @@
 
 Repeats unacknowledged reds and moves them up the escalation tiers, re-triggers acknowledged reds
 that were not closed, and auto-closes stale yellows. "Now" is the schedule's own time from the
-event, so a retried invocation decides as the original would have.
+event, so a retried invocation decides as the original would have. Then it empties the notification
+outbox: notifications written with their alert whose publish failed (SNS outage, a crash between write
+and publish) are published once they are older than the grace period (``DHO_NOTIFICATION_GRACE_SECONDS``,
+60 s by default).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     outcome = alert_service().sweep(scheduled_time(event))
     metrics.add_metric(name="AlertsEscalated", unit=MetricUnit.Count, value=len(outcome.written))
     metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=outcome.notified)
-    logger.info("alerts swept", extra={"written": len(outcome.written), "notified": outcome.notified,
-                                       "conflicts": outcome.conflicts})
-    return {"written": len(outcome.written), "notified": outcome.notified, "conflicts": outcome.conflicts}
+    metrics.add_metric(name="AlertNotificationsRedelivered", unit=MetricUnit.Count, value=outcome.redelivered)
+    summary = {"written": len(outcome.written), "notified": outcome.notified, "conflicts": outcome.conflicts,
+               "redelivered": outcome.redelivered, "dropped": outcome.dropped, "unsettled": outcome.unsettled}
+    logger.info("alerts swept", extra=summary)
+    return summary

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
+from localcloud.moto_harness import dynamodb_atomic_writes
+
 # Moto accepts any credentials; these make sure a developer's real profile is never needed or used.
 _LOCAL_DEFAULTS = {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "testing",
                    "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -25,6 +27,7 @@ def free_port() -> int:
 def running_moto_server() -> Iterator[str]:
     """Start moto, point boto3 at it with the standard variable, and put both back afterwards."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    dynamodb_atomic_writes.apply()  # DynamoDB serializes conflicting writes; moto's threads do not
     for name, value in _LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
     port = free_port()

@@ -16,7 +16,7 @@ from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.sns_notifier import SnsNotifier
 from dho.alerting.messages import render_alert_text
 from dho.alerting.policy import AlertPolicy
-from dho.domain.alerts import Alert, AlertState, Notification, NotificationKind
+from dho.domain.alerts import Alert, AlertState, Notification, NotificationKind, PendingNotification
 from dho.domain.clock import to_canonical
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.ports import AlertConflict
@@ -194,6 +194,78 @@ def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_d
     ]
     assert repo.triage()[1].state is AlertState.ACKNOWLEDGED
     assert [a.alert_id for a in repo.triage(limit=2)] == [red_old.alert_id, red_new.alert_id]
+
+
+# ---- the notification outbox ------------------------------------------------------------------------------
+
+
+def _pending(alert: Alert, due_at: datetime, kind: NotificationKind = NotificationKind.NEW) -> PendingNotification:
+    note = Notification(alert.alert_id, alert.patient_id, alert.severity, alert.rule, alert.tier, kind)
+    return PendingNotification(note, alert.version, due_at)
+
+
+def test_a_pending_notification_is_written_with_its_alert_found_once_due_and_deleted_once(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    red = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
+    yellow = _raised("P-B", Rule.WEIGHT_GAIN, Severity.YELLOW, T0)
+    red_note, yellow_note = _pending(red, T0 + timedelta(seconds=61)), _pending(yellow, T0 + timedelta(seconds=60))
+
+    # WHEN each alert is created with its notification in the outbox
+    assert repo.save(red, None, pending=[red_note]) is True
+    assert repo.save(yellow, None, pending=[yellow_note]) is True
+
+    # THEN the entries live in the patients' partitions, with the notification's facts and nothing more
+    raw = dynamodb.get_item(
+        TableName=tenant_table,
+        Key={"pk": {"S": "PATIENT#P-A"}, "sk": {"S": f"NOTIFY#{red.alert_id}#000001"}},
+        ConsistentRead=True,
+    )["Item"]
+    assert raw["item_type"] == {"S": "pending_notification"}
+    assert not {"detail", "evidence", "national_id", "name"} & raw.keys()
+    # AND they are found only once due, the longest due first, exactly as written
+    assert repo.due_notifications(T0 + timedelta(seconds=59)) == []
+    assert repo.due_notifications(T0 + timedelta(seconds=60)) == [yellow_note]
+    assert repo.due_notifications(T0 + timedelta(minutes=5)) == [yellow_note, red_note]
+    assert repo.due_notifications(T0 + timedelta(minutes=5), limit=1) == [yellow_note]
+    # AND the nurses' triage list does not see them
+    assert {a.alert_id for a in repo.triage()} == {red.alert_id, yellow.alert_id}
+
+    # WHEN one is settled, twice (the publish path and a sweep, or a retried sweep)
+    assert repo.settle(yellow_note) is True
+    assert repo.settle(yellow_note) is False
+
+    # THEN only the other is still due
+    assert repo.due_notifications(T0 + timedelta(minutes=5)) == [red_note]
+
+
+def test_a_write_that_writes_nothing_puts_nothing_in_the_outbox(dynamodb: Any, tenant_table: str) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
+    repo.save(alert, None)
+    later = T0 + timedelta(minutes=20)
+
+    # a replayed creation
+    assert repo.save(alert, None, pending=[_pending(alert, later)]) is False
+    # a rival alert for the same patient + rule
+    rival = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(minutes=1))
+    with pytest.raises(AlertConflict):
+        repo.save(rival, None, pending=[_pending(rival, later)])
+    # an update decided on a version that is no longer stored
+    acknowledged = POLICY.acknowledge(alert, "1234567", T0 + timedelta(minutes=2))
+    repo.save(acknowledged, alert.version)
+    escalated = replace(alert, tier=1, version=2)
+    with pytest.raises(AlertConflict):
+        repo.save(escalated, alert.version, pending=[_pending(escalated, later, NotificationKind.ESCALATION)])
+
+    assert repo.due_notifications(later + timedelta(days=1)) == []
+
+    # while an update that is written carries its entry
+    retriggered = replace(acknowledged, tier=0, version=3)
+    entry = _pending(retriggered, later, NotificationKind.REPEAT)
+    repo.save(retriggered, acknowledged.version, pending=[entry])
+    assert repo.due_notifications(later) == [entry]
 
 
 # ---- SNS ------------------------------------------------------------------------------------------------

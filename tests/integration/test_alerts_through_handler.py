@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_plans import DynamoDbPlans
@@ -169,3 +170,44 @@ def test_after_the_nurse_closes_the_alerts_a_replay_tells_nobody_and_only_a_newe
     (new,) = repo.triage()
     assert (new.patient_id, new.rule.value, new.opened_at) == (COPD, "spo2_band", NOW + timedelta(minutes=40))
     assert [m["MessageAttributes"]["severity"]["Value"] for m in alert_inbox.messages()] == ["red"]
+
+
+def test_an_sms_that_could_not_be_published_after_its_alert_was_written_is_sent_once_by_the_sweep(
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The functions' wall clock is this test's NOW (it dates the outbox entries).
+    monkeypatch.setattr("dho.alerting.service.utc_now", lambda: NOW + timedelta(seconds=2))
+    spo2_fall = [_message("oxi-0001", "s-9", NOW - timedelta(hours=1), "spo2", 86, "%")]
+    event = sqs_event(spo2_fall, sent_timestamp_ms=int(NOW.timestamp() * 1000))
+
+    # GIVEN SNS refuses the publish that follows the write (here: the topic is not there)
+    monkeypatch.setenv("DHO_ALERT_TOPIC_ARN", alert_inbox.topic_arn.rsplit(":", 1)[0] + ":dho-bodo-gone")
+    with pytest.raises(ClientError, match="NotFound"):
+        load_handler("process_readings").lambda_handler(event, FakeLambdaContext())
+    (alert,) = DynamoDbAlerts(dynamodb, tenant).triage()
+    assert (alert.patient_id, alert.rule.value, alert.severity.value) == (COPD, "spo2_band", "red")
+    assert alert_inbox.messages() == []
+
+    # WHEN SNS is back, SQS delivers the batch again (a replay: it has nothing new to say)
+    monkeypatch.setenv("DHO_ALERT_TOPIC_ARN", alert_inbox.topic_arn)
+    assert load_handler("process_readings").lambda_handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert alert_inbox.messages() == []
+
+    # AND the sweep runs: within the grace period it leaves the notification alone, after it sends it
+    sweep = load_handler("escalate_alerts")
+    within = sweep.lambda_handler({"time": "2026-11-20T12:00:30Z"}, FakeLambdaContext())
+    assert within["notified"] == 0 and alert_inbox.messages() == []
+    after = sweep.lambda_handler({"time": "2026-11-20T12:02:00Z"}, FakeLambdaContext())
+
+    # THEN the nurses get exactly one message: the red's first SMS, as it would have been sent
+    assert (after["notified"], after["redelivered"]) == (1, 1)
+    (message,) = alert_inbox.messages()
+    attributes = {name: a["Value"] for name, a in message["MessageAttributes"].items()}
+    assert (attributes["severity"], attributes["kind"], attributes["alert_id"]) == ("red", "new", alert.alert_id)
+    assert message["Message"] == (
+        "DHO Bodø: RØDT varsel, pasient 0001: oksygenmetning utenfor personlige grenser. Åpne DHO-arbeidslisten."
+    )
+    # AND the outbox is empty: the next tick sends nothing
+    assert sweep.lambda_handler({"time": "2026-11-20T12:03:00Z"}, FakeLambdaContext())["notified"] == 0
+    assert alert_inbox.messages() == []
+    assert [i for i in scan_all(dynamodb, tenant) if i["sk"]["S"].startswith("NOTIFY#")] == []

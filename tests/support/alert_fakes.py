@@ -1,4 +1,5 @@
-"""In-memory AlertRepository and Notifier with the same contract as the DynamoDB and SNS adapters."""
+"""In-memory AlertRepository (with its notification outbox) and Notifier with the same contract as the
+DynamoDB and SNS adapters; the notifier can be taken down to play an SNS outage."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dho.domain.alerts import SEVERITY_RANK, Alert, Notification
+from dho.domain.alerts import SEVERITY_RANK, Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
-from dho.ports import AlertConflict
+from dho.ports import AlertConflict, TransientStoreError
 
 
 @dataclass
@@ -16,6 +17,8 @@ class InMemoryAlerts:
     alerts: dict[str, Alert] = field(default_factory=dict)
     open_guard: dict[tuple[str, Rule], str] = field(default_factory=dict)
     watermark: dict[tuple[str, Rule], datetime] = field(default_factory=dict)
+    outbox: dict[tuple[str, str], PendingNotification] = field(default_factory=dict)  # (patient, key)
+    settled: list[PendingNotification] = field(default_factory=list)  # taken out of the outbox, in order
 
     def closed_through(self, patient_id: str) -> Mapping[Rule, datetime]:
         return {rule: at for (p, rule), at in self.watermark.items() if p == patient_id}
@@ -36,7 +39,22 @@ class InMemoryAlerts:
         )
         return found if limit is None else found[:limit]
 
-    def save(self, alert: Alert, expected_version: int | None) -> bool:
+    def due_notifications(self, now: datetime, *, limit: int | None = None) -> Sequence[PendingNotification]:
+        due = sorted(
+            (p for p in self.outbox.values() if p.due_at <= now),
+            key=lambda p: (p.due_at, p.notification.alert_id, p.alert_version),
+        )
+        return due if limit is None else due[:limit]
+
+    def settle(self, pending: PendingNotification) -> bool:
+        if self.outbox.pop((pending.notification.patient_id, pending.key), None) is None:
+            return False
+        self.settled.append(pending)
+        return True
+
+    def save(
+        self, alert: Alert, expected_version: int | None, *, pending: Sequence[PendingNotification] = ()
+    ) -> bool:
         slot = (alert.patient_id, alert.rule)
         if expected_version is None:
             if alert.alert_id in self.alerts:
@@ -57,12 +75,22 @@ class InMemoryAlerts:
         if not alert.is_open:  # in the same write as the close; it only moves forward
             self.watermark[slot] = max(alert.last_evidence_at, self.watermark.get(slot, alert.last_evidence_at))
         self.alerts[alert.alert_id] = alert
+        for entry in pending:  # in the same write as the alert (nothing above wrote yet if it failed)
+            self.outbox[(entry.notification.patient_id, entry.key)] = entry
         return True
 
 
 @dataclass
 class RecordingNotifier:
+    """Records what it is asked to publish. ``down``: every publish fails as SNS does when it is
+    unreachable (nothing is recorded)."""
+
     sent: list[tuple[Notification, str]] = field(default_factory=list)
+    down: bool = False
+    failed: int = 0
 
     def publish(self, notification: Notification, text: str) -> None:
+        if self.down:
+            self.failed += 1
+            raise TransientStoreError("ServiceUnavailable")
         self.sent.append((notification, text))

@@ -49,6 +49,7 @@ PATCH_MODULES = (
     "termination_protection",
     "dynamodb_query_partition",
     "dynamodb_transactions",
+    "dynamodb_atomic_writes",  # after dynamodb_transactions: the lock also covers its rollback
     "sqs_retention_check",
     "sqs_message_clock",
 )

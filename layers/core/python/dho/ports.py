@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from dho.domain.alerts import Alert, Notification
+from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import QuarantinedMessage
@@ -84,11 +84,23 @@ class AlertRepository(Protocol):
         """Every open and acknowledged alert of the tenant, red before yellow, oldest first."""
         ...
 
-    def save(self, alert: Alert, expected_version: int | None) -> bool:
+    def save(
+        self, alert: Alert, expected_version: int | None, *, pending: Sequence[PendingNotification] = ()
+    ) -> bool:
         """Create (``expected_version`` None) or replace the stored ``expected_version`` with ``alert``
-        (whose version is ``expected_version + 1``). Returns False, writing nothing, when creating an
-        alert that exists already (a replayed decision). Raises :class:`AlertConflict` on a lost race
-        and :class:`TransientStoreError` when throttled."""
+        (whose version is ``expected_version + 1``), and put ``pending`` in the outbox in the same
+        atomic write (all or nothing). Returns False, writing nothing, when creating an alert that
+        exists already (a replayed decision). Raises :class:`AlertConflict` on a lost race and
+        :class:`TransientStoreError` when throttled."""
+        ...
+
+    def due_notifications(self, now: datetime, *, limit: int | None = None) -> Sequence[PendingNotification]:
+        """Outbox entries whose ``due_at`` is not later than ``now``, the longest due first (one query
+        on the tenant's outbox, never a scan; may lag a write or a delete by a moment)."""
+        ...
+
+    def settle(self, pending: PendingNotification) -> bool:
+        """Remove a published notification from the outbox; False if it was gone already (idempotent)."""
         ...
 
 

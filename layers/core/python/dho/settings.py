@@ -39,7 +39,18 @@ class AlertSettings(BaseSettings):
     alert_policy: str = Field(default="{}", description="the tenant's policy JSON from the stack")
     tenant_id: str = Field(min_length=1)
     tenant_name: str | None = Field(default=None, description="how SMS texts name the municipality")
+    notification_grace_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="how long after its write an unpublished notification is left to the publish that "
+        "follows the write, before the escalation sweep publishes it from the outbox",
+    )
 
     @property
     def display_name(self) -> str:
         return self.tenant_name or self.tenant_id
+
+    @property
+    def notification_grace(self) -> timedelta:
+        return timedelta(seconds=self.notification_grace_seconds)

@@ -10,7 +10,11 @@
   in the same transaction, and drops the triage attributes;
 * the patient's open alerts are found through the guards (the closed history is never read), the
   watermarks through their own prefix, the tenant's open alerts through the triage index (red first,
-  then oldest first).
+  then oldest first);
+* outbox: the pending notifications a write carries are put in its transaction (right after the alert
+  item, unconditionally: the alert's own conditions decide whether anything is written), found when
+  due through the triage index's ``NOTIFY`` partition, and deleted on the condition that they still
+  exist (a second delete reports False instead of failing).
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
 from dho.adapters.table_schema import TRIAGE_INDEX, TRIAGE_PARTITION_KEY, TRIAGE_SORT_KEY
-from dho.domain.alerts import SEVERITY_RANK, Alert, AlertState, CloseReason
+from dho.domain.alerts import (
+    SEVERITY_RANK,
+    Alert,
+    AlertState,
+    CloseReason,
+    Notification,
+    NotificationKind,
+    PendingNotification,
+)
 from dho.domain.clock import from_canonical, to_canonical
 from dho.domain.findings import Rule, Severity
 from dho.ports import AlertConflict, TransientStoreError
@@ -90,19 +102,51 @@ class DynamoDbAlerts:
         }
         return [_alert_from(item) for item in self._query(request, limit=limit)]
 
+    def due_notifications(self, now: datetime, *, limit: int | None = None) -> Sequence[PendingNotification]:
+        """Outbox entries due by ``now``, the longest due first: a key-range query on the index's
+        ``NOTIFY`` partition (eventually consistent: the grace period is far longer than its lag)."""
+        request: dict[str, Any] = {
+            "IndexName": TRIAGE_INDEX,
+            "KeyConditionExpression": "#tpk = :notify AND #tsk < :due_by",
+            "ExpressionAttributeNames": {"#tpk": TRIAGE_PARTITION_KEY, "#tsk": TRIAGE_SORT_KEY},
+            "ExpressionAttributeValues": encode(
+                {":notify": keys.TRIAGE_PENDING_NOTIFICATIONS, ":due_by": keys.due_by(now)}
+            ),
+        }
+        return [_pending_from(item) for item in self._query(request, limit=limit)]
+
     # ---- writes -------------------------------------------------------------------------------------
 
-    def save(self, alert: Alert, expected_version: int | None) -> bool:
+    def save(
+        self, alert: Alert, expected_version: int | None, *, pending: Sequence[PendingNotification] = ()
+    ) -> bool:
+        outbox = [_put(self._table, _pending_item(p), None) for p in pending]
         if expected_version is None:
             if alert.version != 1:
                 raise ValueError("a new alert starts at version 1")
-            return self._create(alert)
+            return self._create(alert, outbox)
         if alert.version != expected_version + 1:
             raise ValueError("an update moves the version on by exactly one")
-        self._update(alert, expected_version)
+        self._update(alert, expected_version, outbox)
         return True
 
-    def _create(self, alert: Alert) -> bool:
+    def settle(self, pending: PendingNotification) -> bool:
+        key = {
+            "pk": keys.patient_pk(pending.notification.patient_id),
+            "sk": keys.pending_notification_sk(pending.notification.alert_id, pending.alert_version),
+        }
+        try:
+            self._client.delete_item(
+                TableName=self._table, Key=encode(key), ConditionExpression="attribute_exists(pk)"
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False  # settled before (a retried sweep, or the publish path and the sweep both)
+        except (ClientError, BotoCoreError) as error:
+            raise_if_transient(error)
+            raise
+        return True
+
+    def _create(self, alert: Alert, outbox: list[TransactWriteItemTypeDef]) -> bool:
         alert_sk = keys.alert_sk(alert.rule.value, alert.opened_at)
         pk = keys.patient_pk(alert.patient_id)
         lookup = {
@@ -112,8 +156,11 @@ class DynamoDbAlerts:
             "patient_id": alert.patient_id,
             "alert_sk": alert_sk,
         }
+        # The alert first (its code tells a replay) and the watermark last (its code alone may be retried
+        # without it); the outbox entries carry no condition of their own.
         items: list[TransactWriteItemTypeDef] = [
             _put(self._table, _alert_item(alert), _ABSENT),
+            *outbox,
             _put(self._table, lookup, _ABSENT),
         ]
         if alert.is_open:
@@ -153,7 +200,7 @@ class DynamoDbAlerts:
             )
         raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
 
-    def _update(self, alert: Alert, expected_version: int) -> None:
+    def _update(self, alert: Alert, expected_version: int, outbox: list[TransactWriteItemTypeDef]) -> None:
         pk = keys.patient_pk(alert.patient_id)
         guard_key = encode({"pk": pk, "sk": keys.open_alert_sk(alert.rule.value)})
         ours = encode({":id": alert.alert_id})
@@ -166,7 +213,8 @@ class DynamoDbAlerts:
                     "ExpressionAttributeNames": {"#v": "version"},
                     "ExpressionAttributeValues": encode({":expected": expected_version}),
                 }
-            }
+            },
+            *outbox,
         ]
         if alert.is_open:  # still ours: nobody closed it and opened another in between
             items.append(
@@ -291,8 +339,45 @@ def _only_watermark_failed(reasons: list[str]) -> bool:
     return reasons[-1] == _CONDITION_FAILED and all(r in ("None", "") for r in reasons[:-1])
 
 
-def _put(table: str, item: dict[str, Any], condition: str) -> TransactWriteItemTypeDef:
+def _put(table: str, item: dict[str, Any], condition: str | None) -> TransactWriteItemTypeDef:
+    if condition is None:
+        return {"Put": {"TableName": table, "Item": encode(item)}}
     return {"Put": {"TableName": table, "Item": encode(item), "ConditionExpression": condition}}
+
+
+def _pending_item(pending: PendingNotification) -> dict[str, Any]:
+    """What re-rendering and re-publishing needs: the notification's facts (ids, severity, rule, tier,
+    kind), never a name, a national id, a value or the alert's detail."""
+    note = pending.notification
+    return {
+        "pk": keys.patient_pk(note.patient_id),
+        "sk": keys.pending_notification_sk(note.alert_id, pending.alert_version),
+        "item_type": "pending_notification",
+        "alert_id": note.alert_id,
+        "alert_version": pending.alert_version,
+        "patient_id": note.patient_id,
+        "severity": note.severity.value,
+        "rule": note.rule.value,
+        "tier": note.tier,
+        "kind": note.kind.value,
+        "other_alert_ids": list(note.other_alert_ids),
+        "due_at": to_canonical(pending.due_at),
+        TRIAGE_PARTITION_KEY: keys.TRIAGE_PENDING_NOTIFICATIONS,
+        TRIAGE_SORT_KEY: keys.pending_notification_triage_sk(pending.due_at, note.alert_id, pending.alert_version),
+    }
+
+
+def _pending_from(item: dict[str, Any]) -> PendingNotification:
+    notification = Notification(
+        alert_id=str(item["alert_id"]),
+        patient_id=str(item["patient_id"]),
+        severity=Severity(item["severity"]),
+        rule=Rule(item["rule"]),
+        tier=int(item["tier"]),
+        kind=NotificationKind(item["kind"]),
+        other_alert_ids=tuple(str(i) for i in item.get("other_alert_ids", [])),
+    )
+    return PendingNotification(notification, int(item["alert_version"]), from_canonical(str(item["due_at"])))
 
 
 def _time(moment: datetime | None) -> str | None:

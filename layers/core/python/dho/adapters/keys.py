@@ -9,6 +9,7 @@
 | open-alert guard     | ``PATIENT#<patient_id>``| ``OPEN_ALERT#<rule>``                      |
 | alert watermark      | ``PATIENT#<patient_id>``| ``ALERT_WATERMARK#<rule>``                 |
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
+| pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
 | access log           | ``PATIENT#<patient_id>``| ``ACCESS#<at>#<who>``       (Normen audit)  |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
@@ -35,11 +36,22 @@ transaction, that its evidence is newer than the watermark. So a replay of an ol
 (an SQS redelivery, a device re-sending yesterday's batch) after the episode was closed cannot open it
 again, while a reading measured after the watermark can. ``ALERT_WATERMARK#`` does not begin with
 ``ALERT#``, so queries over a patient's alerts never see it.
+
+The notification outbox: a pending notification is put in the very transaction that writes the alert
+change it announces (so a written alert can never lose its notification), and deleted once SNS has
+accepted it. It lives in the patient's partition (erasing a patient erases it too) and is found
+tenant-wide through the triage index, in its own partition: ``triage_pk`` = ``NOTIFY`` and
+``triage_sk`` = ``<due_at>#<alert_id>#<alert_version>``, so "every notification due by now, longest
+due first" is one bounded key-range query (``triage_sk < <now + 1 µs>``), like the open alerts'
+``OPEN`` partition the sweep reads for the escalations it owes. Nothing but outbox entries is in
+``NOTIFY``; the nurses' list reads ``OPEN`` only. ``<alert_version>`` (6 digits) is the version of the
+notification's lead alert as the notification was decided: one alert version announces at most one
+notification, so (alert id, version) names it. ``NOTIFY#`` begins no other prefix of the partition.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dho.domain.clock import to_canonical
 
@@ -90,6 +102,8 @@ OPEN_ALERT_PREFIX = "OPEN_ALERT#"
 ALERT_WATERMARK_PREFIX = "ALERT_WATERMARK#"
 ALERT_LOOKUP_SK = "ALERT"
 TRIAGE_OPEN = "OPEN"
+PENDING_NOTIFICATION_PREFIX = "NOTIFY#"
+TRIAGE_PENDING_NOTIFICATIONS = "NOTIFY"
 
 
 def alert_sk(rule: str, opened_at: datetime) -> str:
@@ -110,3 +124,17 @@ def alert_lookup_pk(alert_id: str) -> str:
 
 def triage_sk(severity_rank: int, opened_at: datetime, alert_id: str) -> str:
     return f"{severity_rank}#{to_canonical(opened_at)}#{alert_id}"
+
+
+def pending_notification_sk(alert_id: str, alert_version: int) -> str:
+    return f"{PENDING_NOTIFICATION_PREFIX}{alert_id}#{alert_version:06d}"
+
+
+def pending_notification_triage_sk(due_at: datetime, alert_id: str, alert_version: int) -> str:
+    return f"{to_canonical(due_at)}#{alert_id}#{alert_version:06d}"
+
+
+def due_by(now: datetime) -> str:
+    """Upper bound (exclusive) of the outbox sort keys due at ``now``: fixed-width times compare as
+    text, and ``<now>#…`` sorts before the next microsecond."""
+    return to_canonical(now + timedelta(microseconds=1))

@@ -25,7 +25,13 @@ CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "stan
 def build_alert_service(dynamodb: DynamoDBClient, table_name: str, alerting: AlertSettings) -> AlertService:
     policy = AlertPolicy(AlertPolicySettings.from_tenant_policy(alerting.alert_policy))
     notifier = SnsNotifier(boto3.client("sns", config=CLIENT_CONFIG), alerting.alert_topic_arn)
-    return AlertService(policy, DynamoDbAlerts(dynamodb, table_name), notifier, tenant_name=alerting.display_name)
+    return AlertService(
+        policy,
+        DynamoDbAlerts(dynamodb, table_name),
+        notifier,
+        tenant_name=alerting.display_name,
+        notification_grace=alerting.notification_grace,
+    )
 
 
 def build_escalation_service(tenant: TenantSettings, alerting: AlertSettings) -> AlertService:

@@ -144,6 +144,24 @@ class Notification:
         return (self.alert_id, *self.other_alert_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class PendingNotification:
+    """A notification written to the outbox in the same write as its alert change, and deleted once it
+    is published. Holds the :class:`Notification` (no names, national ids or values: the text is
+    rendered again from it) and ``alert_version``, the version of the lead alert (``alert_id``) the
+    notification was decided with: (alert id, version) names one notification for good.
+    ``due_at``: when the sweep may publish it if it is still pending (written + a grace period, so the
+    sweep never races the publish that follows the write)."""
+
+    notification: Notification
+    alert_version: int
+    due_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.notification.alert_id}#{self.alert_version:06d}"
+
+
 class AlertPolicySettings(BaseModel):
     """The alert policy's knobs, with DOMAIN.md's defaults. ``version`` is stored on every alert raised
     under these settings; change it whenever a value changes."""
