@@ -78,6 +78,10 @@ class Nurse(_Strict):
     phone: E164Phone | None = None
     email: Email | None = None
     alerts: AlertChannels = AlertChannels()
+    # The escalation tier from which on this contact is told (DOMAIN.md): 0 the response centre's nurses
+    # (every alert), 1 the second nurse, 2 the out-of-hours clinic (legevakt), who hear of an
+    # unacknowledged red only when it escalates that far. Yellow alerts never leave tier 0.
+    first_tier: int = Field(default=0, ge=0, le=2)
 
     @model_validator(mode="after")
     def _channels_have_addresses(self) -> Nurse:
@@ -85,6 +89,8 @@ class Nurse(_Strict):
             raise ValueError("alerts.sms is set but the nurse has no phone")
         if self.alerts.email and self.email is None:
             raise ValueError("alerts.email is set but the nurse has no email")
+        if self.first_tier > 0 and "yellow" in (*self.alerts.sms, *self.alerts.email):
+            raise ValueError("yellow alerts are never escalated: a contact from first_tier 1 on would never get them")
         return self
 
 
@@ -137,8 +143,8 @@ class Tenant(_Strict):
         keys = [n.key for n in self.nurses]
         if duplicates := sorted(k for k, count in Counter(keys).items() if count > 1):
             raise ValueError(f"duplicate nurse keys {duplicates}")
-        if not any("red" in n.alerts.sms for n in self.nurses):
-            raise ValueError("no nurse receives red alerts by SMS")
+        if not any("red" in n.alerts.sms and n.first_tier == 0 for n in self.nurses):
+            raise ValueError("no nurse receives red alerts by SMS at once (first_tier 0)")
         return self
 
     def alert_policy_json(self) -> str:

@@ -8,12 +8,18 @@ from constructs import Construct
 
 from infra.config import Nurse, Severity
 
-# The function publishes every alert with this message attribute; subscriptions filter on it.
+# The function publishes every alert with these message attributes; subscriptions filter on them.
 SEVERITY_ATTRIBUTE = "severity"
+TIER_ATTRIBUTE = "tier"  # the escalation tier the notification is for (0, 1, 2)
 
 
-def severity_filter(severities: tuple[Severity, ...]) -> dict[str, sns.SubscriptionFilter]:
-    return {SEVERITY_ATTRIBUTE: sns.SubscriptionFilter.string_filter(allowlist=list(severities))}
+def nurse_filter(severities: tuple[Severity, ...], first_tier: int = 0) -> dict[str, sns.SubscriptionFilter]:
+    """Severities by this channel, and only notifications from the nurse's escalation tier on (a later
+    tier's contact hears of a red only once it has escalated that far; tier 0 gets everything)."""
+    policy = {SEVERITY_ATTRIBUTE: sns.SubscriptionFilter.string_filter(allowlist=list(severities))}
+    if first_tier > 0:
+        policy[TIER_ATTRIBUTE] = sns.SubscriptionFilter.numeric_filter(greater_than_or_equal_to=first_tier)
+    return policy
 
 
 class AlertTopics(Construct):
@@ -39,9 +45,9 @@ class AlertTopics(Construct):
         )
         for nurse in nurses:
             if nurse.alerts.sms and nurse.phone:
-                self._subscribe(nurse.key, sns.SubscriptionProtocol.SMS, nurse.phone, nurse.alerts.sms)
+                self._subscribe(nurse, sns.SubscriptionProtocol.SMS, nurse.phone, nurse.alerts.sms)
             if nurse.alerts.email and nurse.email:
-                self._subscribe(nurse.key, sns.SubscriptionProtocol.EMAIL, nurse.email, nurse.alerts.email)
+                self._subscribe(nurse, sns.SubscriptionProtocol.EMAIL, nurse.email, nurse.alerts.email)
 
         self.operations = sns.Topic(
             self,
@@ -60,14 +66,14 @@ class AlertTopics(Construct):
             )
 
     def _subscribe(
-        self, nurse_key: str, protocol: sns.SubscriptionProtocol, endpoint: str, severities: tuple[Severity, ...]
+        self, nurse: Nurse, protocol: sns.SubscriptionProtocol, endpoint: str, severities: tuple[Severity, ...]
     ) -> None:
         # Logical id from the nurse's key, not the address: a new phone number replaces only this one.
         sns.Subscription(
             self,
-            f"{nurse_key}-{protocol.value.lower()}",
+            f"{nurse.key}-{protocol.value.lower()}",
             topic=self.alerts,
             protocol=protocol,
             endpoint=endpoint,
-            filter_policy=severity_filter(severities),
+            filter_policy=nurse_filter(severities, nurse.first_tier),
         )

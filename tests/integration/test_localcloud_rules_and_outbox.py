@@ -132,22 +132,24 @@ def test_each_nurse_gets_what_her_filter_policy_lets_through(
     outbox = SnsOutbox(bodo, sns, sqs, topic_per_template_topic, outbox_dir=tmp_path).install()
     alerts_arn = next(arn for key, arn in topics.items() if "Alerts" in key)
 
-    for severity in ("red", "yellow"):
+    for severity, tier in (("red", 0), ("yellow", 0), ("red", 2)):  # the last: a red escalated to tier 2
         sns.publish(TopicArn=alerts_arn, Message=f"DHO: {severity} alert for patient P-1", Subject="DHO alert",
                     MessageAttributes={"severity": {"DataType": "String", "StringValue": severity},
-                                       "tier": {"DataType": "Number", "StringValue": "1"}})
+                                       "tier": {"DataType": "Number", "StringValue": str(tier)}})
     written = outbox.pump()
 
     received = sorted((e.channel, e.endpoint, e.severity) for e in outbox.entries)
-    assert received == sorted([
-        ("sms", "+4799999901", "red"), ("sms", "+4799999902", "red"),
-        ("email", "vakt1.helsehjelpa@example.org", "red"), ("email", "vakt2.helsehjelpa@example.org", "red"),
-        ("email", "vakt1.helsehjelpa@example.org", "yellow"), ("email", "vakt2.helsehjelpa@example.org", "yellow"),
-        ("email", "helsehjelpa@example.org", "yellow"),
-    ])
-    assert written == 7 and outbox.messages_read == 2
+    centre_reds = [("sms", "+4799999901", "red"), ("sms", "+4799999902", "red"),
+                   ("email", "vakt1.helsehjelpa@example.org", "red"), ("email", "vakt2.helsehjelpa@example.org", "red")]
+    yellows = [("email", "vakt1.helsehjelpa@example.org", "yellow"),
+               ("email", "vakt2.helsehjelpa@example.org", "yellow"), ("email", "helsehjelpa@example.org", "yellow")]
+    # tier 2: the centre again, the second nurse (from tier 1) and the out-of-hours clinic (from tier 2)
+    escalated = [*centre_reds, ("sms", "+4799999903", "red"), ("sms", "+4799999904", "red"),
+                 ("email", "legevakt@example.org", "red")]
+    assert received == sorted([*centre_reds, *yellows, *escalated])
+    assert written == 14 and outbox.messages_read == 3
     sms = next(e for e in outbox.entries if e.channel == "sms")
     assert sms.text == "DHO: red alert for patient P-1" and sms.subject is None and sms.time
     assert "+47******0" in sms.printable() and "+4799999901" not in sms.printable()
     lines = [json.loads(line) for line in outbox.outbox_file.read_text().splitlines()]
-    assert len(lines) == 7 and {line["channel"] for line in lines} == {"sms", "email"}
+    assert len(lines) == 14 and {line["channel"] for line in lines} == {"sms", "email"}

@@ -74,9 +74,9 @@ def _alert_topic_subscriptions(templates: dict[str, dict[str, Any]]) -> list[Tem
     return [s for s in tenant if isinstance(s.topic, ResourceRef) and s.topic.logical_id in sms_topics]
 
 
-def _notification(severity: Severity, rule: Rule, alert_id: str) -> Notification:
-    return Notification(alert_id=alert_id, patient_id="p-0001", severity=severity, rule=rule, tier=1,
-                        kind=NotificationKind.NEW)
+def _notification(severity: Severity, rule: Rule, alert_id: str, tier: int = 0) -> Notification:
+    kind = NotificationKind.ESCALATION if tier else NotificationKind.NEW
+    return Notification(alert_id=alert_id, patient_id="p-0001", severity=severity, rule=rule, tier=tier, kind=kind)
 
 
 def _envelope_attributes(notification: Notification) -> dict[str, dict[str, str]]:
@@ -102,7 +102,9 @@ def test_the_alert_topics_subscriptions_reach_the_nurses_as_the_outbox_predicts(
     assert confirm_pending_subscriptions(sns, arns, endpoint=endpoint) == 0
     notifier = SnsNotifier(sns, topic_arn)
     notifications = [_notification(Severity.RED, Rule.NEWS2, "a-red"),
-                     _notification(Severity.YELLOW, Rule.WEIGHT_GAIN, "a-yellow")]
+                     _notification(Severity.YELLOW, Rule.WEIGHT_GAIN, "a-yellow"),
+                     _notification(Severity.RED, Rule.SPO2_BAND, "a-second-nurse", tier=1),
+                     _notification(Severity.RED, Rule.HEART_RATE_BAND, "a-legevakt", tier=2)]
     texts = {}
     for notification in notifications:
         texts[notification.alert_id] = render_alert_text(notification, tenant_name="Bodø kommune")
@@ -121,6 +123,12 @@ def test_the_alert_topics_subscriptions_reach_the_nurses_as_the_outbox_predicts(
     got = sorted((e.channel, e.endpoint, e.text) for e in received)
     assert got == predicted
     assert {e.channel for e in received} == {"sms", "email"}
-    red_sms = [e for e in received if e.channel == "sms"]
-    assert red_sms and all(e.text == texts["a-red"] for e in red_sms)  # yellow never by SMS
-    assert all(e.severity == "red" for e in red_sms)
+    sms = [e for e in received if e.channel == "sms"]
+    assert sms and all(e.severity == "red" for e in sms)  # yellow never by SMS
+    # A contact from a later escalation tier hears only of reds that escalated that far.
+    tiers = {n.alert_id: n.tier for n in notifications}
+    for subscription in (s for s in subscriptions if s.protocol == "sms"):
+        told = {alert for alert, text in texts.items() for e in sms if e.endpoint == subscription.endpoint
+                and e.text == text}
+        first = (subscription.filter_policy or {}).get("tier", [{"numeric": [">=", 0]}])[0]["numeric"][1]
+        assert told == {alert for alert, tier in tiers.items() if tier >= first and alert != "a-yellow"}
