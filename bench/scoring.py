@@ -13,7 +13,9 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 # One core: "per core" numbers. Must be set before numba is imported (no kernel is parallel anyway).
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
@@ -89,7 +91,7 @@ def run_numpy(w: Workload) -> object:
     return numpy_impl.band_trend_pipeline(offsets, t, v, *_pipeline_args(w, np.asarray))
 
 
-def _pipeline_args(w: Workload, convert: Callable[[NDArray[np.float64]], object]) -> tuple[object, ...]:
+def _pipeline_args(w: Workload, convert: Callable[[NDArray[np.float64]], Any]) -> tuple[Any, ...]:
     limits = (w.limits.red_low, w.limits.yellow_low, w.limits.yellow_high, w.limits.red_high)
     return (
         tuple(convert(x) for x in limits),
@@ -137,14 +139,14 @@ def main() -> None:
     parser.add_argument("--python-repeats", type=int, default=2)
     args = parser.parse_args()
     print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for presorted in (True, False):
         python_allowed = True
         for n in SIZES:
             w = make_workload(n, presorted)
             runners: list[tuple[str, Callable[[], object], int]] = [
-                ("numba", lambda w=w: run_numba(w), args.repeats),
-                ("numpy", lambda w=w: run_numpy(w), args.repeats),
+                ("numba", partial(run_numba, w), args.repeats),
+                ("numpy", partial(run_numpy, w), args.repeats),
             ]
             if python_allowed:
                 runners.append(("python", python_runner(w), args.python_repeats))
@@ -161,7 +163,7 @@ def main() -> None:
     print("load average (1, 5, 15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
-def _ratios(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+def _ratios(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
     rate = {(r["impl"], r["n"], r["presorted"]): float(r["readings_per_s"]) for r in rows}
     out: list[dict[str, object]] = []
     for presorted in (True, False):

@@ -76,3 +76,33 @@ def test_given_read_only_input_arrays_when_sorted_then_accepted() -> None:
     value.flags.writeable = False
     s = ReadingArrays(np.array([0, 0], np.int32), np.array([0, 0], np.int8), np.array([0.0, 1.0]), value)
     assert s.sort_and_index().value.tolist() == [1.0, 2.0]
+
+
+def test_given_negative_metric_code_when_built_then_rejected() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        ReadingArrays.from_columns([0], [-1], [0.0], [1.0])
+
+
+@pytest.mark.parametrize(
+    ("patient", "code", "time", "sorted_already"),
+    [
+        ([0, 0, 0, 1, 1], [2, 2, 5, 0, 0], [1.0, 1.0, 0.0, 5.0, 6.0], True),  # equal times keep input order
+        ([0, 0, 1, 1], [2, 2, 0, 0], [2.0, 1.0, 5.0, 6.0], False),  # time goes back within a series
+        ([0, 0, 1, 1], [5, 2, 0, 0], [0.0, 1.0, 5.0, 6.0], False),  # code goes back within a patient
+        ([1, 1, 0], [0, 0, 0], [0.0, 1.0, 2.0], False),  # patient goes back
+        ([2], [9], [0.0], True),  # only the last series is non-empty
+        ([], [], [], True),
+    ],
+)
+def test_given_readings_when_indexed_then_presorted_detection_and_offsets_match_a_full_sort(
+    patient: list[int], code: list[int], time: list[float], sorted_already: bool
+) -> None:
+    r = ReadingArrays.from_columns(patient, code, time, np.arange(len(time), dtype=np.float64))
+    s = r.sort_and_index(n_patients=3)
+    order = sorted(range(len(time)), key=lambda i: (patient[i], code[i], time[i]))
+    counts = np.bincount([patient[i] * N_CODES + code[i] for i in order], minlength=3 * N_CODES)
+    assert s.order.tolist() == order
+    assert s.offsets.tolist() == [0, *np.cumsum(counts).tolist()]
+    assert (order == list(range(len(time)))) == sorted_already
+    if sorted_already:  # no copy: the presorted path shares the input arrays
+        assert np.shares_memory(s.time, r.time) or not len(time)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dho.scoring.codes import N_CODES
-from dho.scoring.sorting import is_sorted_kernel, offsets_kernel, sort_kernel
+from dho.scoring.sorting import check_kernel, sort_kernel, sorted_offsets_kernel
 
 _T = TypeVar("_T", bound=np.generic)
 
@@ -47,11 +47,12 @@ class ReadingArrays:
         n = self.patient.size
         if any(a.ndim != 1 or a.size != n for a in (self.patient, self.metric, self.time, self.value)):
             raise ValueError("patient, metric, time and value must be 1-D arrays of equal length")
-        if n and (int(self.patient.min()) < 0 or int(self.metric.min()) < 0):
+        p_min, c_min, c_max, finite = check_kernel(self.patient, self.metric, self.time, self.value)
+        if p_min < 0 or c_min < 0:
             raise ValueError("patient indices and metric codes must be >= 0")
-        if n and int(self.metric.max()) >= N_CODES:
+        if c_max >= N_CODES:
             raise ValueError(f"metric codes must be < {N_CODES}")
-        if not (np.isfinite(self.time).all() and np.isfinite(self.value).all()):
+        if not finite:
             raise ValueError("times and values must be finite")
 
     @classmethod
@@ -80,8 +81,8 @@ class ReadingArrays:
         elif n_patients < needed:
             raise ValueError(f"n_patients={n_patients} but patient index {needed - 1} occurs")
         n_series = n_patients * N_CODES
-        if is_sorted_kernel(self.patient, self.metric, self.time, N_CODES):
-            offsets = offsets_kernel(self.patient, self.metric, N_CODES, n_series)
+        offsets = sorted_offsets_kernel(self.patient, self.metric, self.time, N_CODES, n_series)
+        if offsets.size:  # already sorted
             return SortedReadings(offsets, self.time, self.value, np.arange(self.n, dtype=np.int64), n_patients)
         order, offsets, time, value = sort_kernel(self.patient, self.metric, self.time, self.value, N_CODES, n_series)
         return SortedReadings(offsets, time, value, order, n_patients)

@@ -18,6 +18,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from dho.scoring.uindex import u
+
 
 @njit(
     "void(int64[::1], float64[::1], float64[::1], float64[::1], float64[::1], float64[::1], int8[::1])",
@@ -43,7 +45,7 @@ def classify_bands_kernel(
         yh = yellow_high[s]
         rh = red_high[s]
         for j in range(offsets[s], offsets[s + 1]):
-            v = value[j]
+            v = value[u(j)]
             red = (v < rl) | (v > rh)
             yellow = (v < yl) | (v > yh)
-            band[j] = 2 if red else (1 if yellow else 0)
+            band[u(j)] = np.int8(red) + np.int8(red | yellow)  # 2 if red else 1 if yellow else 0 (SIMD)
