@@ -68,30 +68,20 @@ def _fma_typer(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
 _fma: Any = intrinsic(_fma_typer)
 
 
-def _bits_typer(typingctx: Any, x: Any) -> Any:
-    """The IEEE-754 bit pattern of a float64 as int64."""
-    sig = types.int64(types.float64)
+def _bitcast(source: Any, target: Any) -> Any:
+    """An intrinsic that reinterprets the bits of a ``source`` value as a ``target`` (no conversion)."""
 
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    def typer(typingctx: Any, x: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return builder.bitcast(args[0], context.get_value_type(target))
 
-    return sig, codegen
+        return target(source), codegen
 
-
-_bits: Any = intrinsic(_bits_typer)
-
-
-def _from_bits_typer(typingctx: Any, i: Any) -> Any:
-    """The float64 with bit pattern i."""
-    sig = types.float64(types.int64)
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
-
-    return sig, codegen
+    return intrinsic(typer)
 
 
-_from_bits: Any = intrinsic(_from_bits_typer)
+_bits: Any = _bitcast(types.float64, types.int64)  # the IEEE-754 bit pattern of a float64
+_from_bits: Any = _bitcast(types.int64, types.float64)  # the float64 with that bit pattern
 
 
 @njit(inline="always", nogil=True, error_model="numpy")
