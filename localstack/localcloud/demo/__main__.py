@@ -29,7 +29,14 @@ from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.alerting.messages import patient_code
 from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
-from localcloud.demo.report import TenantReport, most_severe_alert, tenant_report
+from localcloud.demo.report import (
+    TenantReport,
+    alert_burden,
+    detection,
+    first_alerts,
+    most_severe_alert,
+    tenant_report,
+)
 from localcloud.demo.timeline_plot import plot_timeline
 from localcloud.demo_cloud import DemoCloud
 from localcloud.local_cloud import REPO_ROOT, running_local_cloud
@@ -63,15 +70,14 @@ def _register(cloud: DemoCloud, simulation: Simulation) -> None:
 
 def _truth_check(simulation: Simulation, reports: list[TenantReport]) -> list[str]:
     truth = simulation.ground_truth()
-    alerted = {patient for report in reports for patient in report.alerted_patients}
-    catchable = [d for d in truth["deteriorations"] if d.get("active_at_window_end")]
-    caught = [d for d in catchable if d["patient_id"] in alerted]
+    opened = first_alerts(reports)
     stable = [p["patient_id"] for p in truth["stable_patients"]]
-    stable_alerted = [p for p in stable if p in alerted]
-    kinds = Counter(d["kind"] for d in caught)
-    return [f"deteriorations active at the end of the window: {len(catchable)}, alerted: {len(caught)} "
-            f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items())) or '-'})",
-            f"stable patients with an alert: {len(stable_alerted)} of {len(stable)}"]
+    stable_alerted = [p for p in stable if p in opened]
+    patients = len(stable) + len({d["patient_id"] for d in truth["deteriorations"]})
+    days = (simulation.end - simulation.start).total_seconds() / 86400
+    return [detection(truth["deteriorations"], opened).summary(),
+            f"stable patients with an alert: {len(stable_alerted)} of {len(stable)}",
+            alert_burden(reports, patients, days)]
 
 
 def _plot(cloud: DemoCloud, reports: list[TenantReport], simulation: Simulation) -> Path | None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
+from dho.domain.clock import from_canonical
 from localcloud.tenant_table import scan_all
+
+# DOMAIN.md: the measured burden to beat (Maasstad/Luscii), alerts per patient-week.
+BASELINE_ALERTS_PER_PATIENT_WEEK = 3.4
 
 
 @dataclass
@@ -47,3 +54,53 @@ def most_severe_alert(reports: list[TenantReport]) -> tuple[str, str] | None:
             weight = 100 if item["severity"]["S"] == "red" else 1
             ranked[(report.tenant, item["pk"]["S"].removeprefix("PATIENT#"))] += weight
     return ranked.most_common(1)[0][0] if ranked else None
+
+
+def first_alerts(reports: Iterable[TenantReport]) -> dict[str, list[datetime]]:
+    """patient -> when each of their alerts was raised (measured time of the evidence), oldest first."""
+    opened: dict[str, list[datetime]] = {}
+    for report in reports:
+        for item in report.alert_items:
+            patient = item["pk"]["S"].removeprefix("PATIENT#")
+            opened.setdefault(patient, []).append(from_canonical(item["opened_at"]["S"]))
+    return {patient: sorted(times) for patient, times in opened.items()}
+
+
+@dataclass(frozen=True)
+class Detection:
+    catchable: int  # injected deteriorations still active at the end of the window
+    caught_kinds: Counter[str]  # of those, alerted at or after onset, by kind
+    delays_h: tuple[float, ...]  # hours from onset to the first alert at or after it
+
+    def summary(self) -> str:
+        caught = sum(self.caught_kinds.values())
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.caught_kinds.items())) or "-"
+        line = f"deteriorations active at the end of the window: {self.catchable}, alerted: {caught} ({kinds})"
+        if self.delays_h:
+            line += (f"; first alert {statistics.median(self.delays_h):.1f} h after onset (median),"
+                     f" at most {max(self.delays_h):.1f} h")
+        return line
+
+
+def detection(deteriorations: Iterable[Mapping[str, Any]], opened: Mapping[str, list[datetime]]) -> Detection:
+    """Only an alert raised at or after a deterioration's onset counts as catching it."""
+    catchable = [d for d in deteriorations if d.get("active_at_window_end")]
+    kinds: Counter[str] = Counter()
+    delays: list[float] = []
+    for deterioration in catchable:
+        onset = datetime.fromisoformat(deterioration["onset"])
+        after = [t for t in opened.get(deterioration["patient_id"], []) if t >= onset]
+        if after:
+            kinds[deterioration["kind"]] += 1
+            delays.append((after[0] - onset).total_seconds() / 3600)
+    return Detection(len(catchable), kinds, tuple(delays))
+
+
+def alert_burden(reports: Iterable[TenantReport], patients: int, days: float) -> str:
+    alerts: Counter[str] = Counter()
+    for report in reports:
+        alerts.update(report.alerts)
+    weeks = patients * days / 7
+    rate = {severity: alerts[severity] / weeks for severity in ("red", "yellow")}
+    return (f"alert burden: {sum(rate.values()):.2f} alerts per patient-week (red {rate['red']:.2f}, "
+            f"yellow {rate['yellow']:.2f}); Maasstad/Luscii measured {BASELINE_ALERTS_PER_PATIENT_WEEK}")
