@@ -47,6 +47,7 @@ LOG_RETENTION_DAYS = (
 )
 
 Severity = Literal["red", "yellow"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Programme = Literal["copd", "heart_failure", "diabetes", "cancer", "mental_health"]
 
 # Lowercase ASCII slug: it becomes part of MQTT topics, resource names and IAM ARNs.
@@ -55,6 +56,9 @@ E164Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{7,14}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)]
 MunicipalityNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# The escalation tiers (0 centre nurses, 1 second nurse, 2 out-of-hours clinic): the functions' policy has
+# three (``AlertPolicySettings.from_tenant_policy``), and out of hours a red goes straight to the last.
+OUT_OF_HOURS_TIER = 2
 
 
 class ConfigError(ValueError):
@@ -80,8 +84,9 @@ class Nurse(_Strict):
     alerts: AlertChannels = AlertChannels()
     # The escalation tier from which on this contact is told (DOMAIN.md): 0 the response centre's nurses
     # (every alert), 1 the second nurse, 2 the out-of-hours clinic (legevakt), who hear of an
-    # unacknowledged red only when it escalates that far. Yellow alerts never leave tier 0.
-    first_tier: int = Field(default=0, ge=0, le=2)
+    # unacknowledged red only when it escalates that far, and of every red while the centre is closed (an
+    # out-of-hours red is always at the last tier, 2). Yellow alerts never leave tier 0.
+    first_tier: int = Field(default=0, ge=0, le=OUT_OF_HOURS_TIER)
 
     @model_validator(mode="after")
     def _channels_have_addresses(self) -> Nurse:
@@ -95,10 +100,31 @@ class Nurse(_Strict):
 
 
 class ResponseCentre(_Strict):
+    """The centre and its opening hours (local time in ``timezone``, summer time included): open from
+    ``opens`` to ``closes`` on ``days`` (default Monday to Friday; no holidays, no overnight service). Outside
+    them a red goes to the out-of-hours route (the ``first_tier = 2`` contacts) and a yellow waits for the
+    next opening (DOMAIN.md "Opening hours"). The hours reach the functions in ``DHO_ALERT_POLICY``."""
+
     name: str = Field(min_length=2, max_length=100)
     timezone: Literal["Europe/Oslo"] = "Europe/Oslo"
     opens: ClockTime = "08:00"
     closes: ClockTime = "15:30"
+    days: tuple[Weekday, ...] = Field(default=("mon", "tue", "wed", "thu", "fri"), min_length=1, max_length=7)
+
+    @model_validator(mode="after")
+    def _closes_after_it_opens(self) -> ResponseCentre:
+        if self.closes <= self.opens:  # HH:MM, zero-padded: text order is time order
+            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens}) on the same day")
+        if duplicates := sorted(d for d, count in Counter(self.days).items() if count > 1):
+            raise ValueError(f"days lists {duplicates} twice")
+        return self
+
+
+def has_out_of_hours_contact(nurses: tuple[Nurse, ...]) -> bool:
+    """Someone at the out-of-hours clinic (first_tier 2) gets reds by SMS: then the centre's contacts are
+    spared the out-of-hours route. Without one, they keep getting out-of-hours reds themselves (nobody
+    else would be told)."""
+    return any("red" in n.alerts.sms and n.first_tier == OUT_OF_HOURS_TIER for n in nurses)
 
 
 class Escalation(_Strict):
@@ -146,6 +172,10 @@ class Tenant(_Strict):
         if not any("red" in n.alerts.sms and n.first_tier == 0 for n in self.nurses):
             raise ValueError("no nurse receives red alerts by SMS at once (first_tier 0)")
         return self
+
+    @property
+    def has_out_of_hours_contact(self) -> bool:
+        return has_out_of_hours_contact(self.nurses)
 
     def alert_policy_json(self) -> str:
         """What the function needs to decide on alerts; no phone numbers or e-mail addresses."""

@@ -52,10 +52,12 @@ LAYERS = {
         LayerSpec("core", "DHO domain package (dho)", REPO_ROOT / "layers" / "core"),
         LayerSpec("runtime", "Powertools, pydantic, pydantic-settings", BUILT_LAYERS_DIR / "runtime"),
         LayerSpec("scientific", "NumPy and numba for the scoring kernels", BUILT_LAYERS_DIR / "scientific"),
+        LayerSpec("fhir", "fhir.resources (R4B models) for validating the FHIR export", BUILT_LAYERS_DIR / "fhir"),
     )
 }
-# layers/fhir is built (make layers) but attached to no function: only the future export function
-# renders FHIR, and process_readings + fhir would leave little room under Lambda's size limit.
+# Only fhir_export renders and validates FHIR, so only it gets the fhir layer: process_readings + fhir
+# would leave little room under Lambda's size limit. The fhir layer repeats pydantic (a dependency of
+# fhir.resources) at the runtime layer's version: the copies are identical (tests/infra/test_layers.py).
 
 PROCESS_READINGS = FunctionSpec(
     name="process_readings",
@@ -68,7 +70,13 @@ ESCALATE_ALERTS = FunctionSpec(
     handler="handler.lambda_handler",
     layers=("core", "runtime"),
 )
-FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS)}
+# The FHIR export reads a patient's data and validates the Bundle it returns: no numba either.
+FHIR_EXPORT = FunctionSpec(
+    name="fhir_export",
+    handler="handler.lambda_handler",
+    layers=("core", "runtime", "fhir"),
+)
+FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS, FHIR_EXPORT)}
 
 
 def unzipped_bytes(folder: Path) -> int:

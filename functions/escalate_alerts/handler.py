@@ -1,7 +1,9 @@
 """escalate_alerts: the scheduled sweep over a tenant's open alerts (EventBridge, every minute).
 
-Repeats unacknowledged reds and moves them up the escalation tiers, re-triggers acknowledged reds
-that were not closed, and auto-closes stale yellows. "Now" is the schedule's own time from the
+Repeats unacknowledged reds and moves them up the escalation tiers (or, while the response centre is
+closed, repeats them at the out-of-hours clinic), re-triggers acknowledged reds that were not closed,
+auto-closes stale yellows, and at the centre's opening hands it the out-of-hours reds nobody took and the
+yellows that waited for it. "Now" is the schedule's own time from the
 event, so a retried invocation decides as the original would have. Then it empties the notification
 outbox: notifications written with their alert whose publish failed (SNS outage, a crash between write
 and publish) are published once they are older than the grace period (``DHO_NOTIFICATION_GRACE_SECONDS``,

@@ -12,6 +12,7 @@ from infra.constructs.alert_topics import AlertTopics
 from infra.constructs.dependency_layers import DependencyLayers, layers_from_parameters
 from infra.constructs.device_policy import DevicePolicy
 from infra.constructs.escalation_schedule import EscalationSchedule
+from infra.constructs.fhir_export_function import FhirExportFunction
 from infra.constructs.log_retention import log_retention
 from infra.constructs.process_readings_function import (
     QUEUE_VISIBILITY_TIMEOUT,
@@ -22,7 +23,7 @@ from infra.constructs.readings_queue import ReadingsQueue
 from infra.constructs.readings_rule import ReadingsRule
 from infra.constructs.tenant_key import TenantKey
 from infra.constructs.tenant_table import TenantTable
-from infra.layer_catalog import ESCALATE_ALERTS, PROCESS_READINGS, check_bundle_size
+from infra.layer_catalog import ESCALATE_ALERTS, FHIR_EXPORT, PROCESS_READINGS, check_bundle_size
 
 
 class TenantStack(Stack):
@@ -99,4 +100,13 @@ class TenantStack(Stack):
                 "POWERTOOLS_SERVICE_NAME": ESCALATE_ALERTS.name,
             },
             layers=layers_from_parameters(self, ESCALATE_ALERTS.layers),
+        )
+        check_bundle_size(FHIR_EXPORT)
+        FhirExportFunction(
+            self,
+            "FhirExport",
+            tenant=tenant,
+            key=key,
+            table=table.table,
+            layers=layers_from_parameters(self, FHIR_EXPORT.layers),
         )

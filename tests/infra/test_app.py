@@ -23,11 +23,12 @@ def test_shared_stack_publishes_layers_and_the_device_thing_type(
 ) -> None:
     template = shared_template(templates, platform_config.regions[0])
     layers = resources_of_type(template, "AWS::Lambda::LayerVersion")
-    assert {r["Properties"]["LayerName"] for r in layers.values()} == {"dho-core", "dho-runtime", "dho-scientific"}
+    assert {r["Properties"]["LayerName"] for r in layers.values()} == {
+        "dho-core", "dho-runtime", "dho-scientific", "dho-fhir"}
     assert all(r["DeletionPolicy"] == "Retain" for r in layers.values())
     parameters = resources_of_type(template, "AWS::SSM::Parameter")
     assert {p["Properties"]["Name"] for p in parameters.values()} == {
-        f"/dho/shared/layers/{name}/arn" for name in ("core", "runtime", "scientific")
+        f"/dho/shared/layers/{name}/arn" for name in ("core", "runtime", "scientific", "fhir")
     }
     (thing_type,) = resources_of_type(template, "AWS::IoT::ThingType").values()
     assert "tenant" in thing_type["Properties"]["ThingTypeProperties"]["SearchableAttributes"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from infra.config import Tenant, load_config
+from dho.domain.alerts import AlertPolicySettings
+from infra.config import OUT_OF_HOURS_TIER, Tenant, load_config
 from tests.infra.helpers import resources_of_type, tenant_function, tenant_template
 
 Templates = dict[str, dict[str, Any]]
@@ -40,3 +42,22 @@ def test_operators_hear_when_the_sweep_keeps_failing(templates: Templates, tenan
     alarms = resources_of_type(tenant_template(templates, tenant), "AWS::CloudWatch::Alarm").values()
     names = {a["Properties"]["AlarmName"] for a in alarms}
     assert f"dho-{tenant.tenant_id}-escalation-failing" in names
+
+
+@by_tenant
+@pytest.mark.parametrize("function", ["process_readings", "escalate_alerts"])
+def test_the_functions_alert_policy_carries_the_centres_opening_hours(
+    templates: Templates, tenant: Tenant, function: str
+) -> None:
+    props = tenant_function(tenant_template(templates, tenant), tenant, function)["Properties"]
+    policy_json = props["Environment"]["Variables"]["DHO_ALERT_POLICY"]
+    centre = tenant.response_centre
+    assert json.loads(policy_json)["response_centre"] == {
+        "opens": centre.opens, "closes": centre.closes, "days": list(centre.days), "timezone": "Europe/Oslo"}
+    # ... and the function's policy reads them: the hours it routes by, three tiers (the last one, where
+    # out-of-hours reds go, is the first_tier 2 contacts')
+    settings = AlertPolicySettings.from_tenant_policy(policy_json)
+    hours = settings.opening_hours
+    assert hours is not None
+    assert (f"{hours.opens:%H:%M}", f"{hours.closes:%H:%M}", hours.days) == (centre.opens, centre.closes, centre.days)
+    assert len(settings.tier_after_minutes) - 1 == OUT_OF_HOURS_TIER

@@ -14,6 +14,7 @@ from infra.lambda_platform import MAX_UNZIPPED_BYTES, PYTHON_VERSION
 from infra.layer_catalog import (
     BUILT_LAYERS_DIR,
     ESCALATE_ALERTS,
+    FHIR_EXPORT,
     FUNCTIONS,
     LAYERS,
     PROCESS_READINGS,
@@ -39,16 +40,35 @@ def test_process_readings_gets_core_runtime_and_scientific_layers_only(
     tenant = load_config().tenants[0]
     template = templates[f"DhoTenant-{tenant.tenant_id}"]
     parameters = template["Parameters"]
-    for spec in (PROCESS_READINGS, ESCALATE_ALERTS):
+    for spec in (PROCESS_READINGS, ESCALATE_ALERTS, FHIR_EXPORT):
         function = tenant_function(template, tenant, spec.name)
         layer_parameters = [parameters[layer["Ref"]]["Default"] for layer in function["Properties"]["Layers"]]
-        assert layer_parameters == [f"/dho/shared/layers/{name}/arn" for name in spec.layers]
+        # CDK renders the layers sorted (feature flag @aws-cdk/aws-lambda:recognizeLayerVersion), not in
+        # the catalog's order: files two layers share must be identical (see the pydantic test below).
+        assert layer_parameters == sorted(f"/dho/shared/layers/{name}/arn" for name in spec.layers)
     assert "fhir" not in PROCESS_READINGS.layers
     assert ESCALATE_ALERTS.layers == ("core", "runtime")  # no numba: the sweep starts fast
+    assert FHIR_EXPORT.layers == ("core", "runtime", "fhir")  # fhir.resources, no numba
+    assert [name for name, spec in FUNCTIONS.items() if "fhir" in spec.layers] == ["fhir_export"]
+
+
+def _distributions(site: Any) -> dict[str, str]:
+    """Installed distribution -> version, from the ``*.dist-info`` folder names."""
+    return dict(p.name.removesuffix(".dist-info").rsplit("-", 1) for p in site.glob("*.dist-info"))
+
+
+def test_the_fhir_layer_repeats_the_runtime_layers_pydantic_at_the_same_version() -> None:
+    # Layers merge into /opt/python, the later one (fhir) over the earlier (runtime): a different
+    # pydantic or pydantic-core in the fhir layer would silently replace the runtime's.
+    runtime = _distributions(LAYERS["runtime"].require_built() / "python")
+    fhir = _distributions(LAYERS["fhir"].require_built() / "python")
+    shared = set(runtime) & set(fhir)
+    assert {"pydantic", "pydantic_core"} <= shared
+    assert {name: fhir[name] for name in shared} == {name: runtime[name] for name in shared}
 
 
 def test_layers_are_built_for_the_function_runtime_without_boto3_or_test_suites() -> None:
-    for name in ("runtime", "scientific"):
+    for name in ("runtime", "scientific", "fhir"):
         stamp = json.loads((BUILT_LAYERS_DIR / f"{name}.json").read_text())
         assert stamp["python_version"] == PYTHON_VERSION
         site = LAYERS[name].require_built() / "python"

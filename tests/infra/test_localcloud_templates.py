@@ -159,6 +159,8 @@ def test_a_non_json_payload_goes_to_the_error_action_not_the_queue(stacks: list[
 def test_nurse_subscriptions_come_with_their_severity_filters(stacks: list[StackTemplate]) -> None:
     bodo = [s for s in subscriptions_from_stacks(stacks) if s.stack.stack_name == "DhoTenant-bodo"]
     by_endpoint = {(s.channel, s.endpoint): s.filter_policy for s in bodo}
-    assert by_endpoint[("sms", "+4799999901")] == {"severity": ["red"]}
-    assert by_endpoint[("email", "vakt1.helsehjelpa@example.org")] == {"severity": ["red", "yellow"]}
+    centre = ["centre", {"exists": False}]  # the centre's contacts: no out-of-hours reds
+    assert by_endpoint[("sms", "+4799999901")] == {"severity": ["red"], "route": centre}
+    assert by_endpoint[("email", "vakt1.helsehjelpa@example.org")] == {"severity": ["red", "yellow"], "route": centre}
+    assert by_endpoint[("sms", "+4799999904")] == {"severity": ["red"], "tier": [{"numeric": [">=", 2]}]}
     assert by_endpoint[("email", "drift@example.org")] is None  # the operators' topic, unfiltered

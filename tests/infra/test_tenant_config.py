@@ -83,3 +83,28 @@ def test_synth_stops_with_the_message_and_no_stack_trace(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "tenant 'bodo': nurses[1].phone: '+47 999' is not valid here (E.164" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_opening_hours_that_close_before_they_open_name_tenant_and_field(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, ('opens = "08:00", closes = "15:00"', 'opens = "15:00", closes = "08:00"'))
+    with pytest.raises(ConfigError, match=r"tenant 'sunnfjord': response_centre: closes \(08:00\) must be after"):
+        load_config(path)
+
+
+def test_opening_days_are_weekday_names_each_once(tmp_path: Path) -> None:
+    path = write_variant(tmp_path, ('closes = "15:00", days = ["mon", "tue", "wed", "thu", "fri"]',
+                                    'closes = "15:00", days = ["mon", "thu", "thu"]'))
+    with pytest.raises(ConfigError, match=r"tenant 'sunnfjord': response_centre: days lists \['thu'\] twice"):
+        load_config(path)
+    path = write_variant(tmp_path, ('days = ["mon", "tue", "wed", "thu", "fri"]', 'days = ["mon", "sunday"]'))
+    with pytest.raises(ConfigError, match=r"tenant 'bodo': response_centre.days\[1\]: Input should be 'mon'"):
+        load_config(path)
+
+
+def test_the_demo_tenants_state_their_opening_days_and_the_default_is_monday_to_friday() -> None:
+    from infra.config import ResponseCentre
+
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    assert ResponseCentre(name="Helsehjelpa").days == weekdays
+    assert "days = [" in DEFAULT_CONFIG_FILE.read_text(encoding="utf-8")
+    assert [t.response_centre.days for t in load_config().tenants] == [weekdays, weekdays]

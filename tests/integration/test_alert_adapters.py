@@ -16,9 +16,18 @@ from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.sns_notifier import SnsNotifier
 from dho.alerting.messages import render_alert_text
 from dho.alerting.policy import AlertPolicy
-from dho.domain.alerts import Alert, AlertState, Notification, NotificationKind, PendingNotification
+from dho.domain.alerts import (
+    Alert,
+    AlertPolicySettings,
+    AlertState,
+    Notification,
+    NotificationKind,
+    PendingNotification,
+    Route,
+)
 from dho.domain.clock import to_canonical
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
+from dho.domain.opening_hours import OpeningHours
 from dho.ports import AlertConflict
 from localcloud.queues import TopicInbox, subscribe_inbox
 
@@ -240,6 +249,22 @@ def test_a_pending_notification_is_written_with_its_alert_found_once_due_and_del
     assert repo.due_notifications(T0 + timedelta(minutes=5)) == [red_note]
 
 
+def test_an_out_of_hours_red_and_its_outbox_entry_keep_their_route(dynamodb: Any, tenant_table: str) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    friday_evening = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 20:00 in Oslo: the centre is closed
+    policy = AlertPolicy(AlertPolicySettings(opening_hours=OpeningHours()))
+    finding = Finding("P-A", Rule.SPO2_BAND, Severity.RED, "SpO2 86 %", ("r-1",), friday_evening)
+    decision = policy.decide(Evaluation("P-A", friday_evening, (finding,), frozenset()), [], friday_evening)
+    (write,), (note,) = decision.writes, decision.notifications
+    assert (write.alert.route, note.route, note.tier) == (Route.OUT_OF_HOURS, Route.OUT_OF_HOURS, 2)
+    entry = PendingNotification(note, write.alert.version, friday_evening + timedelta(seconds=60))
+
+    assert repo.save(write.alert, None, pending=[entry]) is True
+
+    assert repo.get(write.alert.alert_id) == write.alert
+    assert repo.due_notifications(friday_evening + timedelta(minutes=5)) == [entry]
+
+
 def test_a_write_that_writes_nothing_puts_nothing_in_the_outbox(dynamodb: Any, tenant_table: str) -> None:
     repo = DynamoDbAlerts(dynamodb, tenant_table)
     alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
@@ -271,7 +296,7 @@ def test_a_write_that_writes_nothing_puts_nothing_in_the_outbox(dynamodb: Any, t
 # ---- SNS ------------------------------------------------------------------------------------------------
 
 
-def _tap(sqs: Any, sns: Any, topic_arn: str, filter_policy: dict[str, list[str]] | None) -> TopicInbox:
+def _tap(sqs: Any, sns: Any, topic_arn: str, filter_policy: dict[str, list[Any]] | None) -> TopicInbox:
     """An SQS queue subscribed to the topic, as the tests' stand-in for a nurse's phone or mailbox."""
     return subscribe_inbox(sqs, sns, topic_arn, f"tap-{uuid.uuid4().hex[:8]}", filter_policy=filter_policy)
 
@@ -311,6 +336,21 @@ def test_given_a_red_notification_when_published_then_it_arrives_with_severity_t
     assert attributes["severity"] == ("String", "red")
     assert attributes["tier"] == ("Number", "1")
     assert attributes["rule"] == ("String", "weight_gain")
+    assert attributes["route"] == ("String", "centre")
+
+
+def test_an_out_of_hours_red_reaches_the_clinics_filter_and_not_the_centres(alert_topic: tuple[Any, Any, str]) -> None:
+    sns, sqs, topic_arn = alert_topic
+    centre = _tap(sqs, sns, topic_arn, {"severity": ["red"], "route": ["centre"]})
+    clinic = _tap(sqs, sns, topic_arn, {"severity": ["red"], "tier": [{"numeric": [">=", 2]}]})
+    notifier = SnsNotifier(sns, topic_arn)
+
+    notifier.publish(replace(_notification(Severity.RED, tier=2), route=Route.OUT_OF_HOURS), "night")
+    notifier.publish(_notification(Severity.RED), "day")
+
+    assert [m["Message"] for m in centre.messages()] == ["day"]
+    (night,) = clinic.messages()
+    assert night["Message"] == "night" and night["MessageAttributes"]["route"]["Value"] == "out_of_hours"
 
 
 def test_given_a_red_only_subscription_then_a_yellow_does_not_reach_it_but_reaches_the_mailbox(

@@ -16,6 +16,7 @@ from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.alerting.policy import AlertPolicy
 from dho.domain.plans import Programme, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
+from infra.config import load_config
 from localcloud.corpus import registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.queues import TopicInbox
@@ -61,14 +62,14 @@ def tenant(dynamodb: Any, tenant_table: str, alert_inbox: TopicInbox) -> str:
     return tenant_table
 
 
-def _batch() -> list[str]:
+def _batch(now: datetime = NOW) -> list[str]:
     """Weight up 2.5 kg over three days (a gateway flushing its buffer) and an SpO2 fall below 88 %."""
     weights = [
-        _message("scale-0001", f"w-{day}", NOW - timedelta(days=3 - day, hours=4), "body_weight", value, "kg")
+        _message("scale-0001", f"w-{day}", now - timedelta(days=3 - day, hours=4), "body_weight", value, "kg", now)
         for day, value in enumerate((80.0, 80.8, 81.7, 82.5))
     ]
     spo2 = [
-        _message("oxi-0001", f"s-{i}", NOW - timedelta(hours=hours), "spo2", value, "%")
+        _message("oxi-0001", f"s-{i}", now - timedelta(hours=hours), "spo2", value, "%", now)
         for i, (hours, value) in enumerate(((30, 94), (20, 93), (2, 86)))
     ]
     return weights + spo2
@@ -211,3 +212,39 @@ def test_an_sms_that_could_not_be_published_after_its_alert_was_written_is_sent_
     assert sweep.lambda_handler({"time": "2026-11-20T12:03:00Z"}, FakeLambdaContext())["notified"] == 0
     assert alert_inbox.messages() == []
     assert [i for i in scan_all(dynamodb, tenant) if i["sk"]["S"].startswith("NOTIFY#")] == []
+
+
+def test_with_bodos_opening_hours_a_friday_evening_red_goes_to_the_clinic_and_the_yellow_waits_for_monday(
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The functions get bodo's DHO_ALERT_POLICY as the stack gives it: open 08:00-15:30 Europe/Oslo, Mon-Fri.
+    bodo = next(t for t in load_config().tenants if t.tenant_id == "bodo")
+    monkeypatch.setenv("DHO_ALERT_POLICY", bodo.alert_policy_json())
+    friday_evening = NOW + timedelta(hours=7)  # 20:00 in Oslo
+    event = sqs_event(_batch(friday_evening), sent_timestamp_ms=int(friday_evening.timestamp() * 1000))
+
+    # WHEN the batch arrives on Friday evening (and SQS delivers it twice)
+    handler = load_handler("process_readings")
+    assert handler.lambda_handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert handler.lambda_handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+
+    # THEN only the red is told: on the out-of-hours route, at the out-of-hours clinic's tier; the yellow
+    # is stored and waits for the opening
+    (night,) = alert_inbox.messages()
+    attributes = {name: a["Value"] for name, a in night["MessageAttributes"].items()}
+    assert (attributes["severity"], attributes["route"], attributes["tier"]) == ("red", "out_of_hours", "2")
+    assert {key: a["severity"]["S"] for key, a in _alerts(dynamodb, tenant).items()} == {
+        (HF, "weight_gain"): "yellow", (COPD, "spo2_band"): "red"}
+
+    # WHEN the sweep ticks through the weekend and Monday's opening (08:00 in Oslo = 07:00 UTC)
+    sweep = load_handler("escalate_alerts")
+    for tick in ("2026-11-21T10:00:00Z", "2026-11-23T06:59:00Z", "2026-11-23T07:00:00Z", "2026-11-23T07:01:00Z"):
+        sweep.lambda_handler({"time": tick}, FakeLambdaContext())
+
+    # THEN the red's repeats went to the clinic, and at opening the centre hears of the red (a reminder) and
+    # of the yellow, once
+    sent = [{name: a["Value"] for name, a in m["MessageAttributes"].items()} for m in alert_inbox.messages()]
+    weekend, opening = sent[:-2], sent[-2:]
+    assert weekend and all((m["route"], m["tier"]) == ("out_of_hours", "2") for m in weekend)
+    assert sorted((m["severity"], m["kind"], m["route"], m["tier"]) for m in opening) == [
+        ("red", "repeat", "centre", "0"), ("yellow", "new", "centre", "0")]

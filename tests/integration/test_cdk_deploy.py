@@ -12,14 +12,17 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
 from infra.config import PlatformConfig, load_config
 from localcloud import deploy
-from localcloud.deployed import TenantDeployment, client, tenant_deployments
+from localcloud.deployed import LOCAL_CREDENTIALS, TenantDeployment, client, tenant_deployments
+from localcloud.local_lambda import LocalFunction
 from localcloud.moto_harness import running_harness
 
 pytestmark = pytest.mark.integration
@@ -189,6 +192,31 @@ def test_each_tenant_process_readings_function_environment_layers_alias_and_even
         assert mapping["FunctionArn"] == alias["AliasArn"]
         assert mapping["BatchSize"] == 100
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_each_tenant_fhir_export_is_deployed_with_its_layers_and_logs_an_access_in_its_own_table(
+    endpoint: str, tenants: dict[str, TenantDeployment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
+        monkeypatch.setenv(name, value)
+    for tenant_id, tenant in tenants.items():
+        deployed = tenant.functions[f"dho-{tenant_id}-fhir-export"]
+        layer_names = [arn.split(":layer:")[1].rsplit(":", 1)[0] for arn in deployed.layers]
+        assert sorted(layer_names) == ["dho-core", "dho-fhir", "dho-runtime"]
+        assert deployed.environment["DHO_TABLE_NAME"] == tenant.table_name
+        assert deployed.environment["DHO_TENANT_ID"] == tenant_id
+        assert not deployed.event_source_mapping_uuids  # invoked directly by the integration engine
+        # WHEN it is invoked, with the environment the emulator holds for it, for a patient it does not have
+        before = datetime.now(tz=UTC) - timedelta(seconds=1)
+        export = LocalFunction(deployed.name, "fhir_export", deployed.environment)
+        response = export({"patient_id": "P-UNKN0WN1", "since": "2026-11-01T00:00:00Z",
+                           "until": "2026-11-02T00:00:00Z",
+                           "requested_by": {"hpr": "9144900", "role": "fastlege", "organisation": "974116804"}})
+        # THEN it answers not found, and the attempt is on that id's access log in the tenant's table
+        assert response["outcome"] == "not_found"
+        log = DynamoDbAccessLog(aws("dynamodb", endpoint), tenant.table_name)
+        (entry,) = log.accessed("P-UNKN0WN1", before, datetime.now(tz=UTC) + timedelta(seconds=1))
+        assert entry.access_id == response["access_id"]
 
 
 def test_each_tenant_has_its_alarms_and_backup_plan(endpoint: str, tenants: dict[str, TenantDeployment]) -> None:

@@ -132,10 +132,17 @@ def test_each_nurse_gets_what_her_filter_policy_lets_through(
     outbox = SnsOutbox(bodo, sns, sqs, topic_per_template_topic, outbox_dir=tmp_path).install()
     alerts_arn = next(arn for key, arn in topics.items() if "Alerts" in key)
 
-    for severity, tier in (("red", 0), ("yellow", 0), ("red", 2)):  # the last: a red escalated to tier 2
+    # (severity, tier, route): by day a red at tier 0, a yellow, a red escalated to tier 2; out of hours a
+    # red (always at the last tier); and a red without a route (a function from before routes, mid-deploy)
+    published = (("red", 0, "centre"), ("yellow", 0, "centre"), ("red", 2, "centre"), ("red", 2, "out_of_hours"),
+                 ("red", 0, None))
+    for severity, tier, route in published:
+        attributes: dict[str, Any] = {"severity": {"DataType": "String", "StringValue": severity},
+                      "tier": {"DataType": "Number", "StringValue": str(tier)}}
+        if route is not None:
+            attributes["route"] = {"DataType": "String", "StringValue": route}
         sns.publish(TopicArn=alerts_arn, Message=f"DHO: {severity} alert for patient P-1", Subject="DHO alert",
-                    MessageAttributes={"severity": {"DataType": "String", "StringValue": severity},
-                                       "tier": {"DataType": "Number", "StringValue": str(tier)}})
+                    MessageAttributes=attributes)
     written = outbox.pump()
 
     received = sorted((e.channel, e.endpoint, e.severity) for e in outbox.entries)
@@ -143,13 +150,14 @@ def test_each_nurse_gets_what_her_filter_policy_lets_through(
                    ("email", "vakt1.helsehjelpa@example.org", "red"), ("email", "vakt2.helsehjelpa@example.org", "red")]
     yellows = [("email", "vakt1.helsehjelpa@example.org", "yellow"),
                ("email", "vakt2.helsehjelpa@example.org", "yellow"), ("email", "helsehjelpa@example.org", "yellow")]
+    clinic = [("sms", "+4799999904", "red"), ("email", "legevakt@example.org", "red")]
     # tier 2: the centre again, the second nurse (from tier 1) and the out-of-hours clinic (from tier 2)
-    escalated = [*centre_reds, ("sms", "+4799999903", "red"), ("sms", "+4799999904", "red"),
-                 ("email", "legevakt@example.org", "red")]
-    assert received == sorted([*centre_reds, *yellows, *escalated])
-    assert written == 14 and outbox.messages_read == 3
+    escalated = [*centre_reds, ("sms", "+4799999903", "red"), *clinic]
+    # out of hours: the clinic only (the centre's contacts filter on route = centre)
+    assert received == sorted([*centre_reds, *yellows, *escalated, *clinic, *centre_reds])
+    assert written == 20 and outbox.messages_read == 5
     sms = next(e for e in outbox.entries if e.channel == "sms")
     assert sms.text == "DHO: red alert for patient P-1" and sms.subject is None and sms.time
     assert "+47******0" in sms.printable() and "+4799999901" not in sms.printable()
     lines = [json.loads(line) for line in outbox.outbox_file.read_text().splitlines()]
-    assert len(lines) == 14 and {line["channel"] for line in lines} == {"sms", "email"}
+    assert len(lines) == 20 and {line["channel"] for line in lines} == {"sms", "email"}

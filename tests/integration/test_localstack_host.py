@@ -2,7 +2,8 @@
 (``localcloud.localstack_host``; no Docker). The alert topic's SMS and e-mail subscriptions, with the
 filter policies of the synthesized template, deliver what the SNS notifier publishes; the demo's
 ``sent_messages`` reads LocalStack's own records of it; the result equals what the moto path's outbox
-predicts from the same filter policies."""
+predicts from the same filter policies. That includes the route: an out-of-hours red (at the last tier,
+as the policy sends it) reaches the out-of-hours clinic's contacts only, never the centre's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 
 from dho.adapters.sns_notifier import SnsNotifier, message_attributes
 from dho.alerting.messages import render_alert_text
-from dho.domain.alerts import Notification, NotificationKind
+from dho.domain.alerts import Notification, NotificationKind, Route
 from dho.domain.findings import Rule, Severity
 from localcloud import deploy
 from localcloud.cloud_assembly import ResourceRef, stacks_from_templates
@@ -74,9 +75,12 @@ def _alert_topic_subscriptions(templates: dict[str, dict[str, Any]]) -> list[Tem
     return [s for s in tenant if isinstance(s.topic, ResourceRef) and s.topic.logical_id in sms_topics]
 
 
-def _notification(severity: Severity, rule: Rule, alert_id: str, tier: int = 0) -> Notification:
-    kind = NotificationKind.ESCALATION if tier else NotificationKind.NEW
-    return Notification(alert_id=alert_id, patient_id="p-0001", severity=severity, rule=rule, tier=tier, kind=kind)
+def _notification(
+    severity: Severity, rule: Rule, alert_id: str, tier: int = 0, route: Route = Route.CENTRE
+) -> Notification:
+    kind = NotificationKind.ESCALATION if tier and route is Route.CENTRE else NotificationKind.NEW
+    return Notification(alert_id=alert_id, patient_id="p-0001", severity=severity, rule=rule, tier=tier, kind=kind,
+                        route=route)
 
 
 def _envelope_attributes(notification: Notification) -> dict[str, dict[str, str]]:
@@ -104,7 +108,9 @@ def test_the_alert_topics_subscriptions_reach_the_nurses_as_the_outbox_predicts(
     notifications = [_notification(Severity.RED, Rule.NEWS2, "a-red"),
                      _notification(Severity.YELLOW, Rule.WEIGHT_GAIN, "a-yellow"),
                      _notification(Severity.RED, Rule.SPO2_BAND, "a-second-nurse", tier=1),
-                     _notification(Severity.RED, Rule.HEART_RATE_BAND, "a-legevakt", tier=2)]
+                     _notification(Severity.RED, Rule.HEART_RATE_BAND, "a-legevakt", tier=2),
+                     _notification(Severity.RED, Rule.RESPIRATORY_RATE_BAND, "a-night", tier=2,
+                                   route=Route.OUT_OF_HOURS)]
     texts = {}
     for notification in notifications:
         texts[notification.alert_id] = render_alert_text(notification, tenant_name="Bodø kommune")
@@ -125,10 +131,21 @@ def test_the_alert_topics_subscriptions_reach_the_nurses_as_the_outbox_predicts(
     assert {e.channel for e in received} == {"sms", "email"}
     sms = [e for e in received if e.channel == "sms"]
     assert sms and all(e.severity == "red" for e in sms)  # yellow never by SMS
-    # A contact from a later escalation tier hears only of reds that escalated that far.
-    tiers = {n.alert_id: n.tier for n in notifications}
+    # A contact from a later escalation tier hears only of reds that escalated that far; a centre contact
+    # (route filter) never of an out-of-hours red, which reaches the out-of-hours clinic only.
+    by_id = {n.alert_id: n for n in notifications}
+    told_by_sms: dict[str, set[str]] = {}
     for subscription in (s for s in subscriptions if s.protocol == "sms"):
         told = {alert for alert, text in texts.items() for e in sms if e.endpoint == subscription.endpoint
                 and e.text == text}
-        first = (subscription.filter_policy or {}).get("tier", [{"numeric": [">=", 0]}])[0]["numeric"][1]
-        assert told == {alert for alert, tier in tiers.items() if tier >= first and alert != "a-yellow"}
+        told_by_sms[subscription.endpoint] = told
+        policy = subscription.filter_policy or {}
+        first = policy.get("tier", [{"numeric": [">=", 0]}])[0]["numeric"][1]
+        assert told == {alert for alert, n in by_id.items() if n.tier >= first and alert != "a-yellow"
+                        and (n.route is Route.CENTRE or "route" not in policy)}
+    assert told_by_sms == {"+4799999901": {"a-red", "a-second-nurse", "a-legevakt"},
+                           "+4799999902": {"a-red", "a-second-nurse", "a-legevakt"},
+                           "+4799999903": {"a-second-nurse", "a-legevakt"},
+                           "+4799999904": {"a-legevakt", "a-night"}}
+    night = sorted((e.channel, e.endpoint) for e in received if e.text == texts["a-night"])
+    assert night == [("email", "legevakt@example.org"), ("sms", "+4799999904")]

@@ -27,6 +27,7 @@ from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.alerting.messages import patient_code
+from dho.domain.alerts import AlertPolicySettings
 from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
 from localcloud.demo.report import (
@@ -66,6 +67,21 @@ def _register(cloud: DemoCloud, simulation: Simulation) -> None:
         for plan in document["plans"]:
             plans.save(SelfManagementPlan.model_validate(plan))
         _say(f"   {tenant}: {len(document['patients'])} patients, {len(document['devices'])} devices, plans v1")
+
+
+def _centre_status(cloud: DemoCloud, now: datetime) -> list[str]:
+    """Whether each response centre is open now, from the alert policy the functions were deployed with."""
+    lines = []
+    for tenant_id, tenant in sorted(cloud.tenants.items()):
+        settings = AlertPolicySettings.from_tenant_policy(tenant.environment.get("DHO_ALERT_POLICY", "{}"))
+        hours = settings.opening_hours
+        if hours is None or hours.is_open(now):
+            lines.append(f"{tenant_id}: response centre open now: alerts go to the centre's nurses")
+        else:
+            opening = hours.next_opening(now).astimezone(hours.zone)
+            lines.append(f"{tenant_id}: response centre closed now: reds go to the out-of-hours clinic, "
+                         f"yellows wait for the opening {opening:%a %H:%M}")
+    return lines
 
 
 def _truth_check(simulation: Simulation, reports: list[TenantReport]) -> list[str]:
@@ -150,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float) -> int:
     _say(f"   deployed {', '.join(sorted(t.stack_name for t in cloud.tenants.values()))} "
          f"to {cloud.endpoint} ({time.monotonic() - began:.0f} s)")
+    for line in _centre_status(cloud, datetime.now(UTC)):
+        _say(f"   {line}")
     host, port = cloud.device_address
     _say(f"2. MQTT: {cloud.broker_kind} broker, devices connect to {host}:{port}")
     _say("3. registering patients, devices and plans")

@@ -4,7 +4,7 @@ ward (the policy behind the service, with in-memory alerts)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from hypothesis import strategies as st
 
@@ -12,12 +12,20 @@ from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.domain.alerts import Alert, AlertPolicySettings, CloseReason, Notification
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
+from dho.domain.opening_hours import OpeningHours
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 PATIENT = "P-7K3QX9M2"
 RED, YELLOW = Severity.RED, Severity.YELLOW
 NURSE = "1234567"
+# For the properties over evaluation_sequences (from T0, Friday 09:00 in Oslo, up to 2 hours): no opening
+# hours (the centre never closes), a centre that closes at 09:45 during them, one that opens at 09:30.
+POLICIES = (
+    AlertPolicySettings(),
+    AlertPolicySettings(opening_hours=OpeningHours(opens=time(8), closes=time(9, 45))),
+    AlertPolicySettings(opening_hours=OpeningHours(opens=time(9, 30), closes=time(15, 30))),
+)
 
 
 def minutes(n: float) -> timedelta:

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
-from dho.domain.alerts import Notification, NotificationKind, PendingNotification
+from dho.domain.alerts import AlertPolicySettings, Notification, NotificationKind, PendingNotification
 from dho.domain.findings import Evaluation, Rule
 from dho.ports import TransientStoreError
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 from tests.unit.alerting.helpers import (
     NURSE,
     PATIENT,
+    POLICIES,
     RED,
     T0,
     YELLOW,
@@ -48,12 +49,13 @@ class WallClock:
 class Centre:
     """A tenant's alert service on in-memory ports whose SNS can be taken down."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: AlertPolicySettings | None = None) -> None:
         self.alerts = InMemoryAlerts()
         self.notifier = RecordingNotifier()
         self.clock = WallClock()
         self.service = AlertService(
-            AlertPolicy(), self.alerts, self.notifier, tenant_name="Bodø", notification_grace=GRACE, clock=self.clock
+            AlertPolicy(settings), self.alerts, self.notifier, tenant_name="Bodø", notification_grace=GRACE,
+            clock=self.clock,
         )
 
     def sent(self) -> list[Notification]:
@@ -201,11 +203,11 @@ def test_given_the_delete_after_a_publish_fails_then_the_message_is_sent_twice_n
 RULES = (Rule.SPO2_BAND, Rule.SPO2_BELOW_PERSONAL_MEAN, Rule.WEIGHT_GAIN)
 
 
-def run(sequence: list[Evaluation], outage: list[bool]) -> Centre:
+def run(sequence: list[Evaluation], outage: list[bool], policy: AlertPolicySettings | None = None) -> Centre:
     """Each evaluation delivered, and again 30 s later (SQS redelivers a failed record; when nothing
     failed the second delivery is a plain replay), then a sweep; SNS is down during the first delivery
     and the sweep of the steps ``outage`` marks. A last sweep after the grace period."""
-    centre = Centre()
+    centre = Centre(policy)
     for ev, down in zip(sequence, outage, strict=False):
         centre.notifier.down = down
         with suppress(TransientStoreError):  # the record fails if a publish did
@@ -228,12 +230,13 @@ def about(alert_ids: set[str], notes: list[Notification]) -> Counter[Notificatio
 @given(
     sequence=evaluation_sequences(RULES),
     outage=st.lists(st.booleans(), min_size=12, max_size=12),
+    policy=st.sampled_from(POLICIES),
 )
 def test_given_any_evaluations_and_sns_outages_then_no_notification_of_an_open_alert_is_lost_or_doubled(
-    sequence: list[Evaluation], outage: list[bool]
+    sequence: list[Evaluation], outage: list[bool], policy: AlertPolicySettings
 ) -> None:
-    up = run(sequence, [False] * len(sequence))
-    centre = run(sequence, outage)
+    up = run(sequence, [False] * len(sequence), policy)
+    centre = run(sequence, outage, policy)
 
     # the outbox changes delivery, never the decisions
     assert centre.alerts.alerts == up.alerts.alerts

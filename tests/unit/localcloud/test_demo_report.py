@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
+from infra.config import load_config
+from localcloud.demo.__main__ import _centre_status
 from localcloud.demo.report import TenantReport, alert_burden, detection, first_alerts
 
 ONSET = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -39,3 +43,14 @@ def test_alert_burden_is_per_patient_week() -> None:
     report = TenantReport("bodo", alerts=Counter({"red": 3, "yellow": 11}))
     line = alert_burden([report], patients=10, days=14)  # 20 patient-weeks
     assert line.startswith("alert burden: 0.70 alerts per patient-week (red 0.15, yellow 0.55)")
+
+
+def test_the_demo_says_whether_each_centre_is_open_from_the_deployed_policy() -> None:
+    bodo = next(t for t in load_config().tenants if t.tenant_id == "bodo")
+    cloud: Any = SimpleNamespace(tenants={"bodo": SimpleNamespace(environment={
+        "DHO_ALERT_POLICY": bodo.alert_policy_json()})})
+    friday_morning = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 10:00 in Oslo
+    friday_evening = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    assert _centre_status(cloud, friday_morning) == ["bodo: response centre open now: alerts go to the centre's nurses"]
+    assert _centre_status(cloud, friday_evening) == [
+        "bodo: response centre closed now: reds go to the out-of-hours clinic, yellows wait for the opening Mon 08:00"]

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from dho.domain.access_log import AccessRecord
 from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
 from dho.domain.plans import SelfManagementPlan
@@ -108,4 +109,26 @@ class Notifier(Protocol):
     def publish(self, notification: Notification, text: str) -> None:
         """Send ``text`` to the nurses subscribed to the notification's severity (and tier).
         Raises :class:`TransientStoreError` when the service is throttled or unreachable."""
+        ...
+
+
+# ---- FHIR export and the Normen access log ---------------------------------------------------------
+class AlertHistory(Protocol):
+    def opened_between(
+        self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000
+    ) -> Sequence[Alert]:
+        """The patient's alerts (open or closed) opened in [start, end), oldest first, at most ``limit``."""
+        ...
+
+
+class AccessLog(Protocol):
+    def record(self, access: AccessRecord) -> None:
+        """Store the record durably before anything is returned; raise if it cannot be stored (the
+        caller then returns nothing). Raises :class:`TransientStoreError` when throttled."""
+        ...
+
+    def accessed(
+        self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000
+    ) -> Sequence[AccessRecord]:
+        """Who accessed the patient's data in [start, end), newest first, at most ``limit``."""
         ...

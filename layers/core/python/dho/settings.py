@@ -54,3 +54,15 @@ class AlertSettings(BaseSettings):
     @property
     def notification_grace(self) -> timedelta:
         return timedelta(seconds=self.notification_grace_seconds)
+
+
+class ExportSettings(TenantSettings):
+    """Bounds of one FHIR export (a synchronous Lambda response carries at most 6 MB)."""
+
+    max_period_days: int = Field(default=90, ge=1, le=366)
+    max_resources: int = Field(default=5000, ge=1, le=20_000)
+    max_response_bytes: int = Field(default=5_000_000, ge=10_000, le=6_000_000)
+
+    @property
+    def max_period(self) -> timedelta:
+        return timedelta(days=self.max_period_days)

@@ -36,6 +36,7 @@ from dho.domain.alerts import (
     Notification,
     NotificationKind,
     PendingNotification,
+    Route,
 )
 from dho.domain.clock import from_canonical, to_canonical
 from dho.domain.findings import Rule, Severity
@@ -90,6 +91,30 @@ class DynamoDbAlerts:
             return None
         item = self._get_item(keys.patient_pk(str(lookup["patient_id"])), str(lookup["alert_sk"]))
         return None if item is None else _alert_from(item)
+
+    def opened_between(
+        self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000
+    ) -> Sequence[Alert]:
+        """The patient's alerts opened in [start, end), open or closed, oldest first (the FHIR export).
+        One key-range query per rule (``ALERT#<rule>#<start>`` .. ``ALERT#<rule>#<end>``): never the
+        patient's whole alert history, never a scan."""
+        found: list[Alert] = []
+        for rule in Rule:
+            if len(found) >= limit:
+                break
+            prefix = keys.alert_rule_prefix(rule.value)
+            # An alert's sk is prefix + <opened_at>, so BETWEEN (inclusive) also matches one opened at
+            # exactly `end`: the filter keeps the range half-open, as the timeline's.
+            request = {
+                "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
+                "ExpressionAttributeValues": encode({":pk": keys.patient_pk(patient_id),
+                                                     ":from": prefix + to_canonical(start),
+                                                     ":to": prefix + to_canonical(end)}),
+                "ConsistentRead": True,
+            }
+            items = self._query(request, limit=limit - len(found))
+            found.extend(alert for alert in map(_alert_from, items) if alert.opened_at < end)
+        return sorted(found, key=lambda a: (a.opened_at, a.rule.value))[:limit]
 
     def triage(self, *, limit: int | None = None) -> Sequence[Alert]:
         """The tenant's open and acknowledged alerts, red before yellow, oldest first (the nurses' list;
@@ -347,7 +372,7 @@ def _put(table: str, item: dict[str, Any], condition: str | None) -> TransactWri
 
 def _pending_item(pending: PendingNotification) -> dict[str, Any]:
     """What re-rendering and re-publishing needs: the notification's facts (ids, severity, rule, tier,
-    kind), never a name, a national id, a value or the alert's detail."""
+    kind, route), never a name, a national id, a value or the alert's detail."""
     note = pending.notification
     return {
         "pk": keys.patient_pk(note.patient_id),
@@ -360,6 +385,7 @@ def _pending_item(pending: PendingNotification) -> dict[str, Any]:
         "rule": note.rule.value,
         "tier": note.tier,
         "kind": note.kind.value,
+        "route": note.route.value,
         "other_alert_ids": list(note.other_alert_ids),
         "due_at": to_canonical(pending.due_at),
         TRIAGE_PARTITION_KEY: keys.TRIAGE_PENDING_NOTIFICATIONS,
@@ -376,6 +402,7 @@ def _pending_from(item: dict[str, Any]) -> PendingNotification:
         tier=int(item["tier"]),
         kind=NotificationKind(item["kind"]),
         other_alert_ids=tuple(str(i) for i in item.get("other_alert_ids", [])),
+        route=Route(item.get("route", Route.CENTRE.value)),  # entries written before routes: the centre's
     )
     return PendingNotification(notification, int(item["alert_version"]), from_canonical(str(item["due_at"])))
 
@@ -407,6 +434,7 @@ def _alert_item(alert: Alert) -> dict[str, Any]:
         "next_notify_at": _time(alert.next_notify_at),
         "escalation_started_at": _time(alert.escalation_started_at),
         "escalation_step": alert.escalation_step,
+        "route": alert.route.value,
         "quiet_count": alert.quiet_count,
         "last_quiet_evaluation_at": _time(alert.last_quiet_evaluation_at),
         "acknowledged_by": alert.acknowledged_by,
@@ -449,6 +477,7 @@ def _alert_from(item: dict[str, Any]) -> Alert:
         next_notify_at=_optional_time(item, "next_notify_at"),
         escalation_started_at=_optional_time(item, "escalation_started_at"),
         escalation_step=int(item["escalation_step"]),
+        route=Route(item.get("route", Route.CENTRE.value)),  # alerts written before routes: the centre's
         quiet_count=int(item["quiet_count"]),
         last_quiet_evaluation_at=_optional_time(item, "last_quiet_evaluation_at"),
         acknowledged_by=item.get("acknowledged_by"),

@@ -10,7 +10,8 @@
 | alert watermark      | ``PATIENT#<patient_id>``| ``ALERT_WATERMARK#<rule>``                 |
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
-| access log           | ``PATIENT#<patient_id>``| ``ACCESS#<at>#<who>``       (Normen audit)  |
+| access log           | ``PATIENT#<patient_id>``| ``ACCESS#<accessed_at>#<access_id>``       |
+| unattributed access  | ``ACCESS_UNATTRIBUTED`` | ``ACCESS#<accessed_at>#<access_id>``       |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
 | quarantined message  | ``QUARANTINE``          | ``MSG#<sha256 of the message>``            |
@@ -47,6 +48,13 @@ due first" is one bounded key-range query (``triage_sk < <now + 1 µs>``), like 
 ``NOTIFY``; the nurses' list reads ``OPEN`` only. ``<alert_version>`` (6 digits) is the version of the
 notification's lead alert as the notification was decided: one alert version announces at most one
 notification, so (alert id, version) names it. ``NOTIFY#`` begins no other prefix of the partition.
+
+The access log (Normen; ``dho.adapters.dynamodb_access_log``): one item per access to a patient's data
+(an export, also a refused or not-found one), put before the data is returned, on the condition that
+it does not exist. It lives in the patient's partition, so "who accessed patient X between A and B" is
+one bounded key-range query (``sk BETWEEN ACCESS#<A> AND ACCESS#<B>``, newest first). A refused request
+that named no usable patient id has no patient partition to go to: it is kept under
+``ACCESS_UNATTRIBUTED`` with the same sort key. ``ACCESS#`` begins no other prefix of the partition.
 """
 
 from __future__ import annotations
@@ -138,3 +146,17 @@ def due_by(now: datetime) -> str:
     """Upper bound (exclusive) of the outbox sort keys due at ``now``: fixed-width times compare as
     text, and ``<now>#…`` sorts before the next microsecond."""
     return to_canonical(now + timedelta(microseconds=1))
+
+
+ACCESS_PREFIX = "ACCESS#"
+UNATTRIBUTED_ACCESS_PK = "ACCESS_UNATTRIBUTED"
+
+
+def access_sk(accessed_at: datetime, access_id: str) -> str:
+    return f"{ACCESS_PREFIX}{to_canonical(accessed_at)}#{access_id}"
+
+
+def alert_rule_prefix(rule: str) -> str:
+    """Sort-key prefix of a patient's alerts of one rule (``ALERT#<rule>#``): with the opening time
+    after it, a time range is a key range."""
+    return f"{ALERT_PREFIX}{rule}#"

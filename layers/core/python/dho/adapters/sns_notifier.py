@@ -1,6 +1,8 @@
 """Notifier on the tenant's SNS alert topic: every alert is published once, with message attributes the
 subscriptions filter on (``severity``: red → SMS and e-mail, yellow → e-mail only; ``tier`` for
-escalation routes; ``rule``). The text is built by ``dho.alerting.messages`` and holds no names or values.
+escalation routes; ``route``: ``centre`` while the centre is open, ``out_of_hours`` for a red while it is
+closed, which is always at the last tier, the out-of-hours clinic's; ``rule``). The text is built by
+``dho.alerting.messages`` and holds no names or values.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def message_attributes(notification: Notification) -> dict[str, MessageAttribute
     return {
         "severity": {"DataType": "String", "StringValue": notification.severity.value},
         "tier": {"DataType": "Number", "StringValue": str(notification.tier)},
+        "route": {"DataType": "String", "StringValue": notification.route.value},
         "rule": {"DataType": "String", "StringValue": notification.rule.value},
         "kind": {"DataType": "String", "StringValue": notification.kind.value},
         "alert_id": {"DataType": "String", "StringValue": notification.alert_id},

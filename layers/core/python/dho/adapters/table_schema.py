@@ -12,3 +12,10 @@ SORT_KEY = "sk"
 TRIAGE_INDEX = "triage"
 TRIAGE_PARTITION_KEY = "triage_pk"
 TRIAGE_SORT_KEY = "triage_sk"
+
+# The attributes of an access-log item (dho.adapters.dynamodb_access_log): the export function's role
+# may put items with these attributes only (IAM ``dynamodb:Attributes``), so it cannot write anything else.
+ACCESS_LOG_ATTRIBUTES = (
+    PARTITION_KEY, SORT_KEY, "item_type", "access_id", "patient_id", "accessed_at", "information_object",
+    "outcome", "hpr", "role", "organisation", "period_start", "period_end", "resources",
+)  # fmt: skip

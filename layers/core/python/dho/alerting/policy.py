@@ -21,7 +21,20 @@ Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.
   SMS) and never again; it closes itself after N quiet evaluations or when its evidence goes stale;
 * yellow → red on the same rule upgrades the alert and notifies at once (breaks through suppression);
 * a red inhibits new yellow alerts about the same parameter (``rule_family``);
-* acknowledging or closing one alert never touches another.
+* acknowledging or closing one alert never touches another;
+* opening hours (``settings.opening_hours``, Europe/Oslo; DOMAIN.md "Opening hours"): while the centre
+  is closed, a red is told on the out-of-hours route (``Route.OUT_OF_HOURS``): straight to the last tier
+  (the out-of-hours clinic), and its repeats follow the escalation schedule's times, all at that tier.
+  A centre cycle that reaches a step after closing time moves to the out-of-hours route there (the
+  clinic is told at once). At the next opening an out-of-hours red that is still open and not
+  acknowledged is handed to the centre: a new cycle on the centre route, tier 0 told at opening (as a
+  repeat), escalating as by day (the clinic hears of it again at its tier if nobody takes it). Nobody on
+  duty hears less: the clinic is told at once at night, the centre at opening. An acknowledged red is
+  somebody's already: it re-triggers as by day, on the route of that moment. A yellow raised while the
+  centre is closed is told nobody then: it waits (``next_notify_at`` = the next opening) and the sweep
+  tells the centre at opening, once (``NEW``); if it closes itself, is acknowledged or worsens to red
+  before that, the wait ends with it. Who is on duty is a fact of the moment, so the current settings'
+  hours decide (the timings stay those of the alert's policy version).
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ from dho.domain.alerts import (
     CloseReason,
     Notification,
     NotificationKind,
+    Route,
     alert_id_for,
     rule_family,
 )
@@ -183,7 +197,7 @@ class AlertPolicy:
         ids = _bounded(finding.evidence, self._settings(alert).max_evidence)
         return not set(ids) <= set(alert.evidence)
 
-    def _raise(self, finding: Finding, now: datetime) -> tuple[Alert, NotificationKind]:
+    def _raise(self, finding: Finding, now: datetime) -> tuple[Alert, NotificationKind | None]:
         settings = self.settings
         alert = Alert(
             alert_id=alert_id_for(finding.patient_id, finding.rule, finding.observed_at),
@@ -200,6 +214,10 @@ class AlertPolicy:
         )
         if finding.severity is Severity.RED:
             return self._start_escalation(alert, now), NotificationKind.NEW
+        hours = self.settings.opening_hours
+        if hours is not None and not hours.is_open(now):
+            # Yellow while the centre is closed: told nobody now; the sweep tells the centre at opening.
+            return replace(alert, next_notify_at=hours.next_opening(now)), None
         # Yellow: told once, never again (next_notify_at stays None).
         return replace(alert, notifications_sent=1, last_notified_at=now), NotificationKind.NEW
 
@@ -220,7 +238,10 @@ class AlertPolicy:
         if alert.severity is Severity.YELLOW:
             worse = replace(alert, severity=Severity.RED, state=AlertState.OPEN)
             return self._start_escalation(worse, now), NotificationKind.WORSENED
-        escalating = alert.state is AlertState.OPEN and alert.next_notify_at is not None
+        # Still escalating: steps of its schedule are left (an out-of-hours red whose schedule has run
+        # out only waits for the opening: it counts as run out, as by day).
+        steps_left = alert.escalation_step + 1 < len(self._schedule(alert))
+        escalating = alert.state is AlertState.OPEN and alert.next_notify_at is not None and steps_left
         told = alert.last_notified_at
         recently_told = told is not None and now - told < settings.repeat_suppression
         if escalating or recently_told:
@@ -239,16 +260,19 @@ class AlertPolicy:
         return alert
 
     def _start_escalation(self, alert: Alert, now: datetime) -> Alert:
-        """Tell the first tier now and plan the rest of the schedule (a new cycle)."""
+        """Tell the first tier now and plan the rest of the schedule (a new cycle), on the route of the
+        moment: while the centre is closed the "first tier" is the last one (the out-of-hours clinic)."""
         schedule = self._schedule(alert)
+        route = self._route_at(now)
         return replace(
             alert,
-            tier=schedule[0].tier,
+            tier=self._tier(alert, schedule[0].tier, route),
+            route=route,
             escalation_started_at=now,
             escalation_step=0,
             notifications_sent=alert.notifications_sent + 1,
             last_notified_at=now,
-            next_notify_at=now + schedule[1].offset if len(schedule) > 1 else None,
+            next_notify_at=self._wake_at(route, now, now + schedule[1].offset if len(schedule) > 1 else None),
             updated_at=now,
         )
 
@@ -256,7 +280,8 @@ class AlertPolicy:
 
     def sweep(self, open_alerts: Sequence[Alert], now: datetime) -> Decision:
         """Time-driven work, for a scheduled function (every few minutes): repeat and escalate
-        unacknowledged reds, re-trigger acknowledged reds not closed in time, close stale yellows.
+        unacknowledged reds, re-trigger acknowledged reds not closed in time, close stale yellows, hand
+        out-of-hours reds to the centre and tell the yellows that waited for it at opening.
         Idempotent for a given ``now``: what it did is recorded in the alerts it returns."""
         _require_aware(now)
         writes: list[AlertWrite] = []
@@ -276,31 +301,56 @@ class AlertPolicy:
         if alert.severity is Severity.YELLOW:
             if now - alert.last_evidence_at >= settings.stale_yellow:
                 return _closed(alert, None, now, CloseReason.STALE), None
-            return alert, None
+            if alert.next_notify_at is None or now < alert.next_notify_at or alert.state is not AlertState.OPEN:
+                return alert, None
+            hours = self.settings.opening_hours
+            if hours is not None and not hours.is_open(now):  # the hours changed while it waited: wait on
+                return replace(alert, next_notify_at=hours.next_opening(now), updated_at=now), None
+            # Raised while the centre was closed, and the centre is open now: told once, as when raised.
+            return replace(
+                alert,
+                tier=0,
+                route=Route.CENTRE,
+                notifications_sent=alert.notifications_sent + 1,
+                last_notified_at=now,
+                next_notify_at=None,
+                updated_at=now,
+            ), NotificationKind.NEW
         if alert.next_notify_at is None or now < alert.next_notify_at:
             return alert, None
         started = alert.escalation_started_at
         if alert.state is AlertState.ACKNOWLEDGED or started is None:
             return self._start_escalation(replace(alert, state=AlertState.OPEN), now), NotificationKind.REPEAT
+        route = self._route_at(now)
+        if route is not alert.route:
+            # The centre closed during a centre cycle (the clinic takes over now), or opened during an
+            # out-of-hours one (the centre is told now): a new cycle on the route of the moment.
+            moved = self._start_escalation(alert, now)
+            return moved, NotificationKind.ESCALATION if moved.tier > alert.tier else NotificationKind.REPEAT
         schedule = self._schedule(alert)
         # If the sweep ran late and several steps are due, tell only the latest (one message, not a burst).
         due = max(i for i, step in enumerate(schedule) if started + step.offset <= now)
-        if due <= alert.escalation_step:  # cannot happen with alerts this policy wrote; resynchronise
+        if due <= alert.escalation_step:  # only an out-of-hours red woken for an opening that moved
             following = alert.escalation_step + 1
             return replace(
                 alert,
-                next_notify_at=started + schedule[following].offset if following < len(schedule) else None,
+                next_notify_at=self._wake_at(
+                    route, now, started + schedule[following].offset if following < len(schedule) else None
+                ),
                 updated_at=now,
             ), None
         step = schedule[due]
-        kind = NotificationKind.ESCALATION if step.tier > alert.tier else NotificationKind.REPEAT
+        tier = self._tier(alert, step.tier, route)
+        kind = NotificationKind.ESCALATION if tier > alert.tier else NotificationKind.REPEAT
         return replace(
             alert,
-            tier=step.tier,
+            tier=tier,
             escalation_step=due,
             notifications_sent=alert.notifications_sent + 1,
             last_notified_at=now,
-            next_notify_at=started + schedule[due + 1].offset if due + 1 < len(schedule) else None,
+            next_notify_at=self._wake_at(
+                route, now, started + schedule[due + 1].offset if due + 1 < len(schedule) else None
+            ),
             updated_at=now,
         ), kind
 
@@ -341,6 +391,24 @@ class AlertPolicy:
 
     def _schedule(self, alert: Alert) -> tuple[EscalationStep, ...]:
         return self._schedules.get(alert.policy_version, self._schedules[self.settings.version])
+
+    def _route_at(self, now: datetime) -> Route:
+        """The route of a red told at ``now``: the centre's while it is open (always, without hours)."""
+        hours = self.settings.opening_hours
+        return Route.CENTRE if hours is None or hours.is_open(now) else Route.OUT_OF_HOURS
+
+    def _tier(self, alert: Alert, scheduled: int, route: Route) -> int:
+        """The tier told: the schedule's by day, the last one (the out-of-hours clinic) out of hours."""
+        return scheduled if route is Route.CENTRE else len(self._settings(alert).tier_after_minutes) - 1
+
+    def _wake_at(self, route: Route, now: datetime, next_step: datetime | None) -> datetime | None:
+        """When the sweep has work on a red next: its next step; out of hours also the next opening (the
+        centre is told then), even when the schedule has run out."""
+        hours = self.settings.opening_hours
+        if route is Route.CENTRE or hours is None:
+            return next_step
+        opening = hours.next_opening(now)
+        return opening if next_step is None else min(next_step, opening)
 
 
 def _require_aware(now: datetime) -> None:
@@ -393,12 +461,12 @@ def _merged(recorded: Sequence[str], evidence: Sequence[str], limit: int) -> tup
 
 
 def _grouped(notes: Sequence[tuple[Alert, NotificationKind]]) -> tuple[Notification, ...]:
-    """One notification per patient, severity and tier; the most pressing alert leads it."""
-    groups: dict[tuple[str, Severity, int], list[tuple[Alert, NotificationKind]]] = {}
+    """One notification per patient, severity, tier and route; the most pressing alert leads it."""
+    groups: dict[tuple[str, Severity, int, Route], list[tuple[Alert, NotificationKind]]] = {}
     for alert, kind in notes:
-        groups.setdefault((alert.patient_id, alert.severity, alert.tier), []).append((alert, kind))
+        groups.setdefault((alert.patient_id, alert.severity, alert.tier, alert.route), []).append((alert, kind))
     notifications = []
-    for (patient_id, severity, tier), members in groups.items():
+    for (patient_id, severity, tier, route), members in groups.items():
         members.sort(key=lambda m: (_KIND_URGENCY[m[1]], m[0].opened_at, m[0].rule.value))
         (lead, kind), rest = members[0], members[1:]
         notifications.append(
@@ -410,7 +478,8 @@ def _grouped(notes: Sequence[tuple[Alert, NotificationKind]]) -> tuple[Notificat
                 tier=tier,
                 kind=kind,
                 other_alert_ids=tuple(alert.alert_id for alert, _ in rest),
+                route=route,
             )
         )
-    notifications.sort(key=lambda n: (SEVERITY_RANK[n.severity], n.patient_id, n.tier))
+    notifications.sort(key=lambda n: (SEVERITY_RANK[n.severity], n.patient_id, n.tier, n.route.value))
     return tuple(notifications)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dho.domain.clock import to_canonical
 from dho.domain.findings import Rule, Severity
+from dho.domain.opening_hours import OpeningHours
 
 
 class AlertState(StrEnum):
@@ -49,6 +50,13 @@ class NotificationKind(StrEnum):
     REPEAT = "repeat"  # still not acknowledged (same tier), or an acknowledged red re-triggered
     ESCALATION = "escalation"  # still not acknowledged: the next tier is told
     WORSENED = "worsened"  # a yellow alert turned red (worsening always breaks through suppression)
+
+
+class Route(StrEnum):
+    """Who a notification is for (DOMAIN.md "Opening hours"; published as the ``route`` attribute)."""
+
+    CENTRE = "centre"  # the centre is open: its nurses, escalating by tier
+    OUT_OF_HOURS = "out_of_hours"  # the centre is closed: a red goes to the out-of-hours clinic (last tier)
 
 
 SEVERITY_RANK = {Severity.RED: 1, Severity.YELLOW: 2}  # lower = more urgent (triage order)
@@ -106,6 +114,7 @@ class Alert:
     next_notify_at: datetime | None = None  # when the sweep has work on it (repeat, escalation, re-trigger)
     escalation_started_at: datetime | None = None  # start of the current escalation cycle (red only)
     escalation_step: int = 0  # index in the escalation schedule of the last notification of the cycle
+    route: Route = Route.CENTRE  # the route of the current escalation cycle (red) or of the yellow's notice
     quiet_count: int = 0  # consecutive evaluations in which the rule was evaluated and did not fire
     last_quiet_evaluation_at: datetime | None = None  # the newest quiet evaluation counted (replay guard)
     acknowledged_by: str | None = None  # HPR number of the nurse
@@ -138,6 +147,7 @@ class Notification:
     tier: int
     kind: NotificationKind
     other_alert_ids: tuple[str, ...] = ()
+    route: Route = Route.CENTRE  # out of hours: a red for the out-of-hours clinic, at the last tier
 
     @property
     def alert_ids(self) -> tuple[str, ...]:
@@ -185,6 +195,10 @@ class AlertPolicySettings(BaseModel):
     yellow_quiet_evaluations_to_close: int = Field(default=3, ge=1, le=100)
     stale_yellow_hours: int = Field(default=72, ge=1, le=24 * 60)
     max_evidence: int = Field(default=20, ge=1, le=200)
+    # The response centre's opening hours (Europe/Oslo). Outside them a red goes on the out-of-hours route
+    # (straight to the last tier, the out-of-hours clinic) and a yellow waits for the next opening.
+    # None: the centre never closes (every alert on the centre route, as before opening hours existed).
+    opening_hours: OpeningHours | None = None
 
     @model_validator(mode="after")
     def _tiers_start_at_once_and_increase(self) -> AlertPolicySettings:
@@ -215,10 +229,16 @@ class AlertPolicySettings(BaseModel):
     def from_tenant_policy(cls, policy_json: str, **overrides: Any) -> AlertPolicySettings:
         """Settings from the tenant's ``DHO_ALERT_POLICY`` (``infra.config.Tenant.alert_policy_json``):
         its ``escalation`` block gives the repeat interval, the second-nurse delay (the third tier
-        follows after as long again), the acknowledgement re-trigger and the loops. Other keys there
-        (opening hours, the reading-delay alarm) are not the policy's business yet."""
-        escalation = json.loads(policy_json).get("escalation", {})
+        follows after as long again), the acknowledgement re-trigger and the loops; its
+        ``response_centre`` block the opening hours (``opens``, ``closes``, ``days``, ``timezone``).
+        Other keys there (the programmes, the reading-delay alarm) are not the policy's business."""
+        policy = json.loads(policy_json)
+        escalation = policy.get("escalation", {})
         values: dict[str, Any] = {}
+        centre = policy.get("response_centre")
+        if centre is not None:
+            fields = ("opens", "closes", "days", "timezone")
+            values["opening_hours"] = OpeningHours.model_validate({k: centre[k] for k in fields if k in centre})
         if "red_repeat_minutes" in escalation:
             values["red_repeat_minutes"] = escalation["red_repeat_minutes"]
         if "second_nurse_after_minutes" in escalation:
