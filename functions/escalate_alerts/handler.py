@@ -8,6 +8,9 @@ event, so a retried invocation decides as the original would have. Then it empti
 outbox: notifications written with their alert whose publish failed (SNS outage, a crash between write
 and publish) are published once they are older than the grace period (``DHO_NOTIFICATION_GRACE_SECONDS``,
 60 s by default).
+
+Then the hourly missed-measurement checks (``dho.alerting.adherence_sweep``): the patients whose slot is
+this tick's minute are checked against their plan's measurement schedule.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.service import AlertService
-from dho.alerting.wiring import build_escalation_service
+from dho.alerting.wiring import build_adherence_sweep, build_escalation_service
 from dho.settings import AlertSettings, TenantSettings
 
 logger = Logger()
@@ -32,6 +36,11 @@ metrics = Metrics()
 @cache
 def alert_service() -> AlertService:
     return build_escalation_service(TenantSettings(), AlertSettings())  # fields come from the environment
+
+
+@cache
+def adherence_sweep() -> AdherenceSweep:
+    return build_adherence_sweep(TenantSettings(), alert_service())
 
 
 def scheduled_time(event: dict[str, Any]) -> datetime:
@@ -45,11 +54,17 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    outcome = alert_service().sweep(scheduled_time(event))
+    now = scheduled_time(event)
+    outcome = alert_service().sweep(now)
+    adherence = adherence_sweep().run(now)  # after the reds: they are the time-critical part of the tick
     metrics.add_metric(name="AlertsEscalated", unit=MetricUnit.Count, value=len(outcome.written))
     metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=outcome.notified)
     metrics.add_metric(name="AlertNotificationsRedelivered", unit=MetricUnit.Count, value=outcome.redelivered)
     summary = {"written": len(outcome.written), "notified": outcome.notified, "conflicts": outcome.conflicts,
-               "redelivered": outcome.redelivered, "dropped": outcome.dropped, "unsettled": outcome.unsettled}
+               "redelivered": outcome.redelivered, "dropped": outcome.dropped, "unsettled": outcome.unsettled,
+               "adherence_checked": adherence.checked, "adherence_overdue": adherence.overdue,
+               "adherence_notified": adherence.notified, "adherence_failed": adherence.failed}
+    metrics.add_metric(name="AdherenceChecks", unit=MetricUnit.Count, value=adherence.checked)
+    metrics.add_metric(name="AdherenceCheckFailures", unit=MetricUnit.Count, value=adherence.failed)
     logger.info("alerts swept", extra=summary)
     return summary

@@ -1,4 +1,5 @@
-"""The tenant's single DynamoDB table (timeline, plans, registry, alerts, audit) and its backups."""
+"""The tenant's single DynamoDB table (timeline, plans, registry, alerts) and its backups (the Normen
+access log has its own table: ``infra.constructs.access_log_table``)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class TenantTable(Construct):
             block_recovery_point_deletion=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        plan = backup.BackupPlan(
+        self.backup_plan = plan = backup.BackupPlan(
             self,
             "Plan",
             # Explicit: CDK would name every tenant's plan after the construct id.

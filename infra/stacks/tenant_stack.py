@@ -8,6 +8,7 @@ from aws_cdk import Duration, Stack, Tags
 from constructs import Construct
 
 from infra.config import Operations, Tenant
+from infra.constructs.access_log_table import AccessLogTable
 from infra.constructs.alert_topics import AlertTopics
 from infra.constructs.dependency_layers import DependencyLayers, layers_from_parameters
 from infra.constructs.device_policy import DevicePolicy
@@ -52,6 +53,8 @@ class TenantStack(Stack):
             operations_emails=operations.alarm_emails,
         )
         table = TenantTable(self, "Data", tenant_id=tenant_id, key=key, backup_days=tenant.retention.backup_days)
+        # The Normen access log in its own append-only table: erasing a patient keeps who accessed them.
+        access_log = AccessLogTable(self, "AccessLog", tenant_id=tenant_id, key=key, backup_plan=table.backup_plan)
         readings = ReadingsQueue(
             self,
             "Readings",
@@ -108,5 +111,6 @@ class TenantStack(Stack):
             tenant=tenant,
             key=key,
             table=table.table,
+            access_log_table=access_log.table,
             layers=layers_from_parameters(self, FHIR_EXPORT.layers),
         )

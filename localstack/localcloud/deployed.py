@@ -6,7 +6,9 @@ cloud assembly (``cdk.out``), asks CloudFormation for their resources' physical 
 function configuration (environment as deployed), and returns one :class:`TenantDeployment` per tenant.
 
 A tenant stack is a stack of the assembly with a DynamoDB table; its ``process_readings`` function is the
-one fed by the readings queue (the queue with a redrive policy) through an event source mapping.
+one fed by the readings queue (the queue with a redrive policy) through an event source mapping. A stack
+has two tables (the tenant table and the Normen access-log table): ``table_name`` is the tenant table, the
+one process_readings is configured with (``DHO_TABLE_NAME``).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def tenant_deployments(endpoint: str, assembly_dir: Path, region: str = "eu-nort
         ) -> list[str]:
             return [physical[lid] for lid, r in resources.items() if r["Type"] == resource_type and lid in physical]
 
-        table_name = next(physical[lid] for lid, r in resources.items() if r["Type"] in TABLE_TYPES)
+        tables = [physical[lid] for lid, r in resources.items() if r["Type"] in TABLE_TYPES and lid in physical]
         queues = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
         readings_id = next(lid for lid, r in queues.items() if "RedrivePolicy" in r.get("Properties", {}))
         dlq_id = resources[readings_id]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
@@ -146,6 +148,9 @@ def tenant_deployments(endpoint: str, assembly_dir: Path, region: str = "eu-nort
         if process is None:
             raise LookupError(f"{stack_name}: no function is fed by the readings queue {readings_arn}")
         readings_mappings = [m for m in mappings if m["UUID"] in process.event_source_mapping_uuids]
+        table_name = process.environment.get("DHO_TABLE_NAME") or tables[0]
+        if table_name not in tables:
+            raise LookupError(f"{stack_name}: process_readings' table {table_name!r} is not one of {tables}")
         topics = ids_of("AWS::SNS::Topic")
         alert_topic = process.environment.get("DHO_ALERT_TOPIC_ARN") or next(t for t in topics if "alert" in t)
         tenant_id = process.environment.get("DHO_TENANT_ID") or stack_name.split("-", 1)[-1]

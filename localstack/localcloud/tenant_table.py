@@ -1,4 +1,5 @@
-"""Create a tenant table with the key schema the CDK stack deploys (names from dho.adapters.table_schema)."""
+"""Create a tenant table and its access-log table with the key schema the CDK stack deploys (names from
+dho.adapters.table_schema)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,18 @@ def create_tenant_table(client: Any, table_name: str) -> None:
         }],
     )
 
+
+
+def create_access_log_table(client: Any, table_name: str) -> None:
+    """The tenant's Normen access-log table as the stack deploys it (same key names, no index)."""
+    client.create_table(
+        TableName=table_name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": ts.PARTITION_KEY, "KeyType": "HASH"},
+                   {"AttributeName": ts.SORT_KEY, "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"}
+                              for name in (ts.PARTITION_KEY, ts.SORT_KEY)],
+    )
 
 def scan_all(client: Any, table_name: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []

@@ -38,6 +38,21 @@ def tenant_function(template: dict[str, Any], tenant: Tenant, name: str) -> dict
     return function
 
 
+def table_named(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    """The DynamoDB table (TableV2 = ``AWS::DynamoDB::GlobalTable``) with this name, e.g. ``dho-bodo``."""
+    tables = resources_of_type(template, "AWS::DynamoDB::GlobalTable")
+    (found,) = [(logical_id, table) for logical_id, table in tables.items() if table["Properties"]["TableName"] == name]
+    return found
+
+
+def tenant_table(template: dict[str, Any], tenant: Tenant) -> tuple[str, dict[str, Any]]:
+    return table_named(template, f"dho-{tenant.tenant_id}")
+
+
+def access_log_table(template: dict[str, Any], tenant: Tenant) -> tuple[str, dict[str, Any]]:
+    return table_named(template, f"dho-{tenant.tenant_id}-access-log")
+
+
 def key_logical_id(template: dict[str, Any]) -> str:
     return only_resource(template, "AWS::KMS::Key")[0]
 

@@ -33,12 +33,16 @@ def test_topics_use_the_tenant_key(templates: Templates, tenant: Tenant) -> None
 
 
 @by_tenant
-def test_table_uses_the_tenant_key(templates: Templates, tenant: Tenant) -> None:
+def test_tables_use_the_tenant_key(templates: Templates, tenant: Tenant) -> None:
     template = tenant_template(templates, tenant)
-    _, table = only_resource(template, "AWS::DynamoDB::GlobalTable")
-    assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
-    (replica,) = table["Properties"]["Replicas"]
-    assert replica["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
+    tables = resources_of_type(template, "AWS::DynamoDB::GlobalTable").values()
+    # the tenant table and the Normen access-log table
+    assert sorted(t["Properties"]["TableName"] for t in tables) == [
+        f"dho-{tenant.tenant_id}", f"dho-{tenant.tenant_id}-access-log"]
+    for table in tables:
+        assert table["Properties"]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+        (replica,) = table["Properties"]["Replicas"]
+        assert replica["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
 
 
 @by_tenant

@@ -9,7 +9,7 @@ import pytest
 
 from dho.domain.alerts import AlertPolicySettings
 from infra.config import OUT_OF_HOURS_TIER, Tenant, load_config
-from tests.infra.helpers import resources_of_type, tenant_function, tenant_template
+from tests.infra.helpers import resources_of_type, tenant_function, tenant_table, tenant_template
 
 Templates = dict[str, dict[str, Any]]
 by_tenant = pytest.mark.parametrize("tenant", load_config().tenants, ids=lambda t: t.tenant_id)
@@ -61,3 +61,25 @@ def test_the_functions_alert_policy_carries_the_centres_opening_hours(
     assert hours is not None
     assert (f"{hours.opens:%H:%M}", f"{hours.closes:%H:%M}", hours.days) == (centre.opens, centre.closes, centre.days)
     assert len(settings.tier_after_minutes) - 1 == OUT_OF_HOURS_TIER
+
+
+@by_tenant
+def test_the_sweeps_role_covers_the_hourly_missed_measurement_checks_with_queries_and_never_a_scan(
+    templates: Templates, tenant: Tenant
+) -> None:
+    # The checks read the roster slot (a query on the triage index), the plan and the newest reading per
+    # expected metric (queries on the table) and the profile (GetItem): the grants the sweep already had.
+    template = tenant_template(templates, tenant)
+    function = tenant_function(template, tenant, "escalate_alerts")
+    role = {"Ref": function["Properties"]["Role"]["Fn::GetAtt"][0]}
+    (policy,) = [p for p in resources_of_type(template, "AWS::IAM::ManagedPolicy").values()
+                 if role in p["Properties"]["Roles"]]
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    table = statements["TenantAlerts"]
+    table_id = tenant_table(template, tenant)[0]
+    assert {"dynamodb:Query", "dynamodb:GetItem"} <= set(table["Action"])
+    assert table["Resource"][0] == {"Fn::GetAtt": [table_id, "Arn"]}
+    assert "index/triage" in json.dumps(table["Resource"][1])
+    granted = {a for s in statements.values() for a in (s["Action"] if isinstance(s["Action"], list)
+                                                          else [s["Action"]])}
+    assert not {"dynamodb:Scan", "dynamodb:*"} & granted

@@ -9,7 +9,14 @@ import pytest
 
 from dho.adapters import table_schema
 from infra.config import Tenant, load_config
-from tests.infra.helpers import key_logical_id, only_resource, resources_of_type, tenant_function, tenant_template
+from tests.infra.helpers import (
+    key_logical_id,
+    only_resource,
+    resources_of_type,
+    tenant_function,
+    tenant_table,
+    tenant_template,
+)
 
 TENANTS = load_config().tenants
 by_tenant = pytest.mark.parametrize("tenant", TENANTS, ids=[t.tenant_id for t in TENANTS])
@@ -32,7 +39,7 @@ def test_table_is_on_demand_recoverable_protected_and_has_the_triage_index(
     templates: Templates, tenant: Tenant
 ) -> None:
     template = tenant_template(templates, tenant)
-    _, table = only_resource(template, "AWS::DynamoDB::GlobalTable")
+    _, table = tenant_table(template, tenant)
     props = table["Properties"]
     assert props["TableName"] == f"dho-{tenant.tenant_id}"
     assert props["BillingMode"] == "PAY_PER_REQUEST"
@@ -56,12 +63,13 @@ def test_table_is_on_demand_recoverable_protected_and_has_the_triage_index(
 @by_tenant
 def test_table_is_in_a_backup_plan_with_the_configured_retention(templates: Templates, tenant: Tenant) -> None:
     template = tenant_template(templates, tenant)
-    table_id, _ = only_resource(template, "AWS::DynamoDB::GlobalTable")
+    table_id, _ = tenant_table(template, tenant)
     _, plan = only_resource(template, "AWS::Backup::BackupPlan")
     assert plan["Properties"]["BackupPlan"]["BackupPlanName"] == f"dho-{tenant.tenant_id}-table"
     (rule,) = plan["Properties"]["BackupPlan"]["BackupPlanRule"]
     assert rule["Lifecycle"]["DeleteAfterDays"] == tenant.retention.backup_days
-    _, selection = only_resource(template, "AWS::Backup::BackupSelection")
+    (selection,) = [s for s in resources_of_type(template, "AWS::Backup::BackupSelection").values()
+                    if s["Properties"]["BackupSelection"]["SelectionName"] == f"dho-{tenant.tenant_id}-table"]
     assert selection["Properties"]["BackupSelection"]["Resources"] == [{"Fn::GetAtt": [table_id, "Arn"]}]
     _, vault = only_resource(template, "AWS::Backup::BackupVault")
     assert vault["DeletionPolicy"] == "Retain"
@@ -123,7 +131,7 @@ def test_function_runs_python_312_or_newer_with_reserved_concurrency_and_its_env
     assert props["ReservedConcurrentExecutions"] == tenant.reserved_concurrency
     assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}
     assert props["TracingConfig"] == {"Mode": "Active"}
-    table_id, _ = only_resource(template, "AWS::DynamoDB::GlobalTable")
+    table_id, _ = tenant_table(template, tenant)
     alerts_topic = next(
         lid for lid, t in resources_of_type(template, "AWS::SNS::Topic").items()
         if t["Properties"]["TopicName"] == f"dho-{tenant.tenant_id}-alerts"

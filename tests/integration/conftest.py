@@ -12,7 +12,7 @@ import pytest
 from localcloud.corpus import registry
 from localcloud.moto_server import running_moto_server
 from localcloud.queues import TopicInbox, topic_with_inbox
-from localcloud.tenant_table import create_tenant_table
+from localcloud.tenant_table import create_access_log_table, create_tenant_table
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +27,23 @@ def dynamodb(moto_endpoint: str) -> Any:
 
 
 @pytest.fixture
-def tenant_table(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh tenant table (unique name per test) and the function environment pointing at it."""
+def tenant_table(dynamodb: Any, access_log_table: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh tenant table (unique name per test), its access-log table, and the function environment
+    pointing at both."""
     name = f"dho-bodo-{uuid.uuid4().hex[:8]}"
     create_tenant_table(dynamodb, name)
     monkeypatch.setenv("DHO_TABLE_NAME", name)
     monkeypatch.setenv("DHO_TENANT_ID", registry()["tenant"])
     monkeypatch.setenv("DHO_TENANT_NAME", "Bodø")
+    return name
+
+
+@pytest.fixture
+def access_log_table(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh Normen access-log table (the tenant's second table) and the export's environment naming it."""
+    name = f"dho-bodo-{uuid.uuid4().hex[:8]}-access-log"
+    create_access_log_table(dynamodb, name)
+    monkeypatch.setenv("DHO_ACCESS_LOG_TABLE_NAME", name)
     return name
 
 

@@ -1,4 +1,5 @@
-"""The Normen access log and the export's alert history on a moto server: bounded key-range queries."""
+"""The Normen access log (its own table) and the export's alert history on a moto server: bounded key-range
+queries."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def _access(access_id: str, patient_id: str | None, at: datetime) -> AccessRecor
 
 
 def test_who_accessed_a_patient_is_one_query_newest_first_over_a_half_open_period(
-    dynamodb: Any, tenant_table: str
+    dynamodb: Any, access_log_table: str
 ) -> None:
-    log = DynamoDbAccessLog(dynamodb, tenant_table)
+    log = DynamoDbAccessLog(dynamodb, access_log_table)
     for n in range(4):
         log.record(_access(f"a{n}", "P-C0PD0001", T0 + timedelta(hours=n)))
     log.record(_access("other", "P-HF000001", T0 + timedelta(hours=1)))
@@ -38,8 +39,8 @@ def test_who_accessed_a_patient_is_one_query_newest_first_over_a_half_open_perio
     assert [r.access_id for r in log.accessed("P-C0PD0001", T0, T0 + timedelta(days=1), limit=2)] == ["a3", "a2"]
 
 
-def test_an_access_log_entry_is_never_overwritten(dynamodb: Any, tenant_table: str) -> None:
-    log = DynamoDbAccessLog(dynamodb, tenant_table)
+def test_an_access_log_entry_is_never_overwritten(dynamodb: Any, access_log_table: str) -> None:
+    log = DynamoDbAccessLog(dynamodb, access_log_table)
     log.record(_access("a1", "P-C0PD0001", T0))
     with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
         log.record(_access("a1", "P-C0PD0001", T0))

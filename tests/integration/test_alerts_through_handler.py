@@ -15,7 +15,7 @@ from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.alerting.policy import AlertPolicy
 from dho.domain.plans import Programme, plan_from_template
-from dho.domain.registry import DeviceAssignment, Patient
+from dho.domain.registry import DeviceAssignment, Patient, roster_slot
 from infra.config import load_config
 from localcloud.corpus import registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
@@ -248,3 +248,48 @@ def test_with_bodos_opening_hours_a_friday_evening_red_goes_to_the_clinic_and_th
     assert weekend and all((m["route"], m["tier"]) == ("out_of_hours", "2") for m in weekend)
     assert sorted((m["severity"], m["kind"], m["route"], m["tier"]) for m in opening) == [
         ("red", "repeat", "centre", "0"), ("yellow", "new", "centre", "0")]
+
+
+def test_a_patient_who_stops_weighing_gets_one_missed_measurement_e_mail_and_one_weight_closes_it(
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox
+) -> None:
+    readings = load_handler("process_readings")
+    sweep = load_handler("escalate_alerts")
+
+    def deliver(bodies: list[str], at: datetime) -> None:
+        event = sqs_event(bodies, sent_timestamp_ms=int(at.timestamp() * 1000))
+        assert readings.lambda_handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+
+    def tick(at: datetime) -> dict[str, Any]:
+        """The sweep at the heart-failure patient's minute of the hour (its slot of the hourly checks)."""
+        minute = at.replace(minute=roster_slot(HF), second=0, microsecond=0)
+        return dict(sweep.lambda_handler({"time": minute.strftime("%Y-%m-%dT%H:%M:%SZ")}, FakeLambdaContext()))
+
+    # GIVEN a steady daily weight, the newest 4 hours before NOW, and nothing since
+    deliver([_message("scale-0001", f"w-{d}", NOW - timedelta(days=d, hours=4), "body_weight", 80.0, "kg")
+             for d in (2, 1, 0)], NOW)
+    assert _alerts(dynamodb, tenant) == {} and alert_inbox.messages() == []
+
+    # WHEN the escalation sweep runs 40 hours later (past 24 h + 12 h grace), and its next hour
+    first = tick(NOW + timedelta(hours=40))
+    tick(NOW + timedelta(hours=41))
+
+    # THEN exactly one missed-measurement alert, yellow, and one message on the yellow (e-mail) route
+    assert (first["adherence_checked"], first["adherence_overdue"], first["adherence_notified"]) == (1, 1, 1)
+    alerts = _alerts(dynamodb, tenant)
+    assert {key: a["severity"]["S"] for key, a in alerts.items()} == {(HF, "missed_measurements"): "yellow"}
+    (message,) = alert_inbox.messages()
+    assert message["MessageAttributes"]["severity"]["Value"] == "yellow"
+    assert message["Message"] == "DHO Bodø: GULT varsel, pasient 0001: målinger mangler. Åpne DHO-arbeidslisten."
+
+    # WHEN the patient weighs again
+    back = NOW + timedelta(hours=41, minutes=50)
+    deliver([_message("scale-0001", "w-back", back, "body_weight", 80.2, "kg", received=back)], back)
+
+    # THEN that one reading closes it, and the next checks raise nothing and tell nobody
+    repo = DynamoDbAlerts(dynamodb, tenant)
+    assert repo.triage() == []
+    (closed,) = _alerts(dynamodb, tenant).values()
+    assert (closed["state"]["S"], closed["close_reason"]["S"]) == ("closed", "auto_quiet")
+    tick(NOW + timedelta(hours=42))
+    assert repo.triage() == [] and alert_inbox.messages() == []

@@ -102,6 +102,24 @@ def test_each_tenant_has_its_table_with_encryption_recovery_and_triage_index(
         assert "CloudWatchLogsForThisTenantsLogGroups" in {s.get("Sid") for s in policy["Statement"]}
 
 
+def test_each_tenant_has_its_access_log_table_under_the_same_key_recoverable_and_protected(
+    endpoint: str, tenants: dict[str, TenantDeployment]
+) -> None:
+    dynamodb = aws("dynamodb", endpoint)
+    kms = aws("kms", endpoint)
+    for tenant_id, tenant in tenants.items():
+        name = tenant.functions[f"dho-{tenant_id}-fhir-export"].environment["DHO_ACCESS_LOG_TABLE_NAME"]
+        assert name == f"dho-{tenant_id}-access-log" != tenant.table_name
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
+        assert not table.get("GlobalSecondaryIndexes")  # no index: nothing copies the entries
+        assert table["DeletionProtectionEnabled"] is True
+        key_arn = kms.describe_key(KeyId=f"alias/dho/{tenant_id}")["KeyMetadata"]["Arn"]
+        assert table["SSEDescription"] == {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key_arn}
+        recovery = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+        assert recovery["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
 def test_each_tenant_has_its_readings_queue_with_dead_letter_queue(
     endpoint: str, tenants: dict[str, TenantDeployment]
 ) -> None:
@@ -194,7 +212,7 @@ def test_each_tenant_process_readings_function_environment_layers_alias_and_even
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_each_tenant_fhir_export_is_deployed_with_its_layers_and_logs_an_access_in_its_own_table(
+def test_each_tenant_fhir_export_is_deployed_with_its_layers_and_logs_an_access_in_its_access_log_table(
     endpoint: str, tenants: dict[str, TenantDeployment], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
@@ -204,6 +222,8 @@ def test_each_tenant_fhir_export_is_deployed_with_its_layers_and_logs_an_access_
         layer_names = [arn.split(":layer:")[1].rsplit(":", 1)[0] for arn in deployed.layers]
         assert sorted(layer_names) == ["dho-core", "dho-fhir", "dho-runtime"]
         assert deployed.environment["DHO_TABLE_NAME"] == tenant.table_name
+        access_log_table = deployed.environment["DHO_ACCESS_LOG_TABLE_NAME"]
+        assert access_log_table == f"dho-{tenant_id}-access-log"
         assert deployed.environment["DHO_TENANT_ID"] == tenant_id
         assert not deployed.event_source_mapping_uuids  # invoked directly by the integration engine
         # WHEN it is invoked, with the environment the emulator holds for it, for a patient it does not have
@@ -212,11 +232,32 @@ def test_each_tenant_fhir_export_is_deployed_with_its_layers_and_logs_an_access_
         response = export({"patient_id": "P-UNKN0WN1", "since": "2026-11-01T00:00:00Z",
                            "until": "2026-11-02T00:00:00Z",
                            "requested_by": {"hpr": "9144900", "role": "fastlege", "organisation": "974116804"}})
-        # THEN it answers not found, and the attempt is on that id's access log in the tenant's table
+        # THEN it answers not found, and the attempt is on that id's access log in the access-log table
         assert response["outcome"] == "not_found"
-        log = DynamoDbAccessLog(aws("dynamodb", endpoint), tenant.table_name)
-        (entry,) = log.accessed("P-UNKN0WN1", before, datetime.now(tz=UTC) + timedelta(seconds=1))
+        after = datetime.now(tz=UTC) + timedelta(seconds=1)
+        log = DynamoDbAccessLog(aws("dynamodb", endpoint), access_log_table)
+        (entry,) = log.accessed("P-UNKN0WN1", before, after)
         assert entry.access_id == response["access_id"]
+        # AND not in the tenant table
+        tenant_table_log = DynamoDbAccessLog(aws("dynamodb", endpoint), tenant.table_name)
+        assert tenant_table_log.accessed("P-UNKN0WN1", before, after) == []
+
+
+def test_each_configured_export_invoker_may_invoke_the_export_and_no_one_else(
+    endpoint: str, tenants: dict[str, TenantDeployment], config: PlatformConfig
+) -> None:
+    lambda_ = aws("lambda", endpoint)
+    for tenant in config.tenants:
+        name = f"dho-{tenant.tenant_id}-fhir-export"
+        try:
+            statements = json.loads(lambda_.get_policy(FunctionName=name)["Policy"])["Statement"]
+        except lambda_.exceptions.ResourceNotFoundException:
+            statements = []
+        principals = sorted(s["Principal"]["AWS"] if isinstance(s["Principal"], dict) else s["Principal"]
+                            for s in statements)
+        assert principals == sorted(tenant.export_invoker_role_arns)
+        assert all(s["Action"] == "lambda:InvokeFunction" for s in statements)
+        assert all(s["Resource"] == tenants[tenant.tenant_id].functions[name].arn for s in statements)
 
 
 def test_each_tenant_has_its_alarms_and_backup_plan(endpoint: str, tenants: dict[str, TenantDeployment]) -> None:
@@ -232,11 +273,18 @@ def test_each_tenant_has_its_alarms_and_backup_plan(endpoint: str, tenants: dict
         plan = backup.get_backup_plan(BackupPlanId=plans[f"dho-{tenant_id}-table"]["BackupPlanId"])
         assert plan["BackupPlan"]["Rules"][0]["TargetBackupVaultName"] == f"dho-{tenant_id}"
         assert plan["BackupPlan"]["Rules"][0]["Lifecycle"] == {"DeleteAfterDays": 35}
-        (selection,) = backup.list_backup_selections(BackupPlanId=plan["BackupPlanId"])["BackupSelectionsList"]
-        detail = backup.get_backup_selection(BackupPlanId=plan["BackupPlanId"], SelectionId=selection["SelectionId"])
-        assert detail["BackupSelection"]["Resources"] == [
-            f"arn:aws:dynamodb:eu-north-1:123456789012:table/{tenant.table_name}"
-        ]
+        selections = backup.list_backup_selections(BackupPlanId=plan["BackupPlanId"])["BackupSelectionsList"]
+        resources = {
+            s["SelectionName"]: backup.get_backup_selection(
+                BackupPlanId=plan["BackupPlanId"], SelectionId=s["SelectionId"]
+            )["BackupSelection"]["Resources"]
+            for s in selections
+        }
+        tables = "arn:aws:dynamodb:eu-north-1:123456789012:table/"
+        assert resources == {  # the tenant table and the Normen access-log table, in the same plan and vault
+            f"dho-{tenant_id}-table": [f"{tables}{tenant.table_name}"],
+            f"dho-{tenant_id}-access-log": [f"{tables}dho-{tenant_id}-access-log"],
+        }
         assert backup.describe_backup_vault(BackupVaultName=f"dho-{tenant_id}")["EncryptionKeyArn"].startswith(
             "arn:aws:kms:"
         )

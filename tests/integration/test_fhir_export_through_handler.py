@@ -1,6 +1,7 @@
 """The events/ corpus stored through the real process_readings handler on a moto server, then exported
 by the real fhir_export handler: exactly the stored readings of the patient in the period, valid R4B,
-and the Normen access-log entry in the patient's partition."""
+and the Normen access-log entry in the patient's partition of the tenant's access-log table (never in the
+tenant table, whose patient data may be erased)."""
 
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def test_the_bundle_holds_exactly_the_patients_stored_readings_of_the_period_and
 
 
 def test_every_export_is_on_the_patients_access_log_before_it_is_returned(
-    dynamodb: Any, stored_corpus: str
+    dynamodb: Any, stored_corpus: str, access_log_table: str
 ) -> None:
     # WHEN a GP exports a patient, asks for an unknown one, and sends a national id instead of a pseudonym
     before = datetime.now(tz=UTC) - timedelta(seconds=1)
@@ -118,7 +119,7 @@ def test_every_export_is_on_the_patients_access_log_before_it_is_returned(
     assert (exported["outcome"], missing["outcome"], refused["outcome"]) == ("exported", "not_found", "refused")
 
     # THEN "who accessed patient X" answers with the GP, the time, the object and the outcome
-    log = DynamoDbAccessLog(dynamodb, stored_corpus)
+    log = DynamoDbAccessLog(dynamodb, access_log_table)
     (entry,) = log.accessed("P-C0PD0001", before, after)
     assert (entry.access_id, entry.outcome) == (exported["access_id"], AccessOutcome.EXPORTED)
     assert (entry.hpr, entry.role, entry.organisation) == (GP["hpr"], GP["role"], GP["organisation"])
@@ -127,7 +128,11 @@ def test_every_export_is_on_the_patients_access_log_before_it_is_returned(
     # AND the not-found attempt is on that id's record, the refused one kept apart from any patient
     (unknown,) = log.accessed("P-UNKN0WN1", before, after)
     assert unknown.outcome is AccessOutcome.NOT_FOUND
-    items = scan_all(dynamodb, stored_corpus)
+    items = scan_all(dynamodb, access_log_table)
+    assert {i["item_type"]["S"] for i in items} == {"access"}  # the access-log table holds nothing else
+    # AND none of it is in the tenant table: erasing a patient's data there keeps who accessed it
+    assert not [i for i in scan_all(dynamodb, stored_corpus)
+                if i["sk"]["S"].startswith(keys.ACCESS_PREFIX) or i["pk"]["S"] == keys.UNATTRIBUTED_ACCESS_PK]
     (unattributed,) = [i for i in items if i["pk"]["S"] == keys.UNATTRIBUTED_ACCESS_PK]
     assert unattributed["access_id"]["S"] == refused["access_id"] and unattributed["outcome"]["S"] == "refused"
     assert all(registry()["patients"][0]["national_id"] not in json.dumps(i) for i in items
@@ -137,8 +142,8 @@ def test_every_export_is_on_the_patients_access_log_before_it_is_returned(
 def test_nothing_is_returned_when_the_access_log_cannot_be_written(
     stored_corpus: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN the table has gone (a deployment mistake): the access log cannot be written
-    monkeypatch.setenv("DHO_TABLE_NAME", "dho-no-such-table")
+    # GIVEN the access-log table has gone (a deployment mistake): the access log cannot be written
+    monkeypatch.setenv("DHO_ACCESS_LOG_TABLE_NAME", "dho-no-such-table")
     # WHEN an export is asked for THEN the invocation fails: no answer without its log entry
     with pytest.raises(Exception, match="ResourceNotFound"):
         _export("P-UNKN0WN1", since="not a date")

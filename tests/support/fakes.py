@@ -12,7 +12,7 @@ from dho.domain.alerts import AlertPolicySettings
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import QuarantinedMessage
 from dho.domain.readings import DeviceReading
-from dho.domain.registry import DeviceAssignment, Patient
+from dho.domain.registry import DeviceAssignment, Patient, roster_slot
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestService
@@ -41,6 +41,9 @@ class InMemoryRegistry:
                 return assignment.patient_id
         return None
 
+    def patients_in_slot(self, slot: int, *, limit: int) -> Sequence[str]:
+        return sorted(p for p in self.patients if roster_slot(p) == slot)[:limit]
+
 
 @dataclass
 class InMemoryTimeline:
@@ -64,6 +67,11 @@ class InMemoryTimeline:
         found = [e for e in self.entries
                  if e.patient_id == patient_id and e.series == series and start <= e.measured_at < end]
         return sorted(found, key=lambda e: e.measured_at)[:limit]
+
+    def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
+        found = [e for e in self.entries
+                 if e.patient_id == patient_id and e.series == series and e.measured_at < before]
+        return max(found, key=lambda e: (e.measured_at, e.reading_id), default=None)
 
 
 @dataclass

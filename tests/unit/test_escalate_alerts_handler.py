@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.domain.alerts import AlertPolicySettings
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
+from tests.support.fakes import InMemoryPlans, InMemoryRegistry, InMemoryTimeline
 
+CORE = Path(__file__).resolve().parents[2] / "layers" / "core" / "python"
 RAISED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
@@ -21,6 +28,11 @@ def _tick(minutes: float) -> dict[str, object]:
     at = RAISED + timedelta(minutes=minutes)
     return {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events",
             "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "detail": {}}
+
+
+def _no_patients(service: AlertService) -> AdherenceSweep:
+    registry = InMemoryRegistry()
+    return AdherenceSweep(registry, registry, InMemoryPlans(), InMemoryTimeline(), service)
 
 
 @pytest.fixture
@@ -39,6 +51,7 @@ def test_a_red_alert_nobody_acknowledged_is_repeated_at_the_next_step_and_not_be
     service, notifier = service_with_a_red_alert
     handler = load_handler("escalate_alerts")
     monkeypatch.setattr(handler, "alert_service", lambda: service)
+    monkeypatch.setattr(handler, "adherence_sweep", lambda: _no_patients(service))
 
     early = handler.lambda_handler(_tick(5), FakeLambdaContext())
     assert early["notified"] == 0 and len(notifier.sent) == 1
@@ -48,3 +61,11 @@ def test_a_red_alert_nobody_acknowledged_is_repeated_at_the_next_step_and_not_be
 
     again = handler.lambda_handler(_tick(16), FakeLambdaContext())  # a retried invocation of the same tick
     assert again["notified"] == 0 and len(notifier.sent) == 2
+
+
+def test_the_sweep_with_its_missed_measurement_checks_loads_no_scoring_kernels() -> None:
+    # escalate_alerts has no scientific layer (no numba): its imports must not need it.
+    code = ("import sys; import dho.alerting.wiring, dho.alerting.adherence_sweep; "
+            "assert not [m for m in sys.modules if m == 'numba' or m.startswith('dho.scoring')], sys.modules")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CORE), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

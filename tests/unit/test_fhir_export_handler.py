@@ -110,7 +110,8 @@ def tenant() -> Tenant:
 def _handler(monkeypatch: pytest.MonkeyPatch, tenant: Tenant, validate: Any = validate_r4b,
              **settings: Any) -> ModuleType:
     handler = load_handler("fhir_export")
-    service = tenant.service(ExportSettings(tenant_id="bodo", table_name="unused", **settings), validate)
+    service = tenant.service(ExportSettings(tenant_id="bodo", table_name="unused",
+                                            access_log_table_name="unused-access-log", **settings), validate)
     monkeypatch.setattr(handler, "export_service", lambda: service)
     return handler
 

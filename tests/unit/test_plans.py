@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 
@@ -9,7 +10,14 @@ import pytest
 from pydantic import ValidationError
 
 from dho.domain.metrics import Metric
-from dho.domain.plans import MetricLimits, Programme, plan_from_template, revise
+from dho.domain.plans import (
+    MeasurementSchedule,
+    MetricLimits,
+    Programme,
+    SelfManagementPlan,
+    plan_from_template,
+    revise,
+)
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -59,3 +67,41 @@ def test_relative_limits_apply_where_they_are_stricter_than_absolute_ones() -> N
 def test_limits_out_of_order_are_refused() -> None:
     with pytest.raises(ValidationError, match="red_low <= yellow_low"):
         MetricLimits(red_low=92, yellow_low=88)
+
+
+def test_each_programme_expects_its_measurements_and_generic_none() -> None:
+    daily = MeasurementSchedule(every_hours=24, grace_hours=12)
+    expected = {p: plan_from_template("P-1", p, AT).measurement_schedule() for p in Programme}
+    assert expected == {
+        Programme.COPD: {Metric.SPO2: daily, Metric.HEART_RATE: daily},
+        Programme.COPD_HYPERCAPNIC: {Metric.SPO2: daily, Metric.HEART_RATE: daily},
+        Programme.HEART_FAILURE: {Metric.BODY_WEIGHT: daily},
+        Programme.DIABETES: {Metric.BLOOD_GLUCOSE: MeasurementSchedule(every_hours=12, grace_hours=12)},
+        Programme.GENERIC: {},
+    }
+
+
+def test_a_plan_stored_before_schedules_existed_gets_its_programmes_schedule() -> None:
+    stored = json.loads(plan_from_template("P-1", Programme.HEART_FAILURE, AT).model_dump_json())
+    del stored["expected_measurements"], stored["paused_until"]
+    old = SelfManagementPlan.model_validate_json(json.dumps(stored))
+    assert old.expected_measurements is None and old.paused_until is None
+    assert old.measurement_schedule() == {Metric.BODY_WEIGHT: MeasurementSchedule(every_hours=24)}
+
+
+def test_a_nurse_changes_the_schedule_and_plans_an_absence_in_a_new_version_that_round_trips() -> None:
+    plan = plan_from_template("P-1", Programme.COPD, AT)
+    back = datetime(2026, 11, 12, tzinfo=UTC)
+    revised = revise(plan, changed_by="9144900", at=AT, note="SpO2 every other day; in hospital until the 12th",
+                     expected_measurements={Metric.SPO2: MeasurementSchedule(every_hours=48)}, paused_until=back)
+    assert revised.version == 2 and revised.paused_until == back
+    assert revised.measurement_schedule() == {Metric.SPO2: MeasurementSchedule(every_hours=48)}
+    assert SelfManagementPlan.model_validate_json(revised.model_dump_json()) == revised
+    none = revise(revised, changed_by="9144900", at=AT, note="none", expected_measurements={})
+    assert none.measurement_schedule() == {}
+
+
+def test_a_pause_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="time zone"):
+        revise(plan_from_template("P-1", Programme.COPD, AT), changed_by="9144900", at=AT, note="x",
+               paused_until=datetime(2026, 11, 12))  # naive on purpose

@@ -33,6 +33,24 @@ class TimelineRepository(Protocol):
         ...
 
 
+class LatestEntries(Protocol):
+    def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
+        """The newest entry of one series measured before ``before`` (one bounded query, newest first,
+        limit 1), or None if the series has none."""
+        ...
+
+
+class ScoringTimeline(TimelineRepository, LatestEntries, Protocol):
+    """What scoring reads: windows of a patient's series and, for adherence, the newest entry of one."""
+
+
+class Roster(Protocol):
+    def patients_in_slot(self, slot: int, *, limit: int) -> Sequence[str]:
+        """The ids of the tenant's patients whose check slot (:func:`dho.domain.registry.roster_slot`)
+        is ``slot``, at most ``limit`` (one bounded query, never a scan)."""
+        ...
+
+
 class Registry(Protocol):
     def register_patient(self, patient: Patient) -> None: ...
 

@@ -57,8 +57,10 @@ class AlertSettings(BaseSettings):
 
 
 class ExportSettings(TenantSettings):
-    """Bounds of one FHIR export (a synchronous Lambda response carries at most 6 MB)."""
+    """Bounds of one FHIR export (a synchronous Lambda response carries at most 6 MB), and the tenant's
+    Normen access-log table (``DHO_ACCESS_LOG_TABLE_NAME``, apart from the tenant table)."""
 
+    access_log_table_name: str = Field(min_length=1)
     max_period_days: int = Field(default=90, ge=1, le=366)
     max_resources: int = Field(default=5000, ge=1, le=20_000)
     max_response_bytes: int = Field(default=5_000_000, ge=10_000, le=6_000_000)

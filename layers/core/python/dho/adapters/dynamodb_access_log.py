@@ -1,5 +1,7 @@
-"""AccessLog (Normen) on the tenant's DynamoDB table: one item per access in the patient's partition
-(key design in ``dho.adapters.keys``), so the patient's access history is one bounded query."""
+"""AccessLog (Normen) on the tenant's access-log table ``dho-<tenant>-access-log`` (not the tenant table:
+erasing a patient's data there keeps who accessed it): one item per access in the patient's partition
+(key design in ``dho.adapters.keys``), so the patient's access history is one bounded query. The table is
+append-only: items are put on ``attribute_not_exists(pk)`` and nobody may update or delete them."""
 
 from __future__ import annotations
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dho.adapters import keys
+from dho.adapters import keys, table_schema
 from dho.adapters.dynamodb_codec import decode, encode
 from dho.domain.clock import from_canonical, to_canonical
-from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
+from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient, roster_slot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,6 +35,26 @@ class DynamoDbRegistry:
         except self._client.exceptions.ConditionalCheckFailedException:
             if self.get_patient(patient.patient_id) != patient:
                 raise PatientConflict(f"patient id {patient.patient_id} is taken") from None
+        # The roster entry (same content every time, so a plain put): registering a patient again also
+        # adds it to the roster if they were registered before the roster existed, or the put failed.
+        self._client.put_item(TableName=self._table, Item=encode(_roster_item(patient)))
+
+    def patients_in_slot(self, slot: int, *, limit: int) -> list[str]:
+        """One key-range query on the triage index (the slot's partition), paged up to ``limit``."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": table_schema.TRIAGE_INDEX,
+            "KeyConditionExpression": f"{table_schema.TRIAGE_PARTITION_KEY} = :slot",
+            "ExpressionAttributeValues": encode({":slot": keys.roster_partition(slot)}),
+        }
+        found: list[str] = []
+        while len(found) < limit:
+            page = self._client.query(**request, Limit=limit - len(found))
+            found.extend(str(decode(item)["patient_id"]) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def get_patient(self, patient_id: str) -> Patient | None:
         response = self._client.get_item(
@@ -93,6 +113,18 @@ class DynamoDbRegistry:
         )
         items = response.get("Items", [])
         return _assignment_from(decode(items[0])) if items else None
+
+
+def _roster_item(patient: Patient) -> dict[str, Any]:
+    return {
+        "pk": keys.patient_pk(patient.patient_id),
+        "sk": keys.ROSTER_SK,
+        "item_type": "roster_entry",
+        "patient_id": patient.patient_id,
+        "programme": patient.programme,
+        table_schema.TRIAGE_PARTITION_KEY: keys.roster_partition(roster_slot(patient.patient_id)),
+        table_schema.TRIAGE_SORT_KEY: patient.patient_id,
+    }
 
 
 def _assignment_item(assignment: DeviceAssignment) -> dict[str, Any]:

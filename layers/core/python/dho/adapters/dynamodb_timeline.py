@@ -97,6 +97,25 @@ class DynamoDbTimeline:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return entries
 
+    def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
+        prefix = keys.timeline_prefix(series)
+        # Every entry's sk is prefix + time + "#" + id: BETWEEN prefix AND prefix + before is the entries
+        # measured before ``before``; newest first, one item.
+        values = encode({":pk": keys.patient_pk(patient_id), ":from": prefix, ":to": prefix + to_canonical(before)})
+        try:
+            page = self._client.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+                ExpressionAttributeValues=values,
+                ScanIndexForward=False,
+                Limit=1,
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise_if_transient(error)
+            raise
+        items = page.get("Items", [])
+        return _entry_from(decode(items[0])) if items else None
+
 
 def _entry_item(entry: TimelineEntry) -> dict[str, Any]:
     return {

@@ -3,6 +3,7 @@
 | item                 | pk                      | sk                                         |
 |----------------------|-------------------------|--------------------------------------------|
 | patient profile      | ``PATIENT#<patient_id>``| ``PROFILE``                                |
+| roster entry         | ``PATIENT#<patient_id>``| ``ROSTER``                                 |
 | timeline entry       | ``PATIENT#<patient_id>``| ``TL#<series>#<measured_at>#<reading_id>`` |
 | self-management plan | ``PATIENT#<patient_id>``| ``PLAN#<version, 6 digits>``                |
 | alert                | ``PATIENT#<patient_id>``| ``ALERT#<rule>#<opened_at>``               |
@@ -10,8 +11,6 @@
 | alert watermark      | ``PATIENT#<patient_id>``| ``ALERT_WATERMARK#<rule>``                 |
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
-| access log           | ``PATIENT#<patient_id>``| ``ACCESS#<accessed_at>#<access_id>``       |
-| unattributed access  | ``ACCESS_UNATTRIBUTED`` | ``ACCESS#<accessed_at>#<access_id>``       |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
 | quarantined message  | ``QUARANTINE``          | ``MSG#<sha256 of the message>``            |
@@ -49,12 +48,27 @@ due first" is one bounded key-range query (``triage_sk < <now + 1 µs>``), like 
 notification's lead alert as the notification was decided: one alert version announces at most one
 notification, so (alert id, version) names it. ``NOTIFY#`` begins no other prefix of the partition.
 
-The access log (Normen; ``dho.adapters.dynamodb_access_log``): one item per access to a patient's data
-(an export, also a refused or not-found one), put before the data is returned, on the condition that
-it does not exist. It lives in the patient's partition, so "who accessed patient X between A and B" is
-one bounded key-range query (``sk BETWEEN ACCESS#<A> AND ACCESS#<B>``, newest first). A refused request
-that named no usable patient id has no patient partition to go to: it is kept under
-``ACCESS_UNATTRIBUTED`` with the same sort key. ``ACCESS#`` begins no other prefix of the partition.
+The roster (the hourly missed-measurement checks of the escalation sweep): each registered patient has a
+roster entry, written with the profile, that holds only the patient id and programme (no national id) and
+sits in the triage index under ``triage_pk`` = ``ROSTER#<slot, 2 digits>`` (``dho.domain.registry.roster_slot``,
+a stable hash, 0..59) and ``triage_sk`` = ``<patient_id>``. "The patients of this minute's slot" is one
+bounded query; the nurses' list (``OPEN``) and the outbox (``NOTIFY``) never see it.
+
+The access log (Normen; ``dho.adapters.dynamodb_access_log``) is NOT in the tenant table: it has its own
+append-only table per tenant, ``dho-<tenant>-access-log`` (same ``pk``/``sk`` key names, no index), so
+erasing a patient's data from the tenant table (GDPR) keeps who accessed it, and the functions that write
+the tenant table cannot touch it:
+
+| item                 | pk                      | sk                                         |
+|----------------------|-------------------------|--------------------------------------------|
+| access log           | ``PATIENT#<patient_id>``| ``ACCESS#<accessed_at>#<access_id>``       |
+| unattributed access  | ``ACCESS_UNATTRIBUTED`` | ``ACCESS#<accessed_at>#<access_id>``       |
+
+One item per access to a patient's data (an export, also a refused or not-found one), put before the
+data is returned, on the condition that it does not exist; never updated or deleted. The patient's
+partition makes "who accessed patient X between A and B" one bounded key-range query
+(``sk BETWEEN ACCESS#<A> AND ACCESS#<B>``, newest first). A refused request that named no usable patient
+id has no patient partition to go to: it is kept under ``ACCESS_UNATTRIBUTED`` with the same sort key.
 """
 
 from __future__ import annotations
@@ -64,6 +78,12 @@ from datetime import datetime, timedelta
 from dho.domain.clock import to_canonical
 
 PROFILE = "PROFILE"
+ROSTER_SK = "ROSTER"
+
+
+def roster_partition(slot: int) -> str:
+    """The triage-index partition of the roster entries of one check slot (``ROSTER#07``)."""
+    return f"ROSTER#{slot:02d}"
 QUARANTINE_PK = "QUARANTINE"
 
 

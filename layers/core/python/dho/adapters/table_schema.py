@@ -1,4 +1,4 @@
-"""Key names of the per-tenant DynamoDB table (single-table design).
+"""Key names of the per-tenant DynamoDB tables (the single-table design and the access-log table).
 
 The infrastructure code and the local tools create the table from these names, so the deployed
 table and the adapters cannot drift apart. The key layout itself is documented in
@@ -13,6 +13,7 @@ TRIAGE_INDEX = "triage"
 TRIAGE_PARTITION_KEY = "triage_pk"
 TRIAGE_SORT_KEY = "triage_sk"
 
+# The access-log table (dho-<tenant>-access-log) has the same key names (PARTITION_KEY, SORT_KEY) and no index.
 # The attributes of an access-log item (dho.adapters.dynamodb_access_log): the export function's role
 # may put items with these attributes only (IAM ``dynamodb:Attributes``), so it cannot write anything else.
 ACCESS_LOG_ATTRIBUTES = (

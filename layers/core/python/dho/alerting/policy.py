@@ -19,6 +19,10 @@ Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.
   only a nurse closes a red;
 * yellow notifies once (published as yellow: the subscriptions route it to e-mail/worklist, never
   SMS) and never again; it closes itself after N quiet evaluations or when its evidence goes stale;
+  a missed-measurements alert (``Rule.MISSED_MEASUREMENTS``, yellow only; ``dho.evaluation.adherence``)
+  closes after one quiet evaluation (the patient measured again) and never as stale (silence is its
+  condition). Its evidence time is the deadline the patient missed, so the watermark works as for the
+  others: the same silence never reopens a closed episode, a silence after a new measurement does;
 * yellow → red on the same rule upgrades the alert and notifies at once (breaks through suppression);
 * a red inhibits new yellow alerts about the same parameter (``rule_family``);
 * acknowledging or closing one alert never touches another;
@@ -254,7 +258,9 @@ class AlertPolicy:
         if evaluated_at <= alert.last_evidence_at or (counted is not None and evaluated_at <= counted):
             return alert  # older than what the alert knows, or counted already (a replay)
         alert = replace(alert, quiet_count=alert.quiet_count + 1, last_quiet_evaluation_at=evaluated_at, updated_at=now)
-        enough = self._settings(alert).yellow_quiet_evaluations_to_close
+        settings = self._settings(alert)
+        enough = (settings.missed_measurements_quiet_evaluations_to_close if alert.rule is Rule.MISSED_MEASUREMENTS
+                  else settings.yellow_quiet_evaluations_to_close)
         if alert.severity is Severity.YELLOW and alert.quiet_count >= enough:
             return _closed(alert, None, now, CloseReason.QUIET)
         return alert
@@ -299,7 +305,8 @@ class AlertPolicy:
     def _due(self, alert: Alert, now: datetime) -> tuple[Alert, NotificationKind | None]:
         settings = self._settings(alert)
         if alert.severity is Severity.YELLOW:
-            if now - alert.last_evidence_at >= settings.stale_yellow:
+            stale = now - alert.last_evidence_at >= settings.stale_yellow
+            if stale and alert.rule is not Rule.MISSED_MEASUREMENTS:  # silence is what that one is about
                 return _closed(alert, None, now, CloseReason.STALE), None
             if alert.next_notify_at is None or now < alert.next_notify_at or alert.state is not AlertState.OPEN:
                 return alert, None

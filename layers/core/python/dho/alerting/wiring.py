@@ -9,7 +9,11 @@ import boto3
 from botocore.config import Config
 
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
+from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.adapters.sns_notifier import SnsNotifier
+from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.domain.alerts import AlertPolicySettings
@@ -36,3 +40,13 @@ def build_alert_service(dynamodb: DynamoDBClient, table_name: str, alerting: Ale
 
 def build_escalation_service(tenant: TenantSettings, alerting: AlertSettings) -> AlertService:
     return build_alert_service(boto3.client("dynamodb", config=CLIENT_CONFIG), tenant.table_name, alerting)
+
+
+def build_adherence_sweep(tenant: TenantSettings, alerts: AlertService) -> AdherenceSweep:
+    """The hourly missed-measurement checks of the escalation sweep, on the tenant's table."""
+    dynamodb = boto3.client("dynamodb", config=CLIENT_CONFIG)
+    registry = DynamoDbRegistry(dynamodb, tenant.table_name)
+    return AdherenceSweep(
+        registry, registry, DynamoDbPlans(dynamodb, tenant.table_name), DynamoDbTimeline(dynamodb, tenant.table_name),
+        alerts,
+    )

@@ -194,6 +194,10 @@ class AlertPolicySettings(BaseModel):
     # quiet (hysteresis), or after this long without new evidence. Red is only ever closed by a nurse.
     yellow_quiet_evaluations_to_close: int = Field(default=3, ge=1, le=100)
     stale_yellow_hours: int = Field(default=72, ge=1, le=24 * 60)
+    # Missed measurements (adherence): one evaluation that finds the schedule kept again (the patient
+    # measured) closes it, no hysteresis: the measurement itself is the evidence. It never goes stale:
+    # its condition is the absence of new evidence, so only measuring again or a nurse ends it.
+    missed_measurements_quiet_evaluations_to_close: int = Field(default=1, ge=1, le=100)
     max_evidence: int = Field(default=20, ge=1, le=200)
     # The response centre's opening hours (Europe/Oslo). Outside them a red goes on the out-of-hours route
     # (straight to the last tier, the out-of-hours clinic) and a yellow waits for the next opening.

@@ -5,12 +5,19 @@ relative to the patient's own baseline (``yellow_below_baseline=3``: yellow unde
 stricter of the two applies. It also says which NEWS2 SpO2 scale applies (scale 2 only for confirmed
 hypercapnic respiratory failure) and which trend rules run. Plans are versioned: every change is a
 new version that records who made it, when and why.
+
+A plan also says which metrics the patient is expected to measure how often (``expected_measurements``:
+COPD SpO2 and pulse daily, heart failure weight daily, diabetes glucose twice a day, generic nothing), and
+may hold a planned absence (``paused_until``, e.g. a hospital stay) that mutes missed-measurement alerts
+until then (``dho.evaluation.adherence``). Plans stored before these fields existed read as
+``expected_measurements=None``: the programme template's schedule applies (the schedule is part of the
+programme the patient was enrolled in); a nurse who wants none saves a version with ``{}``.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -79,6 +86,20 @@ class TrendRules(BaseModel):
         default=False, description="yellow when SpO2 falls below its 7-day mean - 1.645 SD (Cooper 2020)")
 
 
+class MeasurementSchedule(BaseModel):
+    """One expected metric: measured at least every ``every_hours``; overdue once ``every_hours +
+    grace_hours`` have passed since the newest measurement (e.g. daily: 24 h + 12 h)."""
+
+    model_config = _FROZEN
+
+    every_hours: int = Field(ge=1, le=24 * 14)
+    grace_hours: int = Field(default=12, ge=0, le=24 * 7)
+
+    @property
+    def overdue_after(self) -> timedelta:
+        return timedelta(hours=self.every_hours + self.grace_hours)
+
+
 class SelfManagementPlan(BaseModel):
     model_config = _FROZEN
 
@@ -89,6 +110,11 @@ class SelfManagementPlan(BaseModel):
     on_home_oxygen: bool = False
     limits: dict[Metric, MetricLimits]
     trends: TrendRules = TrendRules()
+    # None (a plan stored before schedules existed): the programme template's schedule; {}: none expected.
+    expected_measurements: dict[Metric, MeasurementSchedule] | None = None
+    # A planned absence (hospital stay, holiday): no missed-measurement alerts before this moment, and
+    # the overdue clock starts again from it.
+    paused_until: datetime | None = None
     changed_by: str = Field(min_length=1, description="HPR number of the clinician, or 'template'")
     changed_at: datetime
     change_note: str = ""
@@ -98,6 +124,18 @@ class SelfManagementPlan(BaseModel):
         if self.spo2_scale == 2 and self.programme is not Programme.COPD_HYPERCAPNIC:
             raise ValueError("SpO2 scale 2 is for confirmed hypercapnic respiratory failure only")
         return self
+
+    @model_validator(mode="after")
+    def _aware_pause(self) -> SelfManagementPlan:
+        if self.paused_until is not None and self.paused_until.tzinfo is None:
+            raise ValueError("paused_until needs a time zone")
+        return self
+
+    def measurement_schedule(self) -> dict[Metric, MeasurementSchedule]:
+        """The metrics expected and how often: the plan's own, or the programme's default (see the module doc)."""
+        if self.expected_measurements is not None:
+            return dict(self.expected_measurements)
+        return dict(_SCHEDULES[self.programme])
 
 
 def _limits(**by_metric: dict[str, float]) -> dict[Metric, MetricLimits]:
@@ -143,11 +181,24 @@ _TEMPLATES: dict[Programme, tuple[int, dict[Metric, MetricLimits], TrendRules]] 
 }
 
 
+_DAILY = MeasurementSchedule(every_hours=24)
+# What each programme expects the patient to measure (DOMAIN.md: COPD and heart-failure follow-up is daily;
+# diabetes morning and evening). (guess) for the grace: half a day, so a late measurement is not an alert.
+_SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
+    Programme.GENERIC: {},
+    Programme.COPD: {Metric.SPO2: _DAILY, Metric.HEART_RATE: _DAILY},
+    Programme.COPD_HYPERCAPNIC: {Metric.SPO2: _DAILY, Metric.HEART_RATE: _DAILY},
+    Programme.HEART_FAILURE: {Metric.BODY_WEIGHT: _DAILY},
+    Programme.DIABETES: {Metric.BLOOD_GLUCOSE: MeasurementSchedule(every_hours=12)},
+}
+
+
 def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> SelfManagementPlan:
     """Version 1 of a patient's plan: the programme's defaults, to be personalised by a nurse."""
     scale, limits, trends = _TEMPLATES[programme]
     return SelfManagementPlan(
         patient_id=patient_id, version=1, programme=programme, spo2_scale=scale, limits=limits, trends=trends,
+        expected_measurements=dict(_SCHEDULES[programme]),
         changed_by="template", changed_at=at, change_note=f"defaults of the {programme.value} programme",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,3 +42,12 @@ class DeviceAssignment:
 
 class AssignmentConflict(ValueError):
     """An assignment that would overlap an existing one or go back in time."""
+
+
+ROSTER_SLOTS = 60  # one a minute: the escalation sweep checks each slot's patients once an hour
+
+
+def roster_slot(patient_id: str) -> int:
+    """The stable slot (0..59) of a patient in the hourly round of checks (missed measurements): a hash,
+    so patients spread evenly over the hour and each keeps its minute."""
+    return int.from_bytes(hashlib.sha256(patient_id.encode()).digest()[:8], "big") % ROSTER_SLOTS

@@ -1,19 +1,23 @@
-"""Evaluate the patients a batch touched: their current plan and recent window, scored together."""
+"""Evaluate the patients a batch touched: their current plan and recent window, scored together, and
+whether they keep the plan's measurement schedule (missed measurements: a reading that ends the silence
+makes the rule quiet, which closes its open alert at once)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
-from dho.domain.findings import Evaluation
-from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
+from dho.domain.findings import Evaluation, Rule
+from dho.domain.plans import SelfManagementPlan
+from dho.evaluation.adherence import missed_measurements, newest_measured, plan_in_force
 from dho.evaluation.evaluator import evaluate
-from dho.evaluation.windows import load_window
-from dho.ports import PlanRepository, Registry, TimelineRepository
+from dho.evaluation.windows import PatientWindow, load_window
+from dho.ports import PlanRepository, Registry, ScoringTimeline
 
 
 class EvaluationService:
-    def __init__(self, timeline: TimelineRepository, plans: PlanRepository, registry: Registry) -> None:
+    def __init__(self, timeline: ScoringTimeline, plans: PlanRepository, registry: Registry) -> None:
         self._timeline = timeline
         self._plans = plans
         self._registry = registry
@@ -25,16 +29,16 @@ class EvaluationService:
             load_window(self._timeline, self._plan_of(patient_id, at), at)
             for patient_id, at in sorted(evaluated_at_by_patient.items())
         ]
-        return evaluate(windows)
+        return [self._with_adherence(window, ev) for window, ev in zip(windows, evaluate(windows), strict=True)]
+
+    def _with_adherence(self, window: PatientWindow, evaluation: Evaluation) -> Evaluation:
+        """The missed-measurements verdict as of the evaluation time (the newest reading per expected metric
+        from the window, or one bounded query for a metric the window does not hold)."""
+        at = window.evaluated_at
+        verdict = missed_measurements(window.plan, newest_measured(self._timeline, window.plan, at, window.entries), at)
+        findings = evaluation.findings if verdict.finding is None else (*evaluation.findings, verdict.finding)
+        quiet = evaluation.quiet_rules | {Rule.MISSED_MEASUREMENTS} if verdict.quiet else evaluation.quiet_rules
+        return replace(evaluation, findings=findings, quiet_rules=quiet)
 
     def _plan_of(self, patient_id: str, at: datetime) -> SelfManagementPlan:
-        plan = self._plans.current(patient_id)
-        if plan is not None:
-            return plan
-        # No personal plan yet: the programme's template applies until a nurse saves version 1.
-        patient = self._registry.get_patient(patient_id)
-        programme = patient.programme if patient else Programme.GENERIC.value
-        try:
-            return plan_from_template(patient_id, Programme(programme), at)
-        except ValueError:
-            return plan_from_template(patient_id, Programme.GENERIC, at)
+        return plan_in_force(self._plans, self._registry, patient_id, at)

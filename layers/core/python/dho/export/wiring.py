@@ -26,6 +26,6 @@ def build_export_service(settings: ExportSettings) -> FhirExportService:
         DynamoDbRegistry(dynamodb, table),
         DynamoDbTimeline(dynamodb, table),
         DynamoDbAlerts(dynamodb, table),
-        DynamoDbAccessLog(dynamodb, table),
+        DynamoDbAccessLog(dynamodb, settings.access_log_table_name),
         validate_r4b,
     )

@@ -1,0 +1,115 @@
+"""Missed measurements (adherence): has the patient stopped measuring what the plan expects?
+
+Pure: the plan, the newest measured time of each expected metric and ``now`` in, a verdict out. A metric
+is overdue once more than its interval + grace (``MeasurementSchedule.overdue_after``, e.g. 24 h + 12 h)
+has passed since its newest measurement, or since the end of a planned absence (``plan.paused_until``)
+if that is later. Its *deadline* (that moment) is the finding's evidence time: it depends on the data
+only, not on when the check runs, so every check of the same silence gives the same finding (same alert
+id, not news to the open alert), and closing the alert moves the rule's watermark to the deadline: the
+same silence never opens a second episode, a new silence after a new measurement has a later deadline and
+does. A metric never measured is not overdue: the alert is about a patient who *stops* measuring
+(starting is an enrolment matter). While paused, or with nothing expected, the rule is quiet (an open
+alert closes). With several metrics overdue the finding names them all and its evidence time is the latest
+deadline (a metric going overdue later re-fires the open alert: its count and detail move on); the rule is
+quiet, and the alert closes, only once every expected metric is back on schedule. Never red: a missing
+measurement is a reason to call, not an emergency.
+
+``missed_measurements`` is pure; ``newest_measured`` and ``plan_in_force`` read the ports. No scoring
+imports: the escalation sweep (no numba layer) runs this too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from dho.domain.findings import Finding, Rule, Severity
+from dho.domain.metrics import Metric
+from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
+from dho.domain.timeline import TimelineEntry
+from dho.ports import LatestEntries, PlanRepository, Registry
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The newest measurement of one metric: when, and which reading."""
+
+    at: datetime
+    reading_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdherenceVerdict:
+    """``finding``: the yellow MISSED_MEASUREMENTS finding, if a metric is overdue; ``quiet``: nothing
+    expected is overdue (counts as a quiet evaluation: an open alert closes at once)."""
+
+    finding: Finding | None
+    quiet: bool
+
+
+def missed_measurements(
+    plan: SelfManagementPlan, newest: Mapping[Metric, Measured | None], now: datetime
+) -> AdherenceVerdict:
+    """Overdue means strictly later than the deadline: at exactly interval + grace it is not overdue yet."""
+    if now.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; give a time zone")
+    paused_until = plan.paused_until
+    if paused_until is not None and now < paused_until:
+        return AdherenceVerdict(None, quiet=True)
+    schedule_of = plan.measurement_schedule()
+    overdue: list[tuple[Metric, datetime, Measured]] = []
+    for metric, schedule in sorted(schedule_of.items()):
+        measured = newest.get(metric)
+        if measured is None:
+            continue  # never measured: nothing stopped
+        since = measured.at if paused_until is None else max(measured.at, paused_until)
+        deadline = since + schedule.overdue_after
+        if now > deadline:
+            overdue.append((metric, deadline, measured))
+    if not overdue:
+        return AdherenceVerdict(None, quiet=True)
+    detail = "no measurement within the plan's schedule: " + ", ".join(
+        f"{metric.value} (every {schedule_of[metric].every_hours} h, "
+        f"last measured {measured.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+        for metric, _, measured in overdue
+    )
+    finding = Finding(
+        patient_id=plan.patient_id,
+        rule=Rule.MISSED_MEASUREMENTS,
+        severity=Severity.YELLOW,
+        detail=detail,
+        evidence=tuple(measured.reading_id for _, _, measured in sorted(overdue, key=lambda o: o[2].at)),
+        observed_at=max(deadline for _, deadline, _ in overdue),
+    )
+    return AdherenceVerdict(finding, quiet=False)
+
+
+def newest_measured(
+    timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = ()
+) -> dict[Metric, Measured | None]:
+    """The newest measurement of each metric the plan expects, measured at or before ``at``: from
+    ``known`` (a window already loaded) where it has the metric, else one bounded query (newest first,
+    limit 1) per metric."""
+    before = at + timedelta(microseconds=1)
+    newest: dict[Metric, Measured | None] = {}
+    for metric in plan.measurement_schedule():
+        entries = [e for e in known if e.series == metric.value and e.measured_at < before]
+        entry = (max(entries, key=lambda e: (e.measured_at, e.reading_id)) if entries
+                 else timeline.latest(plan.patient_id, metric.value, before=before))
+        newest[metric] = None if entry is None else Measured(entry.measured_at, entry.reading_id)
+    return newest
+
+
+def plan_in_force(plans: PlanRepository, registry: Registry, patient_id: str, at: datetime) -> SelfManagementPlan:
+    """The patient's current plan; without one yet, the programme's template (dated ``at``) applies until a
+    nurse saves version 1 (an unknown programme: the generic template)."""
+    plan = plans.current(patient_id)
+    if plan is not None:
+        return plan
+    patient = registry.get_patient(patient_id)
+    programme = patient.programme if patient else Programme.GENERIC.value
+    try:
+        return plan_from_template(patient_id, Programme(programme), at)
+    except ValueError:
+        return plan_from_template(patient_id, Programme.GENERIC, at)
