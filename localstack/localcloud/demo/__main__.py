@@ -91,7 +91,8 @@ def _truth_check(simulation: Simulation, reports: list[TenantReport]) -> list[st
     stable_alerted = [p for p in stable if p in opened]
     patients = len(stable) + len({d["patient_id"] for d in truth["deteriorations"]})
     days = (simulation.end - simulation.start).total_seconds() / 86400
-    return [detection(truth["deteriorations"], opened).summary(),
+    found = detection(truth["deteriorations"], opened)
+    return [found.summary(), found.delays_per_kind(),
             f"stable patients with an alert: {len(stable_alerted)} of {len(stable)}",
             alert_burden(reports, patients, days)]
 

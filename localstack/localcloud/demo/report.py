@@ -70,7 +70,11 @@ def first_alerts(reports: Iterable[TenantReport]) -> dict[str, list[datetime]]:
 class Detection:
     catchable: int  # injected deteriorations still active at the end of the window
     caught_kinds: Counter[str]  # of those, alerted at or after onset, by kind
-    delays_h: tuple[float, ...]  # hours from onset to the first alert at or after it
+    delays_by_kind: dict[str, tuple[float, ...]]  # hours from onset to the first alert at or after it
+
+    @property
+    def delays_h(self) -> tuple[float, ...]:
+        return tuple(d for delays in self.delays_by_kind.values() for d in delays)
 
     def summary(self) -> str:
         caught = sum(self.caught_kinds.values())
@@ -81,19 +85,25 @@ class Detection:
                      f" at most {max(self.delays_h):.1f} h")
         return line
 
+    def delays_per_kind(self) -> str:
+        """The tuning view: how soon each kind of deterioration is caught (median and worst, hours)."""
+        parts = [f"{kind} {statistics.median(delays):.0f} h (max {max(delays):.0f})"
+                 for kind, delays in sorted(self.delays_by_kind.items())]
+        return "hours from onset to the first alert, by kind: " + (", ".join(parts) or "-")
+
 
 def detection(deteriorations: Iterable[Mapping[str, Any]], opened: Mapping[str, list[datetime]]) -> Detection:
     """Only an alert raised at or after a deterioration's onset counts as catching it."""
     catchable = [d for d in deteriorations if d.get("active_at_window_end")]
     kinds: Counter[str] = Counter()
-    delays: list[float] = []
+    delays: dict[str, list[float]] = {}
     for deterioration in catchable:
         onset = datetime.fromisoformat(deterioration["onset"])
         after = [t for t in opened.get(deterioration["patient_id"], []) if t >= onset]
         if after:
             kinds[deterioration["kind"]] += 1
-            delays.append((after[0] - onset).total_seconds() / 3600)
-    return Detection(len(catchable), kinds, tuple(delays))
+            delays.setdefault(deterioration["kind"], []).append((after[0] - onset).total_seconds() / 3600)
+    return Detection(len(catchable), kinds, {kind: tuple(d) for kind, d in delays.items()})
 
 
 def alert_burden(reports: Iterable[TenantReport], patients: int, days: float) -> str:

@@ -37,6 +37,8 @@ def test_only_alerts_at_or_after_onset_catch_a_deterioration() -> None:
     assert found.caught_kinds == Counter({"copd_exacerbation": 1, "fever": 1})
     assert sorted(found.delays_h) == [2.0, 30.0]
     assert "alerted: 2" in found.summary() and "16.0 h after onset (median)" in found.summary()
+    assert found.delays_per_kind() == ("hours from onset to the first alert, by kind: "
+                                       "copd_exacerbation 30 h (max 30), fever 2 h (max 2)")
 
 
 def test_alert_burden_is_per_patient_week() -> None:
