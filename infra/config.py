@@ -115,7 +115,8 @@ class Nurse(_Strict):
 
 class ResponseCentre(_Strict):
     """The centre and its opening hours (local time in ``timezone``, summer time included): open from
-    ``opens`` to ``closes`` on ``days`` (default Monday to Friday; no holidays, no overnight service). Outside
+    ``opens`` to ``closes`` on ``days`` (default Monday to Friday; closed on Norwegian public holidays unless
+    ``closed_on_public_holidays`` is false; no overnight service). Outside
     them a red goes to the out-of-hours route (the ``first_tier = 2`` contacts) and a yellow waits for the
     next opening (DOMAIN.md "Opening hours"). The hours reach the functions in ``DHO_ALERT_POLICY``."""
 
@@ -124,6 +125,7 @@ class ResponseCentre(_Strict):
     opens: ClockTime = "08:00"
     closes: ClockTime = "15:30"
     days: tuple[Weekday, ...] = Field(default=("mon", "tue", "wed", "thu", "fri"), min_length=1, max_length=7)
+    closed_on_public_holidays: bool = True
 
     @model_validator(mode="after")
     def _closes_after_it_opens(self) -> ResponseCentre:

@@ -53,13 +53,15 @@ def test_the_functions_alert_policy_carries_the_centres_opening_hours(
     policy_json = props["Environment"]["Variables"]["DHO_ALERT_POLICY"]
     centre = tenant.response_centre
     assert json.loads(policy_json)["response_centre"] == {
-        "opens": centre.opens, "closes": centre.closes, "days": list(centre.days), "timezone": "Europe/Oslo"}
+        "opens": centre.opens, "closes": centre.closes, "days": list(centre.days), "timezone": "Europe/Oslo",
+        "closed_on_public_holidays": centre.closed_on_public_holidays}
     # ... and the function's policy reads them: the hours it routes by, three tiers (the last one, where
     # out-of-hours reds go, is the first_tier 2 contacts')
     settings = AlertPolicySettings.from_tenant_policy(policy_json)
     hours = settings.opening_hours
     assert hours is not None
-    assert (f"{hours.opens:%H:%M}", f"{hours.closes:%H:%M}", hours.days) == (centre.opens, centre.closes, centre.days)
+    assert (f"{hours.opens:%H:%M}", f"{hours.closes:%H:%M}", hours.days, hours.closed_on_public_holidays) == (
+        centre.opens, centre.closes, centre.days, centre.closed_on_public_holidays)
     assert len(settings.tier_after_minutes) - 1 == OUT_OF_HOURS_TIER
 
 

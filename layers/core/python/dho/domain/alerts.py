@@ -234,14 +234,15 @@ class AlertPolicySettings(BaseModel):
         """Settings from the tenant's ``DHO_ALERT_POLICY`` (``infra.config.Tenant.alert_policy_json``):
         its ``escalation`` block gives the repeat interval, the second-nurse delay (the third tier
         follows after as long again), the acknowledgement re-trigger and the loops; its
-        ``response_centre`` block the opening hours (``opens``, ``closes``, ``days``, ``timezone``).
+        ``response_centre`` block the opening hours (``opens``, ``closes``, ``days``, ``timezone``,
+        ``closed_on_public_holidays``).
         Other keys there (the programmes, the reading-delay alarm) are not the policy's business."""
         policy = json.loads(policy_json)
         escalation = policy.get("escalation", {})
         values: dict[str, Any] = {}
         centre = policy.get("response_centre")
         if centre is not None:
-            fields = ("opens", "closes", "days", "timezone")
+            fields = ("opens", "closes", "days", "timezone", "closed_on_public_holidays")
             values["opening_hours"] = OpeningHours.model_validate({k: centre[k] for k in fields if k in centre})
         if "red_repeat_minutes" in escalation:
             values["red_repeat_minutes"] = escalation["red_repeat_minutes"]

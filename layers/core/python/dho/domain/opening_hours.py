@@ -9,12 +9,14 @@ goes on the out-of-hours route and a yellow waits for the next opening (``dho.al
 from __future__ import annotations
 
 import tarfile
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dho.domain.norwegian_holidays import is_public_holiday
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
@@ -23,8 +25,8 @@ WORKING_DAYS: tuple[Weekday, ...] = WEEKDAYS[:5]
 
 class OpeningHours(BaseModel):
     """Open from ``opens`` (inclusive) to ``closes`` (exclusive), local time, on ``days`` (default
-    Monday to Friday). One interval a day, closing after opening (no overnight service); public holidays are
-    not modelled (a holiday on a working day counts as open)."""
+    Monday to Friday), except on Norwegian public holidays unless ``closed_on_public_holidays`` is false
+    (``dho.domain.norwegian_holidays``). One interval a day, closing after opening (no overnight service)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -32,6 +34,7 @@ class OpeningHours(BaseModel):
     closes: time = time(15, 30)
     days: tuple[Weekday, ...] = Field(default=WORKING_DAYS, min_length=1, max_length=7)
     timezone: Literal["Europe/Oslo"] = "Europe/Oslo"
+    closed_on_public_holidays: bool = True
 
     @model_validator(mode="after")
     def _one_interval_a_day(self) -> OpeningHours:
@@ -55,21 +58,24 @@ class OpeningHours(BaseModel):
     def is_open(self, moment: datetime) -> bool:
         """Is the centre open at ``moment`` (an aware datetime)?"""
         local = _aware(moment).astimezone(self.zone)
-        return local.weekday() in self._weekdays and self.opens <= local.time() < self.closes
+        return self._open_on(local.date()) and self.opens <= local.time() < self.closes
+
+    def _open_on(self, day: date) -> bool:
+        return day.weekday() in self._weekdays and not (self.closed_on_public_holidays and is_public_holiday(day))
 
     def next_opening(self, moment: datetime) -> datetime:
         """The first opening strictly after ``moment``, in UTC (if the centre is open at ``moment``, the
         opening of a later day). Opening at a wall-clock time that does not exist that day (inside the
         spring-forward gap) means the same offset as just before the gap, i.e. one hour later by the clock."""
         local = _aware(moment).astimezone(self.zone)
-        for ahead in range(8):
+        for ahead in range(22):  # three weeks: a one-day-a-week centre can lose two weeks to holidays
             day = local.date() + timedelta(days=ahead)
-            if day.weekday() not in self._weekdays:
+            if not self._open_on(day):
                 continue
             opening = datetime.combine(day, self.opens, tzinfo=self.zone)
             if opening > moment:
                 return opening.astimezone(UTC)
-        raise AssertionError("unreachable: the centre opens on at least one day a week")
+        raise AssertionError("unreachable: the centre opens on at least one day in any three weeks")
 
 
 @cache
