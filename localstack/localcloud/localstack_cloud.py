@@ -58,7 +58,7 @@ class LocalStackUnavailable(RuntimeError):
     """What the LocalStack path needs is missing on this machine; the message says what."""
 
 
-def _fetch_json(url: str) -> Any:
+def fetch_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read().decode())
 
@@ -100,7 +100,7 @@ def not_ready(health: Mapping[str, Any], services: Iterable[str] = REQUIRED_SERV
 
 def wait_until_ready(
     endpoint: str = ENDPOINT, *, services: Iterable[str] = REQUIRED_SERVICES, timeout: float = 180.0,
-    fetch: FetchJson = _fetch_json, interval: float = 1.0,
+    fetch: FetchJson = fetch_json, interval: float = 1.0,
 ) -> None:
     services = tuple(services)
     deadline = time.monotonic() + timeout
@@ -158,7 +158,7 @@ def email_entries(response: Mapping[str, Any]) -> list[OutboxEntry]:
     return entries
 
 
-def sent_messages(endpoint: str, *, account: str, region: str, fetch: FetchJson = _fetch_json) -> list[OutboxEntry]:
+def sent_messages(endpoint: str, *, account: str, region: str, fetch: FetchJson = fetch_json) -> list[OutboxEntry]:
     """The SMS and e-mails LocalStack recorded as sent, in the outbox's shape."""
     query = urlencode({"accountId": account, "region": region})
     sms = sms_entries(fetch(f"{endpoint}/_aws/sns/sms-messages?{query}"))
@@ -185,7 +185,7 @@ def stack_subscription_arns(cloudformation: Any, stack_names: Iterable[str]) -> 
 
 
 def confirm_pending_subscriptions(
-    sns: Any, subscription_arns: Iterable[str], *, endpoint: str = ENDPOINT, fetch: FetchJson = _fetch_json,
+    sns: Any, subscription_arns: Iterable[str], *, endpoint: str = ENDPOINT, fetch: FetchJson = fetch_json,
 ) -> int:
     """Confirm the subscriptions still pending, as each nurse does by following the link in AWS's
     confirmation e-mail. LocalStack, like AWS, delivers nothing to an e-mail subscription before that; it
@@ -233,10 +233,10 @@ class LocalStackCloud:
 
     def drain(self, *, timeout: float = 300.0, settle: float = 5.0) -> None:
         """Until the readings queues have stayed empty for ``settle`` s: Lambda's pollers run the functions."""
-        urls = [t.readings_queue_url for t in self.tenants.values()]
+        sqs, urls = self.aws("sqs"), [t.readings_queue_url for t in self.tenants.values()]
         deadline, quiet_since = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
-            if queued(self.aws("sqs"), urls):
+            if queued(sqs, urls):
                 quiet_since = None
             elif time.monotonic() - (quiet_since := quiet_since or time.monotonic()) >= settle:
                 return

@@ -23,8 +23,8 @@ from localcloud.cloud_assembly import ResourceRef, stacks_from_templates
 from localcloud.deployed import client
 from localcloud.localstack_cloud import (
     LocalStackUnavailable,
-    _fetch_json,
     confirm_pending_subscriptions,
+    fetch_json,
     not_ready,
     queued,
     sent_messages,
@@ -49,7 +49,7 @@ def aws(service: str, endpoint: str) -> Any:
 
 
 def test_health_reports_the_services_the_host_serves(endpoint: str) -> None:
-    health = _fetch_json(f"{endpoint}/_localstack/health")
+    health = fetch_json(f"{endpoint}/_localstack/health")
     assert not_ready(health, ("sns", "sqs", "ses")) == []
     assert not_ready(health, ("lambda",)) == ["lambda=disabled"]  # Lambda needs Docker
 

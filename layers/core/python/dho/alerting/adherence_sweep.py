@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dho.alerting.service import AlertService
-from dho.domain.findings import Evaluation, Rule
+from dho.domain.findings import Evaluation
 from dho.domain.registry import ROSTER_SLOTS
 from dho.evaluation.adherence import missed_measurements, newest_measured, plan_in_force
 from dho.ports import AlertConflict, LatestEntries, PlanRepository, Registry, Roster, TransientStoreError
@@ -63,12 +63,7 @@ class AdherenceSweep:
             try:
                 plan = plan_in_force(self._plans, self._registry, patient_id, now)
                 verdict = missed_measurements(plan, newest_measured(self._timeline, plan, now), now)
-                evaluation = Evaluation(
-                    patient_id,
-                    now,
-                    () if verdict.finding is None else (verdict.finding,),
-                    frozenset({Rule.MISSED_MEASUREMENTS}) if verdict.quiet else frozenset(),
-                )
+                evaluation = verdict.added_to(Evaluation(patient_id, now, (), frozenset()))
                 outcome = self._alerts.on_evaluation(evaluation, now)
             except (TransientStoreError, AlertConflict):
                 failed += 1  # one patient's trouble does not stop the others; the next hour retries

@@ -21,10 +21,10 @@ imports: the escalation sweep (no numba layer) runs this too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from dho.domain.findings import Finding, Rule, Severity
+from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.metrics import Metric
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
 from dho.domain.timeline import TimelineEntry
@@ -46,6 +46,13 @@ class AdherenceVerdict:
 
     finding: Finding | None
     quiet: bool
+
+    def added_to(self, evaluation: Evaluation) -> Evaluation:
+        """``evaluation`` with this verdict in it: the finding among its findings, or the rule among its
+        quiet rules."""
+        findings = evaluation.findings if self.finding is None else (*evaluation.findings, self.finding)
+        quiet = evaluation.quiet_rules | {Rule.MISSED_MEASUREMENTS} if self.quiet else evaluation.quiet_rules
+        return replace(evaluation, findings=findings, quiet_rules=quiet)
 
 
 def missed_measurements(

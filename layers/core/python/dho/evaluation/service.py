@@ -5,10 +5,9 @@ makes the rule quiet, which closes its open alert at once)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 
-from dho.domain.findings import Evaluation, Rule
+from dho.domain.findings import Evaluation
 from dho.domain.plans import SelfManagementPlan
 from dho.evaluation.adherence import missed_measurements, newest_measured, plan_in_force
 from dho.evaluation.evaluator import evaluate
@@ -36,9 +35,7 @@ class EvaluationService:
         from the window, or one bounded query for a metric the window does not hold)."""
         at = window.evaluated_at
         verdict = missed_measurements(window.plan, newest_measured(self._timeline, window.plan, at, window.entries), at)
-        findings = evaluation.findings if verdict.finding is None else (*evaluation.findings, verdict.finding)
-        quiet = evaluation.quiet_rules | {Rule.MISSED_MEASUREMENTS} if verdict.quiet else evaluation.quiet_rules
-        return replace(evaluation, findings=findings, quiet_rules=quiet)
+        return verdict.added_to(evaluation)
 
     def _plan_of(self, patient_id: str, at: datetime) -> SelfManagementPlan:
         return plan_in_force(self._plans, self._registry, patient_id, at)
