@@ -61,6 +61,7 @@ from dho.domain.alerts import (
     alert_id_for,
     rule_family,
 )
+from dho.domain.clock import require_aware
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 
 _HPR_NUMBER = re.compile(r"^[0-9]{1,9}$")  # Helsepersonellregisteret numbers: up to 9 digits
@@ -144,7 +145,7 @@ class AlertPolicy:
         """What one evaluation of one patient does to that patient's open alerts. ``closed_through``:
         the patient's watermarks (:meth:`~dho.ports.AlertRepository.closed_through`); needed for the
         rules that fired and have no open alert."""
-        _require_aware(now)
+        require_aware(now)
         watermarks = closed_through or {}
         originals = _open_by_rule(evaluation.patient_id, open_alerts)
         working = dict(originals)
@@ -289,7 +290,7 @@ class AlertPolicy:
         unacknowledged reds, re-trigger acknowledged reds not closed in time, close stale yellows, hand
         out-of-hours reds to the centre and tell the yellows that waited for it at opening.
         Idempotent for a given ``now``: what it did is recorded in the alerts it returns."""
-        _require_aware(now)
+        require_aware(now)
         writes: list[AlertWrite] = []
         notes: list[tuple[Alert, NotificationKind]] = []
         for alert in open_alerts:
@@ -366,7 +367,7 @@ class AlertPolicy:
     def acknowledge(self, alert: Alert, nurse_hpr: str, now: datetime) -> Alert:
         """The nurse takes this alert (and only this one). A red stops escalating and re-triggers if it
         is not closed within ``acknowledged_retrigger_minutes``; acknowledging again restarts that."""
-        _require_aware(now)
+        require_aware(now)
         _require_hpr(nurse_hpr)
         if not alert.is_open:
             raise AlertClosedError(f"alert {alert.alert_id} is closed")
@@ -383,7 +384,7 @@ class AlertPolicy:
 
     def close(self, alert: Alert, nurse_hpr: str, now: datetime, reason: CloseReason = CloseReason.RESOLVED) -> Alert:
         """The nurse closes this alert (the only way a red ends)."""
-        _require_aware(now)
+        require_aware(now)
         _require_hpr(nurse_hpr)
         if reason.automatic:
             raise ValueError(f"{reason} is for automatic closing, not a nurse's reason")
@@ -416,11 +417,6 @@ class AlertPolicy:
             return next_step
         opening = hours.next_opening(now)
         return opening if next_step is None else min(next_step, opening)
-
-
-def _require_aware(now: datetime) -> None:
-    if now.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; give a time zone")
 
 
 def _require_hpr(nurse_hpr: str) -> None:

@@ -9,11 +9,16 @@ from datetime import UTC, datetime
 _CANONICAL_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-def to_canonical(moment: datetime) -> str:
-    """Render an aware datetime as fixed-width UTC text, e.g. ``2026-11-27T08:15:03.000000Z``."""
+def require_aware(moment: datetime) -> datetime:
+    """``moment`` itself, if it has a time zone; a naive datetime is refused (which zone would it be?)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; give a time zone")
-    return moment.astimezone(UTC).strftime(_CANONICAL_FORMAT)
+    return moment
+
+
+def to_canonical(moment: datetime) -> str:
+    """Render an aware datetime as fixed-width UTC text, e.g. ``2026-11-27T08:15:03.000000Z``."""
+    return require_aware(moment).astimezone(UTC).strftime(_CANONICAL_FORMAT)
 
 
 def from_canonical(text: str) -> datetime:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dho.domain.clock import require_aware
 from dho.domain.norwegian_holidays import is_public_holiday
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -57,7 +58,7 @@ class OpeningHours(BaseModel):
 
     def is_open(self, moment: datetime) -> bool:
         """Is the centre open at ``moment`` (an aware datetime)?"""
-        local = _aware(moment).astimezone(self.zone)
+        local = require_aware(moment).astimezone(self.zone)
         return self._open_on(local.date()) and self.opens <= local.time() < self.closes
 
     def _open_on(self, day: date) -> bool:
@@ -67,7 +68,7 @@ class OpeningHours(BaseModel):
         """The first opening strictly after ``moment``, in UTC (if the centre is open at ``moment``, the
         opening of a later day). Opening at a wall-clock time that does not exist that day (inside the
         spring-forward gap) means the same offset as just before the gap, i.e. one hour later by the clock."""
-        local = _aware(moment).astimezone(self.zone)
+        local = require_aware(moment).astimezone(self.zone)
         for ahead in range(22):  # three weeks: a one-day-a-week centre can lose two weeks to holidays
             day = local.date() + timedelta(days=ahead)
             if not self._open_on(day):
@@ -105,9 +106,3 @@ def bundled_time_zone(key: str) -> ZoneInfo:
         if member is None:
             raise ZoneInfoNotFoundError(f"no time zone {key!r} in dateutil's bundled database")
         return ZoneInfo.from_file(member, key=key)
-
-
-def _aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; give a time zone")
-    return moment

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from dho.domain.clock import require_aware
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.metrics import Metric
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
@@ -59,8 +60,7 @@ def missed_measurements(
     plan: SelfManagementPlan, newest: Mapping[Metric, Measured | None], now: datetime
 ) -> AdherenceVerdict:
     """Overdue means strictly later than the deadline: at exactly interval + grace it is not overdue yet."""
-    if now.tzinfo is None:
-        raise ValueError("naive datetimes are ambiguous; give a time zone")
+    require_aware(now)
     paused_until = plan.paused_until
     if paused_until is not None and now < paused_until:
         return AdherenceVerdict(None, quiet=True)
