@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from localcloud.localstack_cloud import LocalStackUnavailable, wait_until_ready
-from localcloud.moto_harness import free_port
+from localcloud.net import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV = REPO_ROOT / ".venv-localstack"

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
 from localcloud.moto_harness import dynamodb_atomic_writes
+from localcloud.net import free_port
 
 # Moto accepts any credentials; these make sure a developer's real profile is never needed or used.
 _LOCAL_DEFAULTS = {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "testing",
                    "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

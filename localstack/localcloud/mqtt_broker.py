@@ -22,7 +22,6 @@ import importlib.util
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -36,6 +35,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from localcloud.net import free_port
+
 BrokerKind = Literal["mosquitto", "amqtt"]
 HOST = "127.0.0.1"
 STATE_DIR = Path(".local/mqtt")
@@ -45,11 +46,6 @@ _MOSQUITTO_CANDIDATES = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/o
 class BrokerError(RuntimeError):
     """The broker could not be started or did not become ready."""
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def mosquitto_path() -> str | None:

@@ -12,12 +12,12 @@ from localcloud.mqtt_broker import (
     BrokerError,
     BrokerHandle,
     choose_kind,
-    free_port,
     installed_kinds,
     mosquitto_path,
     start,
     wait_ready,
 )
+from localcloud.net import free_port
 
 
 def test_amqtt_is_always_there_to_fall_back_on() -> None:
