@@ -18,15 +18,15 @@ write and delete in the tenant table (process_readings, escalate_alerts) get no 
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from dho.adapters import table_schema
 from infra.compliance import acknowledge
+from infra.constructs.tenant_table import protected_table_settings
 
 # Actions that would change or remove an existing entry: denied to everyone by the table's resource policy.
 # (TransactWriteItems is authorised per contained action, so the item actions cover it.)
@@ -43,10 +43,6 @@ def access_log_table_name(tenant_id: str) -> str:
     return f"dho-{tenant_id}-access-log"
 
 
-def _string_key(name: str) -> dynamodb.Attribute:
-    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
-
-
 class AccessLogTable(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, tenant_id: str, key: kms.IKey, backup_plan: backup.BackupPlan
@@ -59,15 +55,7 @@ class AccessLogTable(Construct):
             self,
             "Table",
             table_name=name,
-            partition_key=_string_key(table_schema.PARTITION_KEY),
-            sort_key=_string_key(table_schema.SORT_KEY),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True, recovery_period_in_days=35
-            ),
-            deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            **protected_table_settings(key),
             resource_policy=iam.PolicyDocument(
                 statements=[
                     iam.PolicyStatement(

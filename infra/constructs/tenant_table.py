@@ -3,6 +3,8 @@ access log has its own table: ``infra.constructs.access_log_table``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
@@ -18,6 +20,23 @@ def _string_key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
+def protected_table_settings(key: kms.IKey) -> dict[str, Any]:
+    """What every table of patient data gets (the tenant table, the access log): the single-table key
+    names of ``dho.adapters.table_schema``, on-demand billing, the tenant key, 35 days of point-in-time
+    recovery, deletion protection, and kept when the stack is deleted."""
+    return {
+        "partition_key": _string_key(table_schema.PARTITION_KEY),
+        "sort_key": _string_key(table_schema.SORT_KEY),
+        "billing": dynamodb.Billing.on_demand(),
+        "encryption": dynamodb.TableEncryptionV2.customer_managed_key(key),
+        "point_in_time_recovery_specification": dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True, recovery_period_in_days=35
+        ),
+        "deletion_protection": True,
+        "removal_policy": RemovalPolicy.RETAIN,
+    }
+
+
 class TenantTable(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, tenant_id: str, key: kms.IKey, backup_days: int) -> None:
         super().__init__(scope, construct_id)
@@ -26,15 +45,7 @@ class TenantTable(Construct):
             self,
             "Table",
             table_name=f"dho-{tenant_id}",
-            partition_key=_string_key(table_schema.PARTITION_KEY),
-            sort_key=_string_key(table_schema.SORT_KEY),
-            billing=dynamodb.Billing.on_demand(),
-            encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True, recovery_period_in_days=35
-            ),
-            deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            **protected_table_settings(key),
             global_secondary_indexes=[
                 # The nurses' triage list: open alerts of the tenant by urgency, then age.
                 dynamodb.GlobalSecondaryIndexPropsV2(
