@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from localcloud.iot_rules import RulesEngine, TopicRule, rules_from_stacks
 from localcloud.sns_outbox import SnsOutbox, subscriptions_from_stacks
 
 TOPIC = "dho/bodo/devices/oxi-0001/readings"
-NOW_MS = 1_795_000_000_123
+NOW_MS = 1_795_000_000_123  # any fixed instant: nothing downstream compares it with now
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,9 @@ def test_an_undeliverable_reading_is_logged_by_the_error_action_in_cloudwatch_lo
             (bodo_rule.actions[0].queue_url, missing_queue),
             (getattr(bodo_rule.error_action, "log_group", None), group),
         ) if isinstance(ref, ResourceRef)})
-    engine = RulesEngine([bodo_rule], sqs, resolver, logs=logs, clock=lambda: NOW_MS)
+    # CloudWatch Logs drops events older than 14 days (moto too): the error record is stamped with today
+    now_ms = int(time.time() * 1000)
+    engine = RulesEngine([bodo_rule], sqs, resolver, logs=logs, clock=lambda: now_ms)
 
     assert engine.handle(bodo_rule, TOPIC, b'{"reading_id": "r2"}') == "errored"
 
