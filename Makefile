@@ -23,7 +23,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test lint typecheck unit integration demo demo-corpus bench layers synth localstack-host clean
+.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus bench layers synth localstack-host clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,12 @@ typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywher
 
 test: lint typecheck layers $(NPM_STAMP) localstack-host ## lint, type-check and run every test (unit, infra, integration, e2e)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# No test may depend on today's date: the same tests with the clock moved ahead (libfaketime, Debian's faketime).
+FUTURE ?= +90d
+test-future: $(STAMP) layers $(NPM_STAMP) ## unit and integration tests with the clock moved 90 days ahead (apt-get install faketime)
+	@command -v faketime >/dev/null || { echo "test-future needs faketime (apt-get install faketime)" >&2; exit 1; }
+	faketime -f '$(FUTURE)' $(BIN)/pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 unit: $(STAMP) ## only the unit tests (no emulator)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
