@@ -1,5 +1,5 @@
 """The local cloud's opt-in eventually consistent DynamoDB reads (moto_harness.dynamodb_eventual_consistency),
-on the integration tests' moto server."""
+on the integration tests' moto server and on the harness that the local cloud deploys to."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from dho.adapters import table_schema as ts
+from localcloud.deployed import client
+from localcloud.moto_harness import running_harness
 from localcloud.moto_harness.dynamodb_eventual_consistency import LAG_VARIABLE
 from localcloud.tenant_table import create_tenant_table
 
@@ -66,3 +69,28 @@ def test_without_the_variable_every_read_sees_every_write_at_once(
     monkeypatch.delenv(LAG_VARIABLE, raising=False)
     dynamodb.put_item(TableName=table, Item={"pk": {"S": "P"}, "sk": {"S": "3"}})
     assert _seen(dynamodb, table) == {"1": "old", "2": None, "3": None}
+
+
+def test_the_harness_started_with_a_lag_serves_partition_and_index_queries_behind_the_writes(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the harness (every patch, its partition-only queries included) started with a read lag
+    monkeypatch.setenv(LAG_VARIABLE, str(int(LAG_S * 1000)))
+    with running_harness() as endpoint:
+        dynamodb = client("dynamodb", endpoint, "eu-north-1")
+        create_tenant_table(dynamodb, "lagging")
+
+        # WHEN an item that the triage index holds is written
+        dynamodb.put_item(TableName="lagging", Item={
+            "pk": {"S": "P"}, "sk": {"S": "1"}, ts.TRIAGE_PARTITION_KEY: {"S": "T"}, ts.TRIAGE_SORT_KEY: {"S": "1"}})
+
+        # THEN the index and an eventually consistent table query miss it, a consistent one has it
+        def query(**read: Any) -> int:
+            count: int = dynamodb.query(TableName="lagging", KeyConditionExpression="pk = :p",
+                                        ExpressionAttributeValues={":p": {"S": "P"}}, **read)["Count"]
+            return count
+
+        index = dynamodb.query(TableName="lagging", IndexName=ts.TRIAGE_INDEX,
+                               KeyConditionExpression=f"{ts.TRIAGE_PARTITION_KEY} = :t",
+                               ExpressionAttributeValues={":t": {"S": "T"}})
+        assert (index["Count"], query(), query(ConsistentRead=True)) == (0, 0, 1)
