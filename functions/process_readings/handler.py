@@ -48,5 +48,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event=event, record_handler=ingest_record, processor=processor, context=context
     )
     tally.publish(metrics, logger)
-    tally.publish_alerts(readings_pipeline().score(tally.results), metrics, logger)
+    tally.publish_scores(readings_pipeline().score(tally.results), metrics, logger)
     return dict(response)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
-from localcloud.moto_harness import dynamodb_atomic_writes
+from localcloud.moto_harness import dynamodb_atomic_writes, dynamodb_eventual_consistency
 from localcloud.net import free_port
 
 # Moto accepts any credentials; these make sure a developer's real profile is never needed or used.
@@ -22,6 +22,7 @@ def running_moto_server() -> Iterator[str]:
     """Start moto, point boto3 at it with the standard variable, and put both back afterwards."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     dynamodb_atomic_writes.apply()  # DynamoDB serializes conflicting writes; moto's threads do not
+    dynamodb_eventual_consistency.apply()  # inert unless a test sets its read lag
     for name, value in _LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
     port = free_port()

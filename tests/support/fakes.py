@@ -63,10 +63,10 @@ class InMemoryTimeline:
         return StoreOutcome.STORED
 
     def query(self, patient_id: str, series: str, start: datetime, end: datetime, *,
-              limit: int = 1000) -> Sequence[TimelineEntry]:
+              limit: int = 1000, newest_first: bool = False) -> Sequence[TimelineEntry]:
         found = [e for e in self.entries
                  if e.patient_id == patient_id and e.series == series and start <= e.measured_at < end]
-        return sorted(found, key=lambda e: e.measured_at)[:limit]
+        return sorted(found, key=lambda e: (e.measured_at, e.reading_id), reverse=newest_first)[:limit]
 
     def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
         found = [e for e in self.entries

@@ -51,6 +51,7 @@ PATCH_MODULES = (
     "dynamodb_query_partition",
     "dynamodb_transactions",
     "dynamodb_atomic_writes",  # after dynamodb_transactions: the lock also covers its rollback
+    "dynamodb_eventual_consistency",  # after dynamodb_query_partition: lags the partition it reads
     "sqs_retention_check",
     "sqs_message_clock",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -11,6 +12,7 @@ from types import FrameType
 from moto.server import ThreadedMotoServer
 
 from localcloud.moto_harness import apply_patches, configure
+from localcloud.moto_harness.dynamodb_eventual_consistency import LAG_VARIABLE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=4566, help="port (default 4566, LocalStack's)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--dynamodb-read-lag-ms", type=int, default=None,
+                        help=f"serve eventually consistent DynamoDB reads this far behind ({LAG_VARIABLE})")
     args = parser.parse_args(argv)
+    if args.dynamodb_read_lag_ms is not None:
+        os.environ[LAG_VARIABLE] = str(args.dynamodb_read_lag_ms)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not args.verbose:

@@ -27,16 +27,19 @@ class TimelineRepository(Protocol):
         ...
 
     def query(
-        self, patient_id: str, series: str, start: datetime, end: datetime, *, limit: int = 1000
+        self, patient_id: str, series: str, start: datetime, end: datetime, *, limit: int = 1000,
+        newest_first: bool = False,
     ) -> Sequence[TimelineEntry]:
-        """Entries of one series measured in [start, end), oldest first."""
+        """Entries of one series measured in [start, end), oldest first (newest first with
+        ``newest_first``: ``limit`` then keeps the newest), at most ``limit``. Reads every reading
+        stored before the call (scoring runs right after the write)."""
         ...
 
 
 class LatestEntries(Protocol):
     def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
         """The newest entry of one series measured before ``before`` (one bounded query, newest first,
-        limit 1), or None if the series has none."""
+        limit 1), or None if the series has none. Reads every reading stored before the call."""
         ...
 
 

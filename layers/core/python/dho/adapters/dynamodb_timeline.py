@@ -72,7 +72,8 @@ class DynamoDbTimeline:
         return response.get("Item")
 
     def query(
-        self, patient_id: str, series: str, start: datetime, end: datetime, *, limit: int = 1000
+        self, patient_id: str, series: str, start: datetime, end: datetime, *, limit: int = 1000,
+        newest_first: bool = False,
     ) -> Sequence[TimelineEntry]:
         prefix = keys.timeline_prefix(series)
         # An entry's sk is prefix + time + "#" + id, so "prefix + end" sorts before every entry at `end`:
@@ -84,6 +85,9 @@ class DynamoDbTimeline:
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
             "ExpressionAttributeValues": values,
+            "ScanIndexForward": not newest_first,
+            # Scoring reads right after the TransactWriteItems: an eventually consistent read may miss it.
+            "ConsistentRead": True,
         }
         while len(entries) < limit:
             try:
@@ -109,6 +113,7 @@ class DynamoDbTimeline:
                 ExpressionAttributeValues=values,
                 ScanIndexForward=False,
                 Limit=1,
+                ConsistentRead=True,  # the batch just written must be seen (adherence after a reading)
             )
         except (ClientError, BotoCoreError) as error:
             raise_if_transient(error)

@@ -69,3 +69,4 @@ class Evaluation:
     evaluated_at: datetime
     findings: tuple[Finding, ...]
     quiet_rules: frozenset[Rule]
+    truncated_series: tuple[str, ...] = ()  # series scored on their newest entries only (window bound)

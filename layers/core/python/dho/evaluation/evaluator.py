@@ -56,9 +56,9 @@ class _Collector:
         if current is None or (current.severity is Severity.YELLOW and finding.severity is Severity.RED):
             self.findings[finding.rule] = finding
 
-    def evaluation(self, at: datetime) -> Evaluation:
-        return Evaluation(self.patient_id, at, tuple(self.findings.values()),
-                          frozenset(self.quiet - set(self.findings)))
+    def evaluation(self, window: PatientWindow) -> Evaluation:
+        return Evaluation(self.patient_id, window.evaluated_at, tuple(self.findings.values()),
+                          frozenset(self.quiet - set(self.findings)), window.truncated)
 
 
 def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
@@ -78,7 +78,7 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
         _news2_finding(collector, scoring, news, index, fresh_from)
         _symptom_findings(collector, window, fresh_from)
-        evaluations.append(collector.evaluation(window.evaluated_at))
+        evaluations.append(collector.evaluation(window))
     return evaluations
 
 

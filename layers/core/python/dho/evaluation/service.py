@@ -22,8 +22,8 @@ class EvaluationService:
         self._registry = registry
 
     def evaluate(self, evaluated_at_by_patient: Mapping[str, datetime]) -> list[Evaluation]:
-        """``evaluated_at`` per patient is the newest arrival time of their readings in the batch, so a
-        replayed batch is evaluated exactly as the first delivery was (same time, same data)."""
+        """``evaluated_at`` per patient comes from the batch's own data (the newest arrival or measured
+        time of its fresh readings), so a replayed batch is evaluated exactly as the first delivery was."""
         windows = [
             load_window(self._timeline, self._plan_of(patient_id, at), at)
             for patient_id, at in sorted(evaluated_at_by_patient.items())

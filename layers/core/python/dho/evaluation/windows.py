@@ -14,7 +14,8 @@ from dho.ports import TimelineRepository
 
 # The longest look-back any rule needs: the 7-day rolling mean, plus a day of margin.
 WINDOW = timedelta(days=8)
-# Readings per series per window: a few a day for 8 days, with room for chatty devices.
+# Readings per series per window: a few a day for 8 days, with room for chatty devices. A series with
+# more keeps its newest (the ones the rules judge) and is counted (WindowSeriesTruncated).
 MAX_ENTRIES_PER_SERIES = 500
 
 _SERIES = [m.value for m in Metric] + [symptom_series(q) for q in Questionnaire]
@@ -25,18 +26,23 @@ class PatientWindow:
     patient_id: str
     plan: SelfManagementPlan
     evaluated_at: datetime
-    entries: Sequence[TimelineEntry]
+    entries: Sequence[TimelineEntry]  # per series, oldest first
+    truncated: tuple[str, ...] = ()  # series that had more than MAX_ENTRIES_PER_SERIES: their oldest left out
 
 
 def load_window(
     timeline: TimelineRepository, plan: SelfManagementPlan, evaluated_at: datetime
 ) -> PatientWindow:
-    """Every series of the patient measured in (evaluated_at - WINDOW, evaluated_at]: one bounded
-    query per series."""
+    """Every series of the patient measured in [evaluated_at - WINDOW, evaluated_at]: one bounded
+    query per series, newest first, so a cut drops the oldest entries and never the reading to judge."""
     start, end = evaluated_at - WINDOW, evaluated_at + timedelta(microseconds=1)
-    entries = [
-        entry
-        for series in _SERIES
-        for entry in timeline.query(plan.patient_id, series, start, end, limit=MAX_ENTRIES_PER_SERIES)
-    ]
-    return PatientWindow(plan.patient_id, plan, evaluated_at, entries)
+    entries: list[TimelineEntry] = []
+    truncated: list[str] = []
+    for series in _SERIES:
+        # One more than the bound tells a full series from a cut one.
+        newest = timeline.query(plan.patient_id, series, start, end, limit=MAX_ENTRIES_PER_SERIES + 1,
+                                newest_first=True)
+        if len(newest) > MAX_ENTRIES_PER_SERIES:
+            truncated.append(series)
+        entries.extend(reversed(newest[:MAX_ENTRIES_PER_SERIES]))
+    return PatientWindow(plan.patient_id, plan, evaluated_at, entries, tuple(truncated))

@@ -5,14 +5,13 @@ patient's care team)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from dho.alerting.service import AlertOutcome
 from dho.ingest.service import IngestResult, IngestStatus
+from dho.pipeline import BatchScore
 
 METRICS_NAMESPACE = "DHO"  # the stacks set POWERTOOLS_METRICS_NAMESPACE to the same
 _METRIC_NAMES = {
@@ -54,10 +53,13 @@ class OutcomeTally:
                                             "quarantined_by_reason": dict(self.quarantined_by_reason)})
 
     @staticmethod
-    def publish_alerts(outcomes: Sequence[AlertOutcome], metrics: Metrics, logger: Logger) -> None:
-        written = sum(len(o.written) for o in outcomes)
-        notified = sum(o.notified for o in outcomes)
+    def publish_scores(score: BatchScore, metrics: Metrics, logger: Logger) -> None:
+        written = sum(len(o.written) for o in score.alerts)
+        notified = sum(o.notified for o in score.alerts)
         metrics.add_metric(name="AlertsWritten", unit=MetricUnit.Count, value=written)
         metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=notified)
-        logger.info("patients scored", extra={"patients": len(outcomes), "alerts_written": written,
-                                             "notifications": notified})
+        # Series scored on their newest entries only: a device sending far more often than planned.
+        metrics.add_metric(name="WindowSeriesTruncated", unit=MetricUnit.Count, value=score.truncated_series)
+        logger.info("patients scored", extra={"patients": len(score.alerts), "alerts_written": written,
+                                             "notifications": notified,
+                                             "window_series_truncated": score.truncated_series})
