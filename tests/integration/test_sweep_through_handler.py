@@ -158,3 +158,24 @@ def test_a_tick_that_failed_after_its_write_and_is_retried_sends_its_sms_exactly
     for minute in (17, 18, 19, 20):
         sweep.lambda_handler(_tick(minute), FakeLambdaContext())
     assert [_attributes(m) for m in alert_inbox.messages()] == [("red", "escalation", "1")]
+
+
+def test_after_an_upgrade_an_open_red_written_before_the_due_index_is_escalated_once_the_operator_indexes_it(
+    dynamodb: Any, tenant_table: str, alert_inbox: TopicInbox
+) -> None:
+    # GIVEN a red stored as before the due index (no marker), nobody told of its next step yet
+    repo, policy = DynamoDbAlerts(dynamodb, tenant_table), AlertPolicy()
+    finding = Finding("P-OLD00001", Rule.SPO2_BAND, Severity.RED, "over the limit", ("r-1",), RAISED)
+    (write,) = policy.decide(Evaluation("P-OLD00001", RAISED, (finding,), frozenset()), [], RAISED).writes
+    assert repo.save(write.alert, None)
+    sweep = load_handler("escalate_alerts")
+    assert sweep.lambda_handler(_tick(16), FakeLambdaContext())["notified"] == 0  # the sweep cannot see it
+
+    # WHEN the operator invokes the function once to index the open alerts (twice: it is idempotent)
+    assert sweep.lambda_handler({"action": "index_open_alerts"}, FakeLambdaContext()) == {"indexed": 1}
+    assert sweep.lambda_handler({"action": "index_open_alerts"}, FakeLambdaContext()) == {"indexed": 1}
+
+    # THEN the next tick escalates it, once
+    assert sweep.lambda_handler(_tick(17), FakeLambdaContext())["notified"] == 1
+    assert sweep.lambda_handler(_tick(18), FakeLambdaContext())["notified"] == 0
+    assert [_attributes(m) for m in alert_inbox.messages()] == [("red", "escalation", "1")]

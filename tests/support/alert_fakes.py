@@ -44,6 +44,15 @@ class InMemoryAlerts:
         due = sorted((at, i) for i, at in self.sweep_due.items() if at <= now)
         return [self.alerts[i] for _, i in due[:limit] if self.alerts[i].is_open]
 
+    def index_for_sweep(self, alert: Alert, sweep_due_at: datetime | None) -> bool:
+        if self.alerts.get(alert.alert_id) != alert:
+            return False
+        if alert.is_open and sweep_due_at is not None:
+            self.sweep_due[alert.alert_id] = sweep_due_at
+        else:
+            self.sweep_due.pop(alert.alert_id, None)
+        return True
+
     def open_ids(self, alert_ids: Collection[str]) -> set[str]:
         return {i for i in alert_ids if i in self.alerts and self.alerts[i].is_open}
 

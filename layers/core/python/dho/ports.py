@@ -109,6 +109,12 @@ class AlertRepository(Protocol):
         write by a moment; the alerts themselves are read consistently."""
         ...
 
+    def index_for_sweep(self, alert: Alert, sweep_due_at: datetime | None) -> bool:
+        """Set the alert's place on the sweep's index without writing the alert (for alerts stored
+        before the index existed); False, changing nothing, if the stored alert is no longer ``alert``
+        (the write that changed it placed it)."""
+        ...
+
     def open_ids(self, alert_ids: Collection[str]) -> set[str]:
         """Which of these alerts are open or acknowledged now (read consistently)."""
         ...

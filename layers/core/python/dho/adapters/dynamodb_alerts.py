@@ -193,6 +193,29 @@ class DynamoDbAlerts:
         self._update(alert, expected_version, riding)
         return True
 
+    def index_for_sweep(self, alert: Alert, sweep_due_at: datetime | None) -> bool:
+        marker: TransactWriteItemTypeDef = (
+            {"Delete": {"TableName": self._table, "Key": encode(_due_marker_key(alert))}}
+            if sweep_due_at is None or not alert.is_open
+            else _put(self._table, _due_marker_item(alert, sweep_due_at), None)
+        )
+        unchanged: TransactWriteItemTypeDef = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": encode({"pk": keys.patient_pk(alert.patient_id), "sk": keys.alert_sk(alert.rule.value,
+                                                                                         alert.opened_at)}),
+                "ConditionExpression": "#v = :version",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": encode({":version": alert.version}),
+            }
+        }
+        reasons = self._transact([unchanged, marker])
+        if reasons is None:
+            return True
+        if reasons[0] == _CONDITION_FAILED:
+            return False
+        raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
+
     def settle(self, pending: PendingNotification) -> bool:
         key = {
             "pk": keys.patient_pk(pending.notification.patient_id),

@@ -134,6 +134,14 @@ class AlertService:
             unsettled=unsettled + late_unsettled,
         )
 
+    def index_open_alerts(self) -> int:
+        """Put every open alert on the sweep's due index (once, after upgrading a tenant whose alerts were
+        written before the index existed: until then the sweep does not see them). Returns how many were
+        placed; an alert that changed meanwhile was placed by that write."""
+        return sum(
+            self._alerts.index_for_sweep(alert, self._policy.sweep_due_at(alert)) for alert in self._alerts.triage()
+        )
+
     def acknowledge(self, alert_id: str, nurse_hpr: str, now: datetime) -> Alert | None:
         """The nurse acknowledges this alert only; None if there is no such alert."""
         return self._nurse_action(alert_id, lambda alert: self._policy.acknowledge(alert, nurse_hpr, now))
