@@ -234,6 +234,10 @@ class Operations(_Strict):
     """Who receives the platform's operational alarms (no patient data in them)."""
 
     alarm_emails: tuple[Email, ...] = Field(min_length=1)
+    # The account's SNS SMS spend limit (MonthlySpendLimit, USD; AWS's default is 1): SNS stops sending SMS
+    # to the nurses once the month's spend reaches it. Keep this equal to the account's setting: the
+    # operators are warned at 80 % of it (infra/constructs/notification_alarms.py).
+    sms_monthly_spend_limit_usd: float = Field(default=1.0, gt=0, le=1_000_000)
 
 
 class PlatformConfig(_Strict):

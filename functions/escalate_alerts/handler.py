@@ -3,14 +3,18 @@
 Repeats unacknowledged reds and moves them up the escalation tiers (or, while the response centre is
 closed, repeats them at the out-of-hours clinic), re-triggers acknowledged reds that were not closed,
 auto-closes stale yellows, and at the centre's opening hands it the out-of-hours reds nobody took and the
-yellows that waited for it. "Now" is the schedule's own time from the
-event, so a retried invocation decides as the original would have. Then it empties the notification
+yellows that waited for it; it reads only the alerts due by the tick (the due index), never every open
+one. "Now" is the schedule's own time from the event, so a retried invocation decides as the original
+would have (and finds nothing left due that it wrote). Then it empties the notification
 outbox: notifications written with their alert whose publish failed (SNS outage, a crash between write
 and publish) are published once they are older than the grace period (``DHO_NOTIFICATION_GRACE_SECONDS``,
 60 s by default).
 
 Then the hourly missed-measurement checks (``dho.alerting.adherence_sweep``): the patients whose slot is
 this tick's minute are checked against their plan's measurement schedule.
+
+An event ``{"action": "index_open_alerts"}`` (an operator's one-off ``aws lambda invoke`` after
+upgrading a tenant whose open alerts predate the due index) only puts those alerts on the index.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.service import AlertService
 from dho.alerting.wiring import build_adherence_sweep, build_escalation_service
 from dho.settings import AlertSettings, TenantSettings
+
+INDEX_OPEN_ALERTS = "index_open_alerts"
 
 logger = Logger()
 tracer = Tracer()
@@ -54,6 +60,10 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("action") == INDEX_OPEN_ALERTS:
+        indexed = alert_service().index_open_alerts()
+        logger.info("open alerts put on the sweep's index", extra={"indexed": indexed})
+        return {"indexed": indexed}
     now = scheduled_time(event)
     outcome = alert_service().sweep(now)
     adherence = adherence_sweep().run(now)  # after the reds: they are the time-critical part of the tick

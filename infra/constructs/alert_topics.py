@@ -14,11 +14,14 @@ out-of-hours route (no route filter): an out-of-hours red is never told to nobod
 
 from __future__ import annotations
 
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.config import OUT_OF_HOURS_TIER, Nurse, Severity, has_out_of_hours_contact
+from infra.constructs.operations_alarm import tenant_alarms_arn
 
 # The function publishes every alert with these message attributes; subscriptions filter on them.
 SEVERITY_ATTRIBUTE = "severity"
@@ -76,6 +79,21 @@ class AlertTopics(Construct):
             topic_name=f"dho-{tenant_id}-operations",
             master_key=key,
             enforce_ssl=True,
+        )
+        # enforce_ssl gives the topic a policy with only a deny: CloudWatch needs an allow to publish the
+        # alarms. Only this tenant's alarms, of this account (the confused-deputy guard).
+        stack = Stack.of(self)
+        self.operations.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="TenantAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.operations.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": tenant_alarms_arn(self, tenant_id)},
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
         )
         for index, address in enumerate(operations_emails):
             sns.Subscription(

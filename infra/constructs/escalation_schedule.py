@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -16,11 +17,15 @@ from constructs import Construct
 
 from infra.compliance import acknowledge
 from infra.config import Tenant
-from infra.constructs.operations_alarm import operations_alarm
+from infra.constructs.operations_alarm import operations_alarm, tenant_alarm_name
 from infra.constructs.tenant_function import TenantFunction
 from infra.layer_catalog import ESCALATE_ALERTS
 
 SWEEP_EVERY = Duration.minutes(1)  # red repeats are 15 min apart: a minute is precise enough
+# A tick not run within this is superseded by the next one (Lambda's minimum): Lambda drops it instead of
+# queueing old ticks behind the one-at-a-time sweep.
+SWEEP_MAX_EVENT_AGE = Duration.seconds(60)
+SWEEP_STOPPED_AFTER_MINUTES = 5
 TABLE_ACTIONS = (
     "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
     "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
@@ -70,10 +75,13 @@ class EscalationSchedule(Construct):
             schedule=events.Schedule.rate(SWEEP_EVERY),
         )
         rule.add_target(targets.LambdaFunction(self.function, retry_attempts=0))
+        # EventBridge invokes asynchronously: the target's retry_attempts is EventBridge's, while Lambda
+        # itself retries a failed tick twice (with its old time) unless told otherwise here.
+        self.function.configure_async_invoke(retry_attempts=0, max_event_age=SWEEP_MAX_EVENT_AGE)
         operations_alarm(
             self,
             "SweepFailing",
-            name=f"dho-{tenant_id}-escalation-failing",
+            name=tenant_alarm_name(tenant_id, "escalation-failing"),
             description=f"The alert escalation sweep of tenant {tenant_id} failed in 5 consecutive minutes: "
             "red alerts are not being repeated or escalated.",
             metric=self.function.metric_errors(period=Duration.minutes(1)),
@@ -81,10 +89,35 @@ class EscalationSchedule(Construct):
             evaluation_periods=5,
             topic=operations_topic,
         )
+        operations_alarm(
+            self,
+            "SweepStopped",
+            name=tenant_alarm_name(tenant_id, "escalation-stopped"),
+            description=f"The alert escalation sweep of tenant {tenant_id} was not invoked for "
+            f"{SWEEP_STOPPED_AFTER_MINUTES} minutes (schedule disabled or deleted, throttled, no data): red "
+            "alerts are not being repeated or escalated.",
+            metric=self.function.metric_invocations(period=Duration.minutes(1), statistic=cloudwatch.Stats.SUM),
+            threshold=1,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=SWEEP_STOPPED_AFTER_MINUTES,
+            missing_data=cloudwatch.TreatMissingData.BREACHING,  # no invocations publish no data at all
+            topic=operations_topic,
+        )
+        operations_alarm(
+            self,
+            "SweepThrottled",
+            name=tenant_alarm_name(tenant_id, "escalation-throttled"),
+            description=f"Ticks of the alert escalation sweep of tenant {tenant_id} were throttled (it runs "
+            "one at a time): a tick still running when the next is due; older ticks are dropped after a minute.",
+            metric=self.function.metric_throttles(period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM),
+            threshold=0,
+            topic=operations_topic,
+        )
         acknowledge(
             self.function,
             "HIPAA.Security::HIPAA.Security-LambdaDLQ",
-            "A scheduled sweep carries no data: a failed run is superseded by the next run a minute later "
-            "(retry_attempts=0), which re-reads every open alert. Repeated failures raise the "
-            "escalation-failing alarm to the operators instead of parking events in a DLQ.",
+            "A scheduled sweep carries no data: a failed or throttled tick is not retried (EventInvokeConfig: "
+            "0 retries, 60 s maximum event age) but superseded by the next tick a minute later, which finds "
+            "everything still due. Failures, throttles and missing ticks raise operator alarms instead of "
+            "parking events in a DLQ.",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -16,6 +17,7 @@ from constructs import Construct
 
 from infra.compliance import acknowledge
 from infra.config import Tenant
+from infra.constructs.operations_alarm import operations_alarm, tenant_alarm_name
 from infra.constructs.tenant_function import TenantFunction
 from infra.layer_catalog import PROCESS_READINGS
 
@@ -73,6 +75,7 @@ class ProcessReadingsFunction(Construct):
         triage_index_arn: str,
         queue: sqs.IQueue,
         alert_topic: sns.ITopic,
+        operations_topic: sns.ITopic,
         layers: Sequence[lambda_.ILayerVersion],
         layer_fingerprint: str,
     ) -> None:
@@ -118,6 +121,27 @@ class ProcessReadingsFunction(Construct):
             "Annotation::@aws-cdk/aws-lambda:snapStartRequirePublish",
             "Versions are published: the event source mapping targets the 'live' alias on "
             "function.current_version, which gets a new version whenever code, layers or settings change.",
+        )
+        # The FunctionName dimension covers every version and alias (the queue feeds the alias).
+        operations_alarm(
+            self,
+            "ErrorsAlarm",
+            name=tenant_alarm_name(tenant_id, "process-readings-errors"),
+            description=f"process_readings of tenant {tenant_id} failed whole batches (not single readings): "
+            "their readings are retried and, after 5 receives, wait in the DLQ; alerts may be delayed.",
+            metric=self.function.metric_errors(period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM),
+            threshold=0,
+            topic=operations_topic,
+        )
+        operations_alarm(
+            self,
+            "ThrottlesAlarm",
+            name=tenant_alarm_name(tenant_id, "process-readings-throttled"),
+            description=f"process_readings of tenant {tenant_id} was throttled: the queue polls faster than the "
+            "reserved concurrency allows; throttled batches count towards the DLQ for no fault of theirs.",
+            metric=self.function.metric_throttles(period=Duration.minutes(5), statistic=cloudwatch.Stats.SUM),
+            threshold=0,
+            topic=operations_topic,
         )
         # SnapStart applies to published versions only: the queue feeds the alias, not $LATEST.
         self.alias = lambda_.Alias(self, "Live", alias_name="live", version=self.function.current_version)

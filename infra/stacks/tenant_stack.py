@@ -15,6 +15,7 @@ from infra.constructs.device_policy import DevicePolicy
 from infra.constructs.escalation_schedule import EscalationSchedule
 from infra.constructs.fhir_export_function import FhirExportFunction
 from infra.constructs.log_retention import log_retention
+from infra.constructs.notification_alarms import NotificationAlarms
 from infra.constructs.process_readings_function import (
     QUEUE_VISIBILITY_TIMEOUT,
     ProcessReadingsFunction,
@@ -52,6 +53,14 @@ class TenantStack(Stack):
             nurses=tenant.nurses,
             operations_emails=operations.alarm_emails,
         )
+        NotificationAlarms(
+            self,
+            "NotificationAlarms",
+            tenant_id=tenant_id,
+            alert_topic=topics.alerts,
+            operations_topic=topics.operations,
+            sms_monthly_spend_limit_usd=operations.sms_monthly_spend_limit_usd,
+        )
         table = TenantTable(self, "Data", tenant_id=tenant_id, key=key, backup_days=tenant.retention.backup_days)
         # The Normen access log in its own append-only table: erasing a patient keeps who accessed them.
         access_log = AccessLogTable(self, "AccessLog", tenant_id=tenant_id, key=key, backup_plan=table.backup_plan)
@@ -85,6 +94,7 @@ class TenantStack(Stack):
             triage_index_arn=table.triage_index_arn,
             queue=readings.queue,
             alert_topic=topics.alerts,
+            operations_topic=topics.operations,
             layers=layers_from_parameters(self, PROCESS_READINGS.layers),
             layer_fingerprint=shared_layers.fingerprint(PROCESS_READINGS.layers),
         )

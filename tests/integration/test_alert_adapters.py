@@ -205,6 +205,30 @@ def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_d
     assert [a.alert_id for a in repo.triage(limit=2)] == [red_old.alert_id, red_new.alert_id]
 
 
+def test_the_due_index_gives_the_alerts_due_by_a_time_longest_due_first_and_forgets_closed_ones(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    reds = [_raised(f"P-{n}", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(minutes=n)) for n in range(4)]
+    for red in reds:  # each due at its next step, 15 minutes after it was raised
+        repo.save(red, None, sweep_due_at=POLICY.sweep_due_at(red))
+    # GIVEN a nurse took the first (due again 30 minutes later) and closed the last (due never)
+    taken = POLICY.acknowledge(reds[0], "1234567", T0 + timedelta(minutes=5))
+    repo.save(taken, reds[0].version, sweep_due_at=POLICY.sweep_due_at(taken))
+    closed = POLICY.close(reds[3], "1234567", T0 + timedelta(minutes=5))
+    repo.save(closed, reds[3].version, sweep_due_at=POLICY.sweep_due_at(closed))
+
+    def due(minutes: int, limit: int = 10) -> list[str]:
+        return [a.alert_id for a in repo.due_alerts(T0 + timedelta(minutes=minutes), limit=limit)]
+
+    assert due(15) == []  # T0's red is no longer due then: it was acknowledged
+    assert due(16) == [reds[1].alert_id]  # due at exactly 16 minutes: included
+    assert due(34) == [reds[1].alert_id, reds[2].alert_id]  # never the closed one
+    assert due(34, limit=1) == [reds[1].alert_id]
+    assert due(35) == [reds[1].alert_id, reds[2].alert_id, taken.alert_id]  # taken at 5, re-triggers at 35
+    assert repo.open_ids({r.alert_id for r in reds}) == {r.alert_id for r in reds[:3]}
+
+
 # ---- the notification outbox ------------------------------------------------------------------------------
 
 

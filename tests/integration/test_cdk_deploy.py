@@ -290,6 +290,26 @@ def test_each_tenant_has_its_alarms_and_backup_plan(endpoint: str, tenants: dict
         )
 
 
+def test_the_sweep_is_never_retried_and_the_tenants_alarms_may_publish_to_its_operations_topic(
+    endpoint: str, tenants: dict[str, TenantDeployment]
+) -> None:
+    lambda_, sns, cloudwatch = aws("lambda", endpoint), aws("sns", endpoint), aws("cloudwatch", endpoint)
+    alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"]}
+    for tenant_id, tenant in tenants.items():
+        config = lambda_.get_function_event_invoke_config(FunctionName=f"dho-{tenant_id}-escalate-alerts")
+        assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 60)
+        assert tenant.operations_topic_arn is not None
+        policy = json.loads(sns.get_topic_attributes(TopicArn=tenant.operations_topic_arn)["Attributes"]["Policy"])
+        (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+        assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        assert allow["Condition"]["ArnLike"]["aws:SourceArn"].endswith(f":alarm:dho-{tenant_id}-*")
+        stopped = alarms[f"dho-{tenant_id}-escalation-stopped"]
+        assert (stopped["MetricName"], stopped["TreatMissingData"]) == ("Invocations", "breaching")
+        for name in ("nurse-notifications-failed", "sms-spend-near-limit", "escalation-throttled",
+                     "process-readings-errors", "process-readings-throttled"):
+            assert alarms[f"dho-{tenant_id}-{name}"]["AlarmActions"] == [tenant.operations_topic_arn]
+
+
 def test_no_moto_error_during_the_deploy() -> None:
     log = HARNESS_LOG.read_text()
     assert "Traceback" not in log

@@ -3,7 +3,7 @@ DynamoDB and SNS adapters; the notifier can be taken down to play an SNS outage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +19,7 @@ class InMemoryAlerts:
     watermark: dict[tuple[str, Rule], datetime] = field(default_factory=dict)
     outbox: dict[tuple[str, str], PendingNotification] = field(default_factory=dict)  # (patient, key)
     settled: list[PendingNotification] = field(default_factory=list)  # taken out of the outbox, in order
+    sweep_due: dict[str, datetime] = field(default_factory=dict)  # alert id -> due at (the store's DUE index)
 
     def closed_through(self, patient_id: str) -> Mapping[Rule, datetime]:
         return {rule: at for (p, rule), at in self.watermark.items() if p == patient_id}
@@ -39,6 +40,22 @@ class InMemoryAlerts:
         )
         return found if limit is None else found[:limit]
 
+    def due_alerts(self, now: datetime, *, limit: int) -> Sequence[Alert]:
+        due = sorted((at, i) for i, at in self.sweep_due.items() if at <= now)
+        return [self.alerts[i] for _, i in due[:limit] if self.alerts[i].is_open]
+
+    def index_for_sweep(self, alert: Alert, sweep_due_at: datetime | None) -> bool:
+        if self.alerts.get(alert.alert_id) != alert:
+            return False
+        if alert.is_open and sweep_due_at is not None:
+            self.sweep_due[alert.alert_id] = sweep_due_at
+        else:
+            self.sweep_due.pop(alert.alert_id, None)
+        return True
+
+    def open_ids(self, alert_ids: Collection[str]) -> set[str]:
+        return {i for i in alert_ids if i in self.alerts and self.alerts[i].is_open}
+
     def due_notifications(self, now: datetime, *, limit: int | None = None) -> Sequence[PendingNotification]:
         due = sorted(
             (p for p in self.outbox.values() if p.due_at <= now),
@@ -53,7 +70,12 @@ class InMemoryAlerts:
         return True
 
     def save(
-        self, alert: Alert, expected_version: int | None, *, pending: Sequence[PendingNotification] = ()
+        self,
+        alert: Alert,
+        expected_version: int | None,
+        *,
+        pending: Sequence[PendingNotification] = (),
+        sweep_due_at: datetime | None = None,
     ) -> bool:
         slot = (alert.patient_id, alert.rule)
         if expected_version is None:
@@ -77,6 +99,10 @@ class InMemoryAlerts:
         self.alerts[alert.alert_id] = alert
         for entry in pending:  # in the same write as the alert (nothing above wrote yet if it failed)
             self.outbox[(entry.notification.patient_id, entry.key)] = entry
+        if alert.is_open and sweep_due_at is not None:
+            self.sweep_due[alert.alert_id] = sweep_due_at
+        else:
+            self.sweep_due.pop(alert.alert_id, None)
         return True
 
 

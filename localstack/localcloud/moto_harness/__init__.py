@@ -37,6 +37,7 @@ PATCH_MODULES = (
     "lambda_version",
     "lambda_alias",
     "lambda_event_source_mapping",
+    "lambda_event_invoke_config",
     "dynamodb_global_table",
     "dynamodb_table_settings",
     "cloudwatch_alarm",

@@ -3,7 +3,7 @@ them; unit tests use in-memory fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -106,13 +106,36 @@ class AlertRepository(Protocol):
         """Every open and acknowledged alert of the tenant, red before yellow, oldest first."""
         ...
 
+    def due_alerts(self, now: datetime, *, limit: int) -> Sequence[Alert]:
+        """Open alerts whose ``sweep_due_at`` (as last saved) is not later than ``now``, the longest due
+        first, at most ``limit``: one bounded key-range query, never every open alert. The index may lag a
+        write by a moment; the alerts themselves are read consistently."""
+        ...
+
+    def index_for_sweep(self, alert: Alert, sweep_due_at: datetime | None) -> bool:
+        """Set the alert's place on the sweep's index without writing the alert (for alerts stored
+        before the index existed); False, changing nothing, if the stored alert is no longer ``alert``
+        (the write that changed it placed it)."""
+        ...
+
+    def open_ids(self, alert_ids: Collection[str]) -> set[str]:
+        """Which of these alerts are open or acknowledged now (read consistently)."""
+        ...
+
     def save(
-        self, alert: Alert, expected_version: int | None, *, pending: Sequence[PendingNotification] = ()
+        self,
+        alert: Alert,
+        expected_version: int | None,
+        *,
+        pending: Sequence[PendingNotification] = (),
+        sweep_due_at: datetime | None = None,
     ) -> bool:
         """Create (``expected_version`` None) or replace the stored ``expected_version`` with ``alert``
         (whose version is ``expected_version + 1``), and put ``pending`` in the outbox in the same
-        atomic write (all or nothing). Returns False, writing nothing, when creating an alert that
-        exists already (a replayed decision). Raises :class:`AlertConflict` on a lost race and
+        atomic write (all or nothing). ``sweep_due_at``: when the escalation sweep next has work on the
+        alert (:meth:`~dho.alerting.policy.AlertPolicy.sweep_due_at`); None takes it off the sweep's
+        index (closed, or nothing left to do). Returns False, writing nothing, when creating an alert
+        that exists already (a replayed decision). Raises :class:`AlertConflict` on a lost race and
         :class:`TransientStoreError` when throttled."""
         ...
 

@@ -11,6 +11,10 @@
 * the patient's open alerts are found through the guards (the closed history is never read), the
   watermarks through their own prefix, the tenant's open alerts through the triage index (red first,
   then oldest first);
+* the sweep's work: every write puts the alert's due marker (``ALERT_DUE#<alert_id>``, in the index's
+  ``DUE`` partition under its due time) in the same transaction, or deletes it when the sweep has
+  nothing left to do with the alert; "what is due now" is one key-range query on ``DUE`` with a Limit,
+  then a consistent batch read of those alerts;
 * outbox: the pending notifications a write carries are put in its transaction (right after the alert
   item, unconditionally: the alert's own conditions decide whether anything is written), found when
   due through the triage index's ``NOTIFY`` partition, and deleted on the condition that they still
@@ -19,7 +23,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +131,29 @@ class DynamoDbAlerts:
         }
         return [_alert_from(item) for item in self._query(request, limit=limit)]
 
+    def due_alerts(self, now: datetime, *, limit: int) -> Sequence[Alert]:
+        """Open alerts due for the sweep by ``now``, the longest due first, at most ``limit``: a key-range
+        query (``triage_sk < <now + 1 µs>``) on the index's ``DUE`` partition, paged up to ``limit``
+        markers, then the alerts themselves, read consistently (a marker the index has not caught up with
+        yet names an alert the policy finds not due; a new one is seen a tick later)."""
+        request: dict[str, Any] = {
+            "IndexName": TRIAGE_INDEX,
+            "KeyConditionExpression": "#tpk = :due AND #tsk < :due_by",
+            "ExpressionAttributeNames": {"#tpk": TRIAGE_PARTITION_KEY, "#tsk": TRIAGE_SORT_KEY},
+            "ExpressionAttributeValues": encode({":due": keys.TRIAGE_ALERTS_DUE, ":due_by": keys.due_by(now)}),
+        }
+        markers = self._query(request, limit=limit)
+        order = {str(marker["alert_id"]): i for i, marker in enumerate(markers)}
+        wanted = [{"pk": str(marker["pk"]), "sk": str(marker["alert_sk"])} for marker in markers]
+        alerts = [_alert_from(item) for item in self._batch_get(wanted)]
+        return sorted((a for a in alerts if a.is_open), key=lambda a: order[a.alert_id])
+
+    def open_ids(self, alert_ids: Collection[str]) -> set[str]:
+        """Through the id lookups (one batch read) to the alerts (another): which are open now."""
+        lookups = self._batch_get([{"pk": keys.alert_lookup_pk(i), "sk": keys.ALERT_LOOKUP_SK} for i in alert_ids])
+        wanted = [{"pk": keys.patient_pk(str(item["patient_id"])), "sk": str(item["alert_sk"])} for item in lookups]
+        return {alert.alert_id for alert in map(_alert_from, self._batch_get(wanted)) if alert.is_open}
+
     def due_notifications(self, now: datetime, *, limit: int | None = None) -> Sequence[PendingNotification]:
         """Outbox entries due by ``now``, the longest due first: a key-range query on the index's
         ``NOTIFY`` partition (eventually consistent: the grace period is far longer than its lag)."""
@@ -143,17 +170,51 @@ class DynamoDbAlerts:
     # ---- writes -------------------------------------------------------------------------------------
 
     def save(
-        self, alert: Alert, expected_version: int | None, *, pending: Sequence[PendingNotification] = ()
+        self,
+        alert: Alert,
+        expected_version: int | None,
+        *,
+        pending: Sequence[PendingNotification] = (),
+        sweep_due_at: datetime | None = None,
     ) -> bool:
-        outbox = [_put(self._table, _pending_item(p), None) for p in pending]
+        # The outbox entries and the due marker ride on the alert's own conditions: no condition of their own.
+        riding = [_put(self._table, _pending_item(p), None) for p in pending]
+        due = sweep_due_at if alert.is_open else None
+        if due is not None:
+            riding.append(_put(self._table, _due_marker_item(alert, due), None))
         if expected_version is None:
             if alert.version != 1:
                 raise ValueError("a new alert starts at version 1")
-            return self._create(alert, outbox)
+            return self._create(alert, riding)
         if alert.version != expected_version + 1:
             raise ValueError("an update moves the version on by exactly one")
-        self._update(alert, expected_version, outbox)
+        if due is None:  # off the sweep's index (deleting a marker that is not there is no error)
+            riding.append({"Delete": {"TableName": self._table, "Key": encode(_due_marker_key(alert))}})
+        self._update(alert, expected_version, riding)
         return True
+
+    def index_for_sweep(self, alert: Alert, sweep_due_at: datetime | None) -> bool:
+        marker: TransactWriteItemTypeDef = (
+            {"Delete": {"TableName": self._table, "Key": encode(_due_marker_key(alert))}}
+            if sweep_due_at is None or not alert.is_open
+            else _put(self._table, _due_marker_item(alert, sweep_due_at), None)
+        )
+        unchanged: TransactWriteItemTypeDef = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": encode({"pk": keys.patient_pk(alert.patient_id), "sk": keys.alert_sk(alert.rule.value,
+                                                                                         alert.opened_at)}),
+                "ConditionExpression": "#v = :version",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": encode({":version": alert.version}),
+            }
+        }
+        reasons = self._transact([unchanged, marker])
+        if reasons is None:
+            return True
+        if reasons[0] == _CONDITION_FAILED:
+            return False
+        raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
 
     def settle(self, pending: PendingNotification) -> bool:
         key = {
@@ -171,7 +232,7 @@ class DynamoDbAlerts:
             raise
         return True
 
-    def _create(self, alert: Alert, outbox: list[TransactWriteItemTypeDef]) -> bool:
+    def _create(self, alert: Alert, riding: list[TransactWriteItemTypeDef]) -> bool:
         alert_sk = keys.alert_sk(alert.rule.value, alert.opened_at)
         pk = keys.patient_pk(alert.patient_id)
         lookup = {
@@ -182,10 +243,10 @@ class DynamoDbAlerts:
             "alert_sk": alert_sk,
         }
         # The alert first (its code tells a replay) and the watermark last (its code alone may be retried
-        # without it); the outbox entries carry no condition of their own.
+        # without it); what rides on the alert (outbox entries, due marker) carries no condition of its own.
         items: list[TransactWriteItemTypeDef] = [
             _put(self._table, _alert_item(alert), _ABSENT),
-            *outbox,
+            *riding,
             _put(self._table, lookup, _ABSENT),
         ]
         if alert.is_open:
@@ -225,7 +286,7 @@ class DynamoDbAlerts:
             )
         raise TransientStoreError(f"transaction cancelled: {','.join(reasons)}")
 
-    def _update(self, alert: Alert, expected_version: int, outbox: list[TransactWriteItemTypeDef]) -> None:
+    def _update(self, alert: Alert, expected_version: int, riding: list[TransactWriteItemTypeDef]) -> None:
         pk = keys.patient_pk(alert.patient_id)
         guard_key = encode({"pk": pk, "sk": keys.open_alert_sk(alert.rule.value)})
         ours = encode({":id": alert.alert_id})
@@ -239,7 +300,7 @@ class DynamoDbAlerts:
                     "ExpressionAttributeValues": encode({":expected": expected_version}),
                 }
             },
-            *outbox,
+            *riding,
         ]
         if alert.is_open:  # still ours: nobody closed it and opened another in between
             items.append(
@@ -390,6 +451,23 @@ def _pending_item(pending: PendingNotification) -> dict[str, Any]:
         "due_at": to_canonical(pending.due_at),
         TRIAGE_PARTITION_KEY: keys.TRIAGE_PENDING_NOTIFICATIONS,
         TRIAGE_SORT_KEY: keys.pending_notification_triage_sk(pending.due_at, note.alert_id, pending.alert_version),
+    }
+
+
+def _due_marker_key(alert: Alert) -> dict[str, str]:
+    return {"pk": keys.patient_pk(alert.patient_id), "sk": keys.alert_due_sk(alert.alert_id)}
+
+
+def _due_marker_item(alert: Alert, due_at: datetime) -> dict[str, Any]:
+    """Where the sweep finds the alert once it is due: its key, no health data."""
+    return {
+        **_due_marker_key(alert),
+        "item_type": "alert_due",
+        "alert_id": alert.alert_id,
+        "alert_sk": keys.alert_sk(alert.rule.value, alert.opened_at),
+        "due_at": to_canonical(due_at),
+        TRIAGE_PARTITION_KEY: keys.TRIAGE_ALERTS_DUE,
+        TRIAGE_SORT_KEY: keys.alert_due_triage_sk(due_at, alert.alert_id),
     }
 
 

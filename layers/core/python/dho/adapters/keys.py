@@ -11,6 +11,7 @@
 | alert watermark      | ``PATIENT#<patient_id>``| ``ALERT_WATERMARK#<rule>``                 |
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
+| alert due marker     | ``PATIENT#<patient_id>``| ``ALERT_DUE#<alert_id>``                   |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
 | quarantined message  | ``QUARANTINE``          | ``MSG#<sha256 of the message>``            |
@@ -42,11 +43,21 @@ change it announces (so a written alert can never lose its notification), and de
 accepted it. It lives in the patient's partition (erasing a patient erases it too) and is found
 tenant-wide through the triage index, in its own partition: ``triage_pk`` = ``NOTIFY`` and
 ``triage_sk`` = ``<due_at>#<alert_id>#<alert_version>``, so "every notification due by now, longest
-due first" is one bounded key-range query (``triage_sk < <now + 1 µs>``), like the open alerts'
-``OPEN`` partition the sweep reads for the escalations it owes. Nothing but outbox entries is in
-``NOTIFY``; the nurses' list reads ``OPEN`` only. ``<alert_version>`` (6 digits) is the version of the
+due first" is one bounded key-range query (``triage_sk < <now + 1 µs>``), like the ``DUE`` partition
+the sweep reads for the escalations it owes (below). Nothing but outbox entries is in ``NOTIFY``; the
+nurses' list reads ``OPEN`` only. ``<alert_version>`` (6 digits) is the version of the
 notification's lead alert as the notification was decided: one alert version announces at most one
 notification, so (alert id, version) names it. ``NOTIFY#`` begins no other prefix of the partition.
+
+The sweep's due markers: the escalation sweep runs every minute and must not read every open alert to
+find the few it owes something (a repeat, an escalation, a stale yellow's close, a waiting yellow's
+opening). Each open alert the sweep has work on later has a marker, put in the very transaction that
+writes the alert (and deleted in the one that closes it or leaves the sweep nothing to do), with
+``triage_pk`` = ``DUE`` and ``triage_sk`` = ``<due_at>#<alert_id>``, ``due_at`` being when the policy
+next has work on it (``AlertPolicy.sweep_due_at``). "What is due now" is one bounded key-range query
+(``triage_sk < <now + 1 µs>``, with a Limit), longest due first; alerts not yet due are never read. The
+marker holds the alert's key (not the alert: no health data is copied), read consistently after the
+query. ``ALERT_DUE#`` does not begin with ``ALERT#``.
 
 The roster (the hourly missed-measurement checks of the escalation sweep): each registered patient has a
 roster entry, written with the profile, that holds only the patient id and programme (no national id) and
@@ -132,6 +143,8 @@ ALERT_LOOKUP_SK = "ALERT"
 TRIAGE_OPEN = "OPEN"
 PENDING_NOTIFICATION_PREFIX = "NOTIFY#"
 TRIAGE_PENDING_NOTIFICATIONS = "NOTIFY"
+ALERT_DUE_PREFIX = "ALERT_DUE#"
+TRIAGE_ALERTS_DUE = "DUE"
 
 
 def alert_sk(rule: str, opened_at: datetime) -> str:
@@ -162,9 +175,17 @@ def pending_notification_triage_sk(due_at: datetime, alert_id: str, alert_versio
     return f"{to_canonical(due_at)}#{alert_id}#{alert_version:06d}"
 
 
+def alert_due_sk(alert_id: str) -> str:
+    return f"{ALERT_DUE_PREFIX}{alert_id}"
+
+
+def alert_due_triage_sk(due_at: datetime, alert_id: str) -> str:
+    return f"{to_canonical(due_at)}#{alert_id}"
+
+
 def due_by(now: datetime) -> str:
-    """Upper bound (exclusive) of the outbox sort keys due at ``now``: fixed-width times compare as
-    text, and ``<now>#…`` sorts before the next microsecond."""
+    """Upper bound (exclusive) of the outbox's and the due markers' sort keys due at ``now``: fixed-width
+    times compare as text, and ``<now>#…`` sorts before the next microsecond."""
     return to_canonical(now + timedelta(microseconds=1))
 
 

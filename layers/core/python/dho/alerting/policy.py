@@ -303,6 +303,21 @@ class AlertPolicy:
                 notes.append((updated, kind))
         return Decision(writes=tuple(writes), notifications=_grouped(notes))
 
+    def sweep_due_at(self, alert: Alert) -> datetime | None:
+        """The earliest time at which :meth:`sweep` would change ``alert`` (None: never, until something
+        else writes it). The store indexes alerts by it, so a sweep reads only what is due: before this
+        time the sweep leaves the alert as it is."""
+        if not alert.is_open:
+            return None
+        if alert.severity is Severity.RED:
+            return alert.next_notify_at
+        candidates: list[datetime] = []
+        if alert.rule is not Rule.MISSED_MEASUREMENTS:  # silence is what that one is about: never stale
+            candidates.append(alert.last_evidence_at + self._settings(alert).stale_yellow)
+        if alert.next_notify_at is not None and alert.state is AlertState.OPEN:  # waits for the opening
+            candidates.append(alert.next_notify_at)
+        return min(candidates, default=None)
+
     def _due(self, alert: Alert, now: datetime) -> tuple[Alert, NotificationKind | None]:
         settings = self._settings(alert)
         if alert.severity is Severity.YELLOW:

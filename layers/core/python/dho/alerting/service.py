@@ -40,6 +40,10 @@ from dho.ports import AlertConflict, AlertRepository, Notifier, TransientStoreEr
 DEFAULT_ATTEMPTS = 3
 DEFAULT_NOTIFICATION_GRACE = timedelta(seconds=60)
 REDELIVERIES_PER_SWEEP = 100  # bounds one sweep's outbox work (it has to finish before the next tick)
+# Bounds one sweep's alert writes (one transaction each, then the SMS): far more than a tenant has due in a
+# minute, and finished well within the function's timeout. The longest due go first; the rest stay due for
+# the next tick.
+ESCALATIONS_PER_SWEEP = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +104,16 @@ class AlertService:
         raise AlertConflict(f"alerts of {evaluation.patient_id} kept changing; {self._attempts} attempts")
 
     def sweep(self, now: datetime) -> AlertOutcome:
-        """Time-driven work for the scheduled function; a write that loses a race (a nurse acted at
-        the same moment) is skipped: the next sweep sees the new state. Then the outbox: notifications
-        whose first publish failed are published now (see the module doc)."""
-        open_alerts = self._alerts.triage()
-        decision = self._policy.sweep(open_alerts, now)
+        """Time-driven work for the scheduled function, on the alerts due by ``now`` only (every write
+        stores when the alert is next due: :meth:`AlertPolicy.sweep_due_at`); a write that loses a race (a
+        nurse acted at the same moment) is skipped: the next sweep sees the new state. Then the outbox:
+        notifications whose first publish failed are published now (see the module doc).
+
+        A retried tick (Lambda retries an asynchronous invocation with the same event, so the same
+        ``now``) finds nothing due that the first attempt wrote: each write moved the alert's due time
+        past ``now``, and its outbox entry is due a grace period after the wall clock."""
+        due = self._alerts.due_alerts(now, limit=ESCALATIONS_PER_SWEEP)
+        decision = self._policy.sweep(due, now)
         written: list[str] = []
         conflicts = 0
         outbox = _Outbox(decision, self._due_at(now))
@@ -115,9 +124,7 @@ class AlertService:
             except AlertConflict:
                 conflicts += 1
         notified, unsettled = self._publish(outbox.carried)
-        closed_now = {write.alert.alert_id for write in decision.writes if not write.alert.is_open}
-        still_open = {alert.alert_id for alert in open_alerts} - closed_now
-        redelivered, dropped, late_unsettled = self._redeliver(now, still_open)
+        redelivered, dropped, late_unsettled = self._redeliver(now)
         return AlertOutcome(
             written=tuple(written),
             conflicts=conflicts,
@@ -125,6 +132,14 @@ class AlertService:
             redelivered=redelivered,
             dropped=dropped,
             unsettled=unsettled + late_unsettled,
+        )
+
+    def index_open_alerts(self) -> int:
+        """Put every open alert on the sweep's due index (once, after upgrading a tenant whose alerts were
+        written before the index existed: until then the sweep does not see them). Returns how many were
+        placed; an alert that changed meanwhile was placed by that write."""
+        return sum(
+            self._alerts.index_for_sweep(alert, self._policy.sweep_due_at(alert)) for alert in self._alerts.triage()
         )
 
     def acknowledge(self, alert_id: str, nurse_hpr: str, now: datetime) -> Alert | None:
@@ -143,7 +158,7 @@ class AlertService:
                 return None
             changed = action(alert)
             try:
-                self._alerts.save(changed, alert.version)
+                self._alerts.save(changed, alert.version, sweep_due_at=self._policy.sweep_due_at(changed))
             except AlertConflict:
                 continue  # the sweep or scoring wrote it in between: act on the new version
             return changed
@@ -173,7 +188,8 @@ class AlertService:
     def _save(self, write: AlertWrite, outbox: _Outbox) -> bool:
         """Write the alert with the outbox entries that ride on it; they count as written only if it is."""
         riding = outbox.riding_on(write.alert.alert_id)
-        stored = self._alerts.save(write.alert, write.expected_version, pending=riding)
+        due = self._policy.sweep_due_at(write.alert)
+        stored = self._alerts.save(write.alert, write.expected_version, pending=riding, sweep_due_at=due)
         if stored:
             outbox.carry(riding)
         return stored
@@ -200,9 +216,12 @@ class AlertService:
             return False
         return True
 
-    def _redeliver(self, now: datetime, open_ids: set[str]) -> tuple[int, int, int]:
+    def _redeliver(self, now: datetime) -> tuple[int, int, int]:
         """Publish the outbox entries due by ``now``; those whose alerts are all closed are only deleted."""
         due = self._alerts.due_notifications(now, limit=REDELIVERIES_PER_SWEEP)
+        if not due:
+            return 0, 0, 0
+        open_ids = self._alerts.open_ids({i for entry in due for i in entry.notification.alert_ids})
         dropped = 0
         publish: list[PendingNotification] = []
         for entry in due:
