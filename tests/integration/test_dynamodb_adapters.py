@@ -97,4 +97,4 @@ def test_a_quarantined_message_is_kept_once_with_reason_and_detail(dynamodb: Any
                                     received_at=OCT_1)
     assert quarantine.keep(message) is True
     assert quarantine.keep(message) is False
-    assert quarantine.list_all() == [message]
+    assert quarantine.list_day(OCT_1.date()).messages == (message,)
