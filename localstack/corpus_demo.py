@@ -85,10 +85,11 @@ def main() -> int:
         print(f"  replay changed the table: {'no' if snapshots[0] == snapshots[1] else 'YES'}")
         print(f"  the function's logs and metrics: {LOG}")
         # Refused messages are dated by the corpus' arrival time or, if too broken to say, by when the
-        # queue got them (now): list every day in between.
+        # queue got them (now): list every day in between, as kept at the earliest of those (the corpus'
+        # records may be past their retention at the real now, whatever day the demo runs).
         times = (from_epoch_millis(received_at_ms()), started, datetime.now(UTC))
         kept = quarantined_on(DynamoDbQuarantine(dynamodb, table), days_between(min(times), max(times)),
-                              at_most=len(messages))
+                              now=min(times), at_most=len(messages))
         print(f"  quarantined: {len(kept)}")
         for reason, count in sorted(Counter(m.reason.value for m in kept).items()):
             print(f"    {reason:<24} {count}")

@@ -16,14 +16,15 @@ def days_between(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def quarantined_on(quarantine: Quarantine, days: Iterable[date], *, at_most: int,
+def quarantined_on(quarantine: Quarantine, days: Iterable[date], *, now: datetime, at_most: int,
                    page_size: int = 100) -> list[QuarantinedMessage]:
-    """The records of ``days``, each day in arrival order; raises if there are more than ``at_most``."""
+    """The records of ``days`` still kept at ``now``, each day in arrival order; raises if there are more
+    than ``at_most``."""
     messages: list[QuarantinedMessage] = []
     for day in days:
         after: str | None = None
         while True:
-            page = quarantine.list_day(day, limit=page_size, after=after)
+            page = quarantine.list_day(day, now=now, limit=page_size, after=after)
             messages.extend(page.messages)
             if len(messages) > at_most:
                 raise ValueError(f"more than {at_most} quarantined messages")

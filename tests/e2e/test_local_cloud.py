@@ -116,7 +116,8 @@ def test_a_bad_payload_is_quarantined_with_its_reason(cloud: LocalCloud) -> None
     sent = datetime.now(UTC)
     _send(cloud, "oxi-0001", payload)
     quarantine = DynamoDbQuarantine(cloud.aws("dynamodb"), cloud.tenants["bodo"].table_name)
-    kept = quarantined_on(quarantine, days_between(sent, datetime.now(UTC)), at_most=1000)
+    now = datetime.now(UTC)
+    kept = quarantined_on(quarantine, days_between(sent, now), now=now, at_most=1000)
     reading_id = json.loads(payload)["reading_id"]
     assert [m.reason.value for m in kept if m.reading_id == reading_id] == ["implausible_value"]
 

@@ -72,9 +72,9 @@ def test_every_good_reading_is_stored_once_and_every_bad_one_is_quarantined_with
             ]
             assert len(found) == 1, (message.file, series)
     # AND every bad one is quarantined with its expected reason
-    arrival_day = from_epoch_millis(received_at_ms()).date()  # the corpus' and the queue's arrival time
-    kept = {m.digest: m for m in quarantined_on(DynamoDbQuarantine(dynamodb, seeded_table), [arrival_day],
-                                                at_most=len(messages))}
+    arrived = from_epoch_millis(received_at_ms())  # the corpus' and the queue's arrival time
+    kept = {m.digest: m for m in quarantined_on(DynamoDbQuarantine(dynamodb, seeded_table), [arrived.date()],
+                                                now=arrived, at_most=len(messages))}
     for message in messages:
         if message.expected_reason is not None:
             record = kept.get(message_digest(message.body))

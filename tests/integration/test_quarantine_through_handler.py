@@ -90,7 +90,7 @@ def test_every_distinct_hostile_body_gets_its_own_record_and_a_replay_of_the_sam
 
     # THEN each one has its own record, with its own body
     quarantine = DynamoDbQuarantine(dynamodb, tenant_table)
-    kept = quarantined_on(quarantine, [ARRIVED.date()], at_most=100)
+    kept = quarantined_on(quarantine, [ARRIVED.date()], now=ARRIVED, at_most=100)
     assert sorted(m.digest for m in kept) == sorted(message_digest(b) for b in bodies)
     assert sorted(m.body for m in kept) == sorted(bodies)
     before = _quarantine_items(dynamodb, tenant_table)
@@ -100,7 +100,8 @@ def test_every_distinct_hostile_body_gets_its_own_record_and_a_replay_of_the_sam
 
     # THEN no second record is kept, on either day
     assert _quarantine_items(dynamodb, tenant_table) == before
-    assert quarantine.list_day((ARRIVED + timedelta(days=1)).date()).messages == ()
+    next_day = ARRIVED + timedelta(days=1)
+    assert quarantine.list_day(next_day.date(), now=next_day).messages == ()
 
 
 def test_records_are_listed_per_day_in_arrival_order_in_bounded_pages(
@@ -121,7 +122,7 @@ def test_records_are_listed_per_day_in_arrival_order_in_bounded_pages(
     for day in (first.date(), first.date() + timedelta(days=1)):
         pages, after = [], None
         while True:
-            page = quarantine.list_day(day, limit=2, after=after)
+            page = quarantine.list_day(day, now=first, limit=2, after=after)
             pages.append([m.body for m in page.messages])
             if page.next_page is None:
                 break
@@ -135,7 +136,7 @@ def test_records_are_listed_per_day_in_arrival_order_in_bounded_pages(
     assert len(listed["2026-11-21"]) >= 3  # five records took three pages at least
     # AND a page larger than the bound is refused, not served
     with pytest.raises(ValueError, match="limit"):
-        quarantine.list_day(first.date(), limit=100_000)
+        quarantine.list_day(first.date(), now=first, limit=100_000)
 
 
 @pytest.mark.parametrize(("configured_days", "retention"), [(None, timedelta(days=90)), ("30", timedelta(days=30))])
@@ -158,11 +159,29 @@ def test_each_record_and_its_guard_expire_at_arrival_plus_the_tenants_retention(
     # THEN every quarantine item (record and guard) expires at its message's arrival + the retention
     items = _quarantine_items(dynamodb, tenant_table)
     assert len(items) == 4
-    expiry = {i["pk"]["S"].split("#")[0]: set() for i in items}
+    expiry: dict[str, set[int]] = {i["pk"]["S"].split("#")[0]: set() for i in items}
     for item in items:
         expiry[item["pk"]["S"].split("#")[0]].add(int(item[TIME_TO_LIVE_ATTRIBUTE]["N"]))
     expected = {math.ceil((moment + retention).timestamp()) for moment in (ARRIVED, stamped)}
     assert expiry == {"QUARANTINE": expected, "QUARANTINED": expected}
+
+
+def test_a_record_past_its_retention_is_not_listed_even_before_the_ttl_has_deleted_it(
+    dynamodb: Any, tenant_table: str, alert_inbox: TopicInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a tenant that keeps refused messages one day, and a message refused at ARRIVED
+    monkeypatch.setenv("DHO_QUARANTINE_RETENTION_DAYS", "1")
+    assert _deliver(load_handler("process_readings"), ["{broken"], ARRIVED) == []
+    quarantine = DynamoDbQuarantine(dynamodb, tenant_table)
+    assert len(quarantine.list_day(ARRIVED.date(), now=ARRIVED + timedelta(hours=23)).messages) == 1
+
+    # WHEN it is listed after the day is over, while the item is still in the table (DynamoDB's TTL
+    # deletes expired items only within days; this moto server never does)
+    later = ARRIVED + timedelta(days=1, seconds=1)
+    assert len(_quarantine_items(dynamodb, tenant_table)) == 2
+
+    # THEN it is not shown: past its retention, a refused body is nobody's to read
+    assert quarantine.list_day(ARRIVED.date(), now=later).messages == ()
 
 
 def test_an_identifier_with_a_trailing_newline_is_not_kept_as_the_records_device_or_reading(
@@ -176,6 +195,6 @@ def test_an_identifier_with_a_trailing_newline_is_not_kept_as_the_records_device
     assert _deliver(handler, [body], ARRIVED) == []
 
     # THEN it is quarantined, but names no device and no reading
-    (kept,) = DynamoDbQuarantine(dynamodb, tenant_table).list_day(ARRIVED.date()).messages
+    (kept,) = DynamoDbQuarantine(dynamodb, tenant_table).list_day(ARRIVED.date(), now=ARRIVED).messages
     assert kept.reason.value == "invalid_identifier"
     assert (kept.device_id, kept.reading_id) == (None, None)

@@ -195,8 +195,9 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float) ->
     swept = {t: cloud.invoke(t, "escalate_alerts", {"time": later, "source": "aws.events"}) for t in cloud.tenants}
     _say("   " + ", ".join(f"{t}: {s['notified']} repeated" for t, s in swept.items()))
 
-    arrivals = days_between(simulation.start, datetime.now(UTC))  # every day a message can have arrived on
-    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals,
+    now = datetime.now(UTC)
+    arrivals = days_between(simulation.start, now)  # every day a message can have arrived on
+    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals, now=now,
                              at_most=len(simulation.messages)) for t in TENANTS]
     return _summarise(cloud, simulation, reports, began)
 

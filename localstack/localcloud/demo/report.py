@@ -30,10 +30,10 @@ class TenantReport:
     alert_items: list[dict[str, Any]] = field(default_factory=list)
 
 
-def tenant_report(dynamodb: Any, table: str, tenant: str, *, arrival_days: Iterable[date],
+def tenant_report(dynamodb: Any, table: str, tenant: str, *, arrival_days: Iterable[date], now: datetime,
                   at_most: int) -> TenantReport:
-    """``arrival_days``: the days the demo's messages arrived on (the quarantine is listed per day);
-    ``at_most``: how many messages were published (no more can have been quarantined)."""
+    """``arrival_days``: the days the demo's messages arrived on (the quarantine is listed per day, as
+    kept at ``now``); ``at_most``: how many messages were published (no more can have been quarantined)."""
     report = TenantReport(tenant)
     for item in scan_all(dynamodb, table):
         sk = item["sk"]["S"]
@@ -46,7 +46,7 @@ def tenant_report(dynamodb: Any, table: str, tenant: str, *, arrival_days: Itera
             report.alert_items.append(item)
             if report.alerted_patients.get(patient) != "red":
                 report.alerted_patients[patient] = severity
-    kept = quarantined_on(DynamoDbQuarantine(dynamodb, table), arrival_days, at_most=at_most)
+    kept = quarantined_on(DynamoDbQuarantine(dynamodb, table), arrival_days, now=now, at_most=at_most)
     report.quarantined.update(m.reason.value for m in kept)
     return report
 

@@ -69,9 +69,11 @@ class Quarantine(Protocol):
         already kept, on whatever day. Raises :class:`TransientStoreError` when throttled."""
         ...
 
-    def list_day(self, day: date, *, limit: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> QuarantinePage:
-        """At most ``limit`` of the messages that arrived on ``day`` (UTC), in arrival order, from after
-        ``after`` (the ``next_page`` of the page before). One bounded query: there is no "list all"."""
+    def list_day(self, day: date, *, now: datetime, limit: int = DEFAULT_PAGE_SIZE,
+                 after: str | None = None) -> QuarantinePage:
+        """At most ``limit`` of the messages that arrived on ``day`` (UTC) and are still kept at ``now``
+        (not past their retention), in arrival order, from after ``after`` (the ``next_page`` of the page
+        before). One bounded query: there is no "list all"."""
         ...
 
 

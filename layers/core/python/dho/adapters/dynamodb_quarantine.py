@@ -5,7 +5,7 @@ the same bytes out, and an expiry (the table's TTL) at arrival + retention."""
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -64,16 +64,21 @@ class DynamoDbQuarantine:
             raise
         return True
 
-    def list_day(self, day: date, *, limit: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> QuarantinePage:
-        """One page (at most ``limit``) of the messages that arrived on ``day`` (UTC), oldest first;
-        ``after`` is the ``next_page`` of the page before."""
+    def list_day(self, day: date, *, now: datetime, limit: int = DEFAULT_PAGE_SIZE,
+                 after: str | None = None) -> QuarantinePage:
+        """One page of the messages that arrived on ``day`` (UTC) and have not expired at ``now``, oldest
+        first; ``after`` is the ``next_page`` of the page before. ``limit`` bounds the records read, so a
+        page holds at most that many, fewer where expired ones were skipped."""
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be 1..{MAX_PAGE_SIZE}, got {limit}")
         pk = keys.quarantine_pk(day)
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :records)",
-            "ExpressionAttributeValues": encode({":pk": pk, ":records": keys.QUARANTINE_RECORD_PREFIX}),
+            # TTL deletes an expired item days later, if at all yet: until then reads still return it.
+            "FilterExpression": f"{TIME_TO_LIVE_ATTRIBUTE} > :now",
+            "ExpressionAttributeValues": encode({
+                ":pk": pk, ":records": keys.QUARANTINE_RECORD_PREFIX, ":now": math.floor(now.timestamp())}),
             "Limit": limit,
             "ConsistentRead": True,  # whoever looks for a message refused a moment ago finds it
         }
