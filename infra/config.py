@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from dho.domain.quarantine import DEFAULT_RETENTION as DEFAULT_QUARANTINE_RETENTION
+
 DEFAULT_CONFIG_FILE = Path(__file__).with_name("tenants.toml")
 
 # Regions inside the EEA only (Normen: patient data stays in the EEA). London and Zurich are not EEA.
@@ -157,6 +159,8 @@ class Escalation(_Strict):
 class Retention(_Strict):
     log_days: int = 365
     backup_days: int = Field(default=35, ge=7, le=3650)
+    # Refused messages may hold measured values: the table's TTL deletes each this long after it arrived.
+    quarantine_days: int = Field(default=DEFAULT_QUARANTINE_RETENTION.days, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _log_days_supported(self) -> Retention:

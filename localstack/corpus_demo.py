@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -20,9 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
-from localcloud.corpus import load_messages, registry
+from dho.domain.clock import from_epoch_millis
+from localcloud.corpus import load_messages, received_at_ms, registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.moto_server import running_moto_server
+from localcloud.quarantine_listing import days_between, quarantined_on
 from localcloud.queues import create_queue_with_dlq, topic_with_inbox
 from localcloud.registry_seed import seed_registry
 from localcloud.sqs_lambda_runner import drain
@@ -35,6 +38,7 @@ def main() -> int:
     spec = registry()
     tenant = spec["tenant"]
     messages = load_messages()
+    started = datetime.now(UTC)
     with running_moto_server() as endpoint:
         print(f"local cloud: moto server at {endpoint}")
         dynamodb = boto3.client("dynamodb")
@@ -80,7 +84,12 @@ def main() -> int:
             )
         print(f"  replay changed the table: {'no' if snapshots[0] == snapshots[1] else 'YES'}")
         print(f"  the function's logs and metrics: {LOG}")
-        kept = DynamoDbQuarantine(dynamodb, table).list_all()
+        # Refused messages are dated by the corpus' arrival time or, if too broken to say, by when the
+        # queue got them (now): list every day in between, as kept at the earliest of those (the corpus'
+        # records may be past their retention at the real now, whatever day the demo runs).
+        times = (from_epoch_millis(received_at_ms()), started, datetime.now(UTC))
+        kept = quarantined_on(DynamoDbQuarantine(dynamodb, table), days_between(min(times), max(times)),
+                              now=min(times), at_most=len(messages))
         print(f"  quarantined: {len(kept)}")
         for reason, count in sorted(Counter(m.reason.value for m in kept).items()):
             print(f"    {reason:<24} {count}")

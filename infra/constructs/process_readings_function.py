@@ -57,6 +57,7 @@ def function_environment(tenant: Tenant, table_name: str, alert_topic_arn: str) 
     return {
         **alerting_environment(tenant, table_name, alert_topic_arn),
         "POWERTOOLS_SERVICE_NAME": PROCESS_READINGS.name,
+        "DHO_QUARANTINE_RETENTION_DAYS": str(tenant.retention.quarantine_days),
         # Machine code compiled in the SnapStart init must run on any host the snapshot is restored on.
         "NUMBA_CPU_NAME": "generic",
         "NUMBA_CACHE_DIR": "/tmp/numba-cache",

@@ -46,6 +46,8 @@ class TenantTable(Construct):
             "Table",
             table_name=f"dho-{tenant_id}",
             **protected_table_settings(key),
+            # Quarantined messages expire (they may hold measured values); no other item has the attribute.
+            time_to_live_attribute=table_schema.TIME_TO_LIVE_ATTRIBUTE,
             global_secondary_indexes=[
                 # The nurses' triage list: open alerts of the tenant by urgency, then age.
                 dynamodb.GlobalSecondaryIndexPropsV2(

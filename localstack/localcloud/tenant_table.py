@@ -23,6 +23,9 @@ def create_tenant_table(client: Any, table_name: str) -> None:
             "Projection": {"ProjectionType": "ALL"},
         }],
     )
+    # Like the stack's table: quarantined messages expire (moto records the setting, it deletes nothing).
+    client.update_time_to_live(TableName=table_name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": ts.TIME_TO_LIVE_ATTRIBUTE})
 
 
 

@@ -20,6 +20,7 @@ from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.domain.plans import Programme, plan_from_template
 from localcloud.corpus import registry
 from localcloud.local_cloud import LocalCloud, running_local_cloud
+from localcloud.quarantine_listing import days_between, quarantined_on
 from localcloud.registry_seed import seed_registry
 from localcloud.tenant_table import scan_all
 from tests.support.mqtt_device import TestDevice
@@ -112,8 +113,11 @@ def test_a_red_value_becomes_an_alert_in_the_nurses_outbox_without_personal_data
 
 def test_a_bad_payload_is_quarantined_with_its_reason(cloud: LocalCloud) -> None:
     payload = _payload("oxi-0001", "spo2", 130, "%")
+    sent = datetime.now(UTC)
     _send(cloud, "oxi-0001", payload)
-    kept = DynamoDbQuarantine(cloud.aws("dynamodb"), cloud.tenants["bodo"].table_name).list_all()
+    quarantine = DynamoDbQuarantine(cloud.aws("dynamodb"), cloud.tenants["bodo"].table_name)
+    now = datetime.now(UTC)
+    kept = quarantined_on(quarantine, days_between(sent, now), now=now, at_most=1000)
     reading_id = json.loads(payload)["reading_id"]
     assert [m.reason.value for m in kept if m.reading_id == reading_id] == ["implausible_value"]
 

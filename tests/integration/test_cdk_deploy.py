@@ -98,6 +98,8 @@ def test_each_tenant_has_its_table_with_encryption_recovery_and_triage_index(
         recovery = dynamodb.describe_continuous_backups(TableName=tenant.table_name)["ContinuousBackupsDescription"]
         assert recovery["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
         assert recovery["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 35
+        assert dynamodb.describe_time_to_live(TableName=tenant.table_name)["TimeToLiveDescription"] == {
+            "TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}  # quarantined messages expire
         policy = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
         assert "CloudWatchLogsForThisTenantsLogGroups" in {s.get("Sid") for s in policy["Statement"]}
 

@@ -12,10 +12,11 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
-from dho.domain.clock import from_canonical
+from dho.domain.clock import from_canonical, from_epoch_millis
 from dho.domain.quarantine import message_digest
 from localcloud.corpus import load_messages, received_at_ms, registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
+from localcloud.quarantine_listing import quarantined_on
 from localcloud.queues import TopicInbox
 from localcloud.registry_seed import seed_registry
 from localcloud.sqs_events import batches, sqs_event
@@ -71,7 +72,9 @@ def test_every_good_reading_is_stored_once_and_every_bad_one_is_quarantined_with
             ]
             assert len(found) == 1, (message.file, series)
     # AND every bad one is quarantined with its expected reason
-    kept = {m.digest: m for m in DynamoDbQuarantine(dynamodb, seeded_table).list_all()}
+    arrived = from_epoch_millis(received_at_ms())  # the corpus' and the queue's arrival time
+    kept = {m.digest: m for m in quarantined_on(DynamoDbQuarantine(dynamodb, seeded_table), [arrived.date()],
+                                                now=arrived, at_most=len(messages))}
     for message in messages:
         if message.expected_reason is not None:
             record = kept.get(message_digest(message.body))

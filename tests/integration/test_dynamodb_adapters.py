@@ -11,7 +11,7 @@ from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.adapters.dynamodb_registry import DynamoDbRegistry, PatientConflict
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.domain.payload import parse_device_message
-from dho.domain.quarantine import QuarantinedMessage
+from dho.domain.quarantine import QuarantinedMessage, message_digest
 from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
 from dho.domain.rejections import RejectionReason
 from dho.domain.timeline import StoreOutcome
@@ -97,4 +97,23 @@ def test_a_quarantined_message_is_kept_once_with_reason_and_detail(dynamodb: Any
                                     received_at=OCT_1)
     assert quarantine.keep(message) is True
     assert quarantine.keep(message) is False
-    assert quarantine.list_all() == [message]
+    assert quarantine.list_day(OCT_1.date(), now=OCT_1).messages == (message,)
+
+
+def test_a_body_with_bytes_that_were_not_utf8_is_kept_apart_from_its_escaped_twin(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    # GIVEN a body holding a byte that was not UTF-8 (Python keeps it as a lone surrogate; DynamoDB takes
+    # valid Unicode only) and a body that spells the same as an escape
+    raw, spelled = "{\"unit\": \"%\udcff\"}", "{\"unit\": \"%\\udcff\"}"
+    quarantine = DynamoDbQuarantine(dynamodb, tenant_table)
+
+    # WHEN both are kept
+    kept = [quarantine.keep(QuarantinedMessage.of(body, RejectionReason.UNKNOWN_UNIT, "unit", received_at=OCT_1))
+            for body in (raw, spelled)]
+
+    # THEN both are stored, as two records, each readable as text
+    assert kept == [True, True]
+    records = quarantine.list_day(OCT_1.date(), now=OCT_1).messages
+    assert sorted(m.digest for m in records) == sorted({message_digest(raw), message_digest(spelled)})
+    assert [m.body for m in records] == [spelled, spelled]

@@ -232,7 +232,7 @@ def test_lambda_layer_function_version_alias_and_event_source_mapping(endpoint: 
     assert lambda_.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"] == alias["AliasArn"]
 
 
-def test_global_table_becomes_a_table_with_sse_pitr_deletion_protection_and_gsi(endpoint: str) -> None:
+def test_global_table_becomes_a_table_with_sse_pitr_deletion_protection_ttl_and_gsi(endpoint: str) -> None:
     name = unique("dho")
     key_arn = aws("kms", endpoint).create_key()["KeyMetadata"]["Arn"]
     stack = create_stack(endpoint, {"Table": {"Type": "AWS::DynamoDB::GlobalTable", "Properties": {
@@ -242,6 +242,7 @@ def test_global_table_becomes_a_table_with_sse_pitr_deletion_protection_and_gsi(
         "GlobalSecondaryIndexes": [{"IndexName": "triage", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
                                     "Projection": {"ProjectionType": "ALL"}}],
         "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS"},
+        "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
         "Replicas": [{"Region": REGION, "DeletionProtectionEnabled": True,
                       "SSESpecification": {"KMSMasterKeyId": key_arn},
                       "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True,
@@ -255,6 +256,8 @@ def test_global_table_becomes_a_table_with_sse_pitr_deletion_protection_and_gsi(
     assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["triage"]
     backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
     assert aws("ssm", endpoint).get_parameter(Name=f"/{name}/arn")["Parameter"]["Value"] == table["TableArn"]
     assert dynamodb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"] == [
         {"Key": "dho:tenant", "Value": "bodo"}

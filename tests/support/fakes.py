@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.domain.alerts import AlertPolicySettings
+from dho.domain.clock import to_canonical
 from dho.domain.plans import SelfManagementPlan
-from dho.domain.quarantine import QuarantinedMessage
+from dho.domain.quarantine import DEFAULT_PAGE_SIZE, DEFAULT_RETENTION, QuarantinedMessage, QuarantinePage, arrival_day
 from dho.domain.readings import DeviceReading
 from dho.domain.registry import DeviceAssignment, Patient, roster_slot
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
@@ -77,6 +78,7 @@ class InMemoryTimeline:
 @dataclass
 class InMemoryQuarantine:
     messages: dict[str, QuarantinedMessage] = field(default_factory=dict)
+    retention: timedelta = DEFAULT_RETENTION
 
     def keep(self, message: QuarantinedMessage) -> bool:
         if message.digest in self.messages:
@@ -84,8 +86,14 @@ class InMemoryQuarantine:
         self.messages[message.digest] = message
         return True
 
-    def list_all(self) -> Sequence[QuarantinedMessage]:
-        return list(self.messages.values())
+    def list_day(self, day: date, *, now: datetime, limit: int = DEFAULT_PAGE_SIZE,
+                 after: str | None = None) -> QuarantinePage:
+        keyed = sorted((f"{to_canonical(m.received_at)}#{m.digest}", m) for m in self.messages.values()
+                       if arrival_day(m.received_at) == day)
+        rest = [(key, m) for key, m in keyed if after is None or key > after]
+        page = rest[:limit]
+        kept = tuple(m for _, m in page if m.received_at + self.retention > now)
+        return QuarantinePage(kept, page[-1][0] if len(rest) > limit else None)
 
 
 @dataclass

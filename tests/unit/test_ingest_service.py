@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -52,7 +52,7 @@ def test_a_reused_reading_id_with_other_values_is_quarantined_not_overwritten(
     result = service.ingest(body(measurements=one("spo2", 88, "%")), arrived_at=ARRIVED)
     assert (result.status, result.reason) == (IngestStatus.QUARANTINED, RejectionReason.CONFLICTING_REPLAY)
     assert [e.value for e in ports[1].entries] == [95.0]
-    (kept,) = ports[2].list_all()
+    (kept,) = list(ports[2].messages.values())
     assert (kept.device_id, kept.reading_id) == ("oxi-0001", "oxi-0001-000001")
 
 
@@ -62,21 +62,25 @@ def test_a_reading_from_a_device_nobody_had_is_quarantined(service: IngestServic
     assert result.reason is RejectionReason.DEVICE_NOT_ASSIGNED
 
 
-def test_a_bad_message_replayed_lands_on_the_same_quarantine_record(
+def test_a_bad_message_replayed_lands_on_the_same_quarantine_record_and_a_resent_one_on_its_own(
     service: IngestService, ports: tuple[InMemoryRegistry, InMemoryTimeline, InMemoryQuarantine]
 ) -> None:
+    # GIVEN a refused message, then the same bytes again (an SQS redelivery, a day later)
     first = service.ingest(body(measurements=one("spo2", 140, "%")), arrived_at=ARRIVED)
-    replay = service.ingest(body(measurements=one("spo2", 140, "%"), received_at=datetime(2026, 11, 20, 13,
+    replay = service.ingest(body(measurements=one("spo2", 140, "%")), arrived_at=ARRIVED + timedelta(days=1))
+    # AND the device sending it once more, which IoT Core stamps with a new arrival: other bytes
+    resent = service.ingest(body(measurements=one("spo2", 140, "%"), received_at=datetime(2026, 11, 20, 13,
                                  tzinfo=UTC)), arrived_at=ARRIVED)
-    assert (first.first_time, replay.first_time) == (True, False)
-    assert len(ports[2].list_all()) == 1
+    # THEN the replay keeps nothing more, the re-sent message is kept as what it is: another arrival
+    assert (first.first_time, replay.first_time, resent.first_time) == (True, False, True)
+    assert len(ports[2].messages) == 2
 
 
 def test_a_broken_message_is_dated_by_its_arrival_in_the_queue(
     service: IngestService, ports: tuple[InMemoryRegistry, InMemoryTimeline, InMemoryQuarantine]
 ) -> None:
     service.ingest("{not json", arrived_at=ARRIVED)
-    (kept,) = ports[2].list_all()
+    (kept,) = list(ports[2].messages.values())
     assert (kept.reason, kept.received_at, kept.body) == (RejectionReason.MALFORMED_JSON, ARRIVED, "{not json")
 
 
@@ -86,4 +90,4 @@ def test_a_throttled_store_propagates_so_the_message_is_retried(
     ports[1].throttled_reading_ids.add("oxi-0001-000001")
     with pytest.raises(TransientStoreError):
         service.ingest(body(), arrived_at=ARRIVED)
-    assert ports[2].list_all() == []
+    assert list(ports[2].messages.values()) == []

@@ -120,6 +120,17 @@ def test_a_rejection_names_the_device_and_reading_when_it_got_that_far() -> None
     assert "130" in rejected.value.detail  # the detail goes to the encrypted quarantine record only
 
 
+def test_a_rejection_names_no_device_or_reading_whose_id_ends_in_a_newline() -> None:
+    # GIVEN ids that are valid but for a trailing newline (the ids are logged: a newline forges log lines)
+    text = body(device_id="oxi-0001\n", reading_id="oxi-0001-000001\n")
+    # WHEN the message is refused
+    with pytest.raises(PayloadRejected) as rejected:
+        parse_device_message(text, tenant_id="bodo")
+    # THEN the rejection carries neither id
+    assert rejected.value.reason is RejectionReason.INVALID_IDENTIFIER
+    assert (rejected.value.device_id, rejected.value.reading_id) == (None, None)
+
+
 def test_a_symptom_report_keeps_its_answers_sorted_by_question() -> None:
     symptoms = {"questionnaire": "heart_failure",
                 "answers": {"orthopnoea": True, "breathlessness": "at_rest", "ankle_swelling": "none"}}

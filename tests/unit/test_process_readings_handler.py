@@ -61,7 +61,7 @@ def test_a_bad_record_is_acknowledged_and_quarantined_without_failing_its_neighb
         {"Records": [sqs_record(b, sent_timestamp_ms=SENT_MS) for b in bodies]}, FakeLambdaContext())
 
     assert response == {"batchItemFailures": []}
-    assert [m.reason.value for m in quarantine.list_all()] == ["implausible_value"]
+    assert [m.reason.value for m in quarantine.messages.values()] == ["implausible_value"]
     assert len(timeline.entries) == 2
     # AND the metrics say so, by outcome and by reason, while the logs carry no measured value
     output = capsys.readouterr().out
@@ -85,7 +85,7 @@ def test_the_sample_sqs_event_in_events_gives_stored_and_quarantined_records(mon
     # THEN nothing is retried, three readings are stored and two messages quarantined with reasons
     assert response == {"batchItemFailures": []}
     assert len({e.reading_id for e in timeline.entries}) == 3
-    assert sorted(m.reason.value for m in quarantine.list_all()) == ["implausible_value", "malformed_json"]
+    assert sorted(m.reason.value for m in quarantine.messages.values()) == ["implausible_value", "malformed_json"]
 
 
 @pytest.mark.parametrize(("measured_before_arrival", "notified"), [(timedelta(days=2), 0), (timedelta(minutes=5), 1)])

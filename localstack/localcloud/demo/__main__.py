@@ -42,6 +42,7 @@ from localcloud.demo.timeline_plot import plot_timeline
 from localcloud.demo_cloud import DemoCloud
 from localcloud.local_cloud import REPO_ROOT, running_local_cloud
 from localcloud.localstack_cloud import LocalStackUnavailable, running_localstack_cloud
+from localcloud.quarantine_listing import days_between
 from localcloud.registry_seed import seed_registry
 from localcloud.simulator.cli import default_window
 from localcloud.simulator.publisher import MqttPublisher, paho_connector
@@ -194,7 +195,10 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float) ->
     swept = {t: cloud.invoke(t, "escalate_alerts", {"time": later, "source": "aws.events"}) for t in cloud.tenants}
     _say("   " + ", ".join(f"{t}: {s['notified']} repeated" for t, s in swept.items()))
 
-    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t) for t in TENANTS]
+    now = datetime.now(UTC)
+    arrivals = days_between(simulation.start, now)  # every day a message can have arrived on
+    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals, now=now,
+                             at_most=len(simulation.messages)) for t in TENANTS]
     return _summarise(cloud, simulation, reports, began)
 
 

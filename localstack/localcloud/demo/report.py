@@ -6,11 +6,12 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.domain.clock import from_canonical
+from localcloud.quarantine_listing import quarantined_on
 from localcloud.tenant_table import scan_all
 
 # DOMAIN.md: the measured burden to beat (Maasstad/Luscii), alerts per patient-week.
@@ -29,7 +30,10 @@ class TenantReport:
     alert_items: list[dict[str, Any]] = field(default_factory=list)
 
 
-def tenant_report(dynamodb: Any, table: str, tenant: str) -> TenantReport:
+def tenant_report(dynamodb: Any, table: str, tenant: str, *, arrival_days: Iterable[date], now: datetime,
+                  at_most: int) -> TenantReport:
+    """``arrival_days``: the days the demo's messages arrived on (the quarantine is listed per day, as
+    kept at ``now``); ``at_most``: how many messages were published (no more can have been quarantined)."""
     report = TenantReport(tenant)
     for item in scan_all(dynamodb, table):
         sk = item["sk"]["S"]
@@ -42,7 +46,8 @@ def tenant_report(dynamodb: Any, table: str, tenant: str) -> TenantReport:
             report.alert_items.append(item)
             if report.alerted_patients.get(patient) != "red":
                 report.alerted_patients[patient] = severity
-    report.quarantined.update(m.reason.value for m in DynamoDbQuarantine(dynamodb, table).list_all())
+    kept = quarantined_on(DynamoDbQuarantine(dynamodb, table), arrival_days, now=now, at_most=at_most)
+    report.quarantined.update(m.reason.value for m in kept)
     return report
 
 

@@ -3,7 +3,7 @@
 moto 5.2.5 silently skips the type, so the table is missing and ``Fn::GetAtt Table.Arn`` fails with
 ``references undefined resource``. Here the replica for the stack's region (or the first) is created as
 a moto table with the key schema, GSIs/LSIs, billing mode, streams, SSE with the replica's KMS key,
-point-in-time recovery, deletion protection and tags. Other replicas are not created.
+point-in-time recovery, deletion protection, time to live and tags. Other replicas are not created.
 """
 
 from __future__ import annotations
@@ -34,6 +34,13 @@ def apply_point_in_time_recovery(table: Table, specification: dict[str, Any] | N
     backend.update_continuous_backups(table.name, {"PointInTimeRecoveryEnabled": True})
     description = table.continuous_backups["PointInTimeRecoveryDescription"]
     description["RecoveryPeriodInDays"] = int(specification.get("RecoveryPeriodInDays", 35))
+
+
+def apply_time_to_live(table: Table, specification: dict[str, Any] | None) -> None:
+    """Record the TTL attribute like DynamoDB (moto stores it; it deletes no expired item)."""
+    if specification and specification.get("Enabled"):
+        backend = dynamodb_backends[table.account_id][table.region_name]
+        backend.update_time_to_live(table.name, {"Enabled": True, "AttributeName": specification["AttributeName"]})
 
 
 class CfnGlobalTable(CloudFormationModel):
@@ -93,6 +100,7 @@ class CfnGlobalTable(CloudFormationModel):
             warm_throughput=properties.get("WarmThroughput"),
         )
         apply_point_in_time_recovery(table, replica.get("PointInTimeRecoverySpecification"))
+        apply_time_to_live(table, properties.get("TimeToLiveSpecification"))
         return cls(table)
 
     @classmethod
@@ -106,6 +114,7 @@ class CfnGlobalTable(CloudFormationModel):
         table = original_resource.table
         table.deletion_protection_enabled = bool(replica.get("DeletionProtectionEnabled", False))
         apply_point_in_time_recovery(table, replica.get("PointInTimeRecoverySpecification"))
+        apply_time_to_live(table, properties.get("TimeToLiveSpecification"))
         return original_resource
 
     @classmethod

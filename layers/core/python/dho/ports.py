@@ -4,14 +4,14 @@ them; unit tests use in-memory fakes."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from dho.domain.access_log import AccessRecord
 from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
 from dho.domain.plans import SelfManagementPlan
-from dho.domain.quarantine import QuarantinedMessage
+from dho.domain.quarantine import DEFAULT_PAGE_SIZE, QuarantinedMessage, QuarantinePage
 from dho.domain.readings import DeviceReading
 from dho.domain.registry import DeviceAssignment, Patient
 from dho.domain.timeline import StoreOutcome, TimelineEntry
@@ -68,10 +68,16 @@ class Registry(Protocol):
 
 class Quarantine(Protocol):
     def keep(self, message: QuarantinedMessage) -> bool:
-        """Store a refused message with its reason; False if this very message was already kept."""
+        """Store a refused message with its reason; False if this very message (the same bytes) was
+        already kept, on whatever day. Raises :class:`TransientStoreError` when throttled."""
         ...
 
-    def list_all(self) -> Sequence[QuarantinedMessage]: ...
+    def list_day(self, day: date, *, now: datetime, limit: int = DEFAULT_PAGE_SIZE,
+                 after: str | None = None) -> QuarantinePage:
+        """At most ``limit`` of the messages that arrived on ``day`` (UTC) and are still kept at ``now``
+        (not past their retention), in arrival order, from after ``after`` (the ``next_page`` of the page
+        before). One bounded query: there is no "list all"."""
+        ...
 
 
 class PlanRepository(Protocol):

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dho.domain.payload import ParserLimits
+from dho.domain.quarantine import DEFAULT_RETENTION
 
 
 class TenantSettings(BaseSettings):
@@ -23,6 +24,14 @@ class IngestSettings(TenantSettings):
     max_payload_bytes: int = Field(default=8192, gt=0)
     max_clock_skew_seconds: int = Field(default=300, ge=0)
     max_reading_age_hours: int = Field(default=14 * 24, gt=0)
+    quarantine_retention_days: int = Field(
+        default=DEFAULT_RETENTION.days, ge=1, le=3650,
+        description="how long a refused message (it may hold measured values) is kept",
+    )
+
+    @property
+    def quarantine_retention(self) -> timedelta:
+        return timedelta(days=self.quarantine_retention_days)
 
     def parser_limits(self) -> ParserLimits:
         return ParserLimits(

@@ -14,13 +14,29 @@
 | alert due marker     | ``PATIENT#<patient_id>``| ``ALERT_DUE#<alert_id>``                   |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
-| quarantined message  | ``QUARANTINE``          | ``MSG#<sha256 of the message>``            |
+| quarantined message  | ``QUARANTINE#<UTC day>``| ``MSG#<received_at>#<digest>``             |
+| quarantine guard     | ``QUARANTINED#<digest>``| ``GUARD``                                  |
 
 Times are fixed-width UTC text (``dho.domain.clock``), so ``begins_with``/``between`` on ``sk`` are
 time-range queries. ``series`` is a metric (``spo2``) or a symptom set (``symptoms.copd``).
 The reading guard makes ingest idempotent: it is written in the same transaction as the entries, on
 the condition that it does not exist yet, and holds the reading's fingerprint to tell a replay from a
 reused id.
+
+Quarantine (``dho.adapters.dynamodb_quarantine``): ``<digest>`` is the SHA-256 of the message's exact
+bytes (the UTF-8 encoding of the SQS body as received, before any parse: ``dho.domain.quarantine``), so
+two different bodies never share a record, however alike a JSON parser would read them (whitespace, key
+order, a repeated key, a BOM, an escape). A record sits in the partition of the UTC day it arrived
+(``2026-11-20``), sorted by arrival: "what was refused on day D" is one key-range query, read in bounded
+pages (``list_day``: a limit and a continuation token), oldest first. No partition grows forever, and a
+day's refused messages stay far below a partition's write limit. The guard makes keeping idempotent
+across days: it is put in the same transaction as the record, on the condition that neither exists yet,
+so a redelivery of the same bytes (even one after midnight, or a DLQ redrive) keeps nothing more; it
+points at its record (``record_pk``, ``record_sk``). A message re-sent through IoT Core is other bytes
+(the rule stamps a new ``received_at``) and gets a record of its own. Both items carry ``expires_at``
+(``table_schema.TIME_TO_LIVE_ATTRIBUTE``, epoch seconds) = arrival + the tenant's quarantine retention:
+refused bodies may hold measured values, and the table's TTL deletes them some time (up to a few days)
+after that. No other item has ``expires_at``.
 
 Alerts (``dho.adapters.dynamodb_alerts``): an alert is created in one transaction with its open-alert
 guard (at most one open alert per patient + rule: the guard is written only if absent, and deleted in
@@ -84,7 +100,7 @@ id has no patient partition to go to: it is kept under ``ACCESS_UNATTRIBUTED`` w
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from dho.domain.clock import to_canonical
 
@@ -95,7 +111,10 @@ ROSTER_SK = "ROSTER"
 def roster_partition(slot: int) -> str:
     """The triage-index partition of the roster entries of one check slot (``ROSTER#07``)."""
     return f"ROSTER#{slot:02d}"
-QUARANTINE_PK = "QUARANTINE"
+QUARANTINE_PREFIX = "QUARANTINE#"
+QUARANTINE_RECORD_PREFIX = "MSG#"
+QUARANTINE_GUARD_PREFIX = "QUARANTINED#"
+QUARANTINE_GUARD_SK = "GUARD"
 
 
 def patient_pk(patient_id: str) -> str:
@@ -132,8 +151,18 @@ def reading_guard_sk(reading_id: str) -> str:
     return f"READING#{reading_id}"
 
 
-def quarantine_sk(message_digest: str) -> str:
-    return f"MSG#{message_digest}"
+def quarantine_pk(day: date) -> str:
+    """The partition of the messages quarantined on one UTC day (``QUARANTINE#2026-11-20``)."""
+    return f"{QUARANTINE_PREFIX}{day.isoformat()}"
+
+
+def quarantine_sk(received_at: datetime, message_digest: str) -> str:
+    """Arrival first, so a day's records sort by arrival; the digest tells apart two at the same time."""
+    return f"{QUARANTINE_RECORD_PREFIX}{to_canonical(received_at)}#{message_digest}"
+
+
+def quarantine_guard_pk(message_digest: str) -> str:
+    return f"{QUARANTINE_GUARD_PREFIX}{message_digest}"
 
 
 ALERT_PREFIX = "ALERT#"

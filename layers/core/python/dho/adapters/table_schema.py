@@ -13,6 +13,10 @@ TRIAGE_INDEX = "triage"
 TRIAGE_PARTITION_KEY = "triage_pk"
 TRIAGE_SORT_KEY = "triage_sk"
 
+# The tenant table's time-to-live attribute (epoch seconds): DynamoDB deletes an item some time after it.
+# Only quarantine items carry it (``dho.adapters.keys``); ``TTL`` itself is a reserved word in expressions.
+TIME_TO_LIVE_ATTRIBUTE = "expires_at"
+
 # The access-log table (dho-<tenant>-access-log) has the same key names (PARTITION_KEY, SORT_KEY) and no index.
 # The attributes of an access-log item (dho.adapters.dynamodb_access_log): the export function's role
 # may put items with these attributes only (IAM ``dynamodb:Attributes``), so it cannot write anything else.

@@ -82,7 +82,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _safe_identifier(value: object) -> str | None:
-    return value if isinstance(value, str) and _IDENTIFIER.match(value) else None
+    # fullmatch: with match, the pattern's ``$`` also matches before a trailing newline.
+    return value if isinstance(value, str) and _IDENTIFIER.fullmatch(value) else None
 
 
 def _reading_from(document: dict[str, Any], tenant_id: str, limits: ParserLimits) -> DeviceReading:

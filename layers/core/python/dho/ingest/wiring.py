@@ -23,7 +23,7 @@ def build_readings_pipeline(settings: IngestSettings, alerting: AlertSettings) -
     table = settings.table_name
     registry = DynamoDbRegistry(dynamodb, table)
     timeline = DynamoDbTimeline(dynamodb, table)
-    ingest = IngestService(settings.tenant_id, registry, timeline, DynamoDbQuarantine(dynamodb, table),
-                           settings.parser_limits())
+    quarantine = DynamoDbQuarantine(dynamodb, table, retention=settings.quarantine_retention)
+    ingest = IngestService(settings.tenant_id, registry, timeline, quarantine, settings.parser_limits())
     evaluation = EvaluationService(timeline, DynamoDbPlans(dynamodb, table), registry)
     return ReadingsPipeline(ingest, evaluation, build_alert_service(dynamodb, table, alerting))
