@@ -38,7 +38,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from localcloud.cloud_assembly import AssemblyError, Resolver, ResourceRef, StackTemplate, reference, resolve
-from localcloud.iot_sql import PayloadNotJson, Query, evaluate, parse_sql, topic_matches
+from localcloud.iot_sql import Query, evaluate, parse_sql, topic_matches
 from localcloud.mqtt_broker import BrokerCredentials
 
 LOG = logging.getLogger(__name__)
@@ -168,6 +168,7 @@ class RulesEngine:
     clock: Clock = _now_ms
     counts: dict[str, RuleCounts] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: int = 0  # subscriptions the broker granted, reconnects included
     _clients: list[mqtt.Client] = field(default_factory=list, repr=False)
     _workers: list[tuple[threading.Thread, queue.SimpleQueue[mqtt.MQTTMessage | None]]] = field(
         default_factory=list, repr=False)
@@ -253,6 +254,7 @@ class RulesEngine:
                 LOG.error("rule %s: subscription to %s refused: %s", rule.name, rule.query.topic_filter, reasons)
                 return
             with self._lock:
+                self.subscriptions += 1
                 subscribed.add(rule.name)
                 if len(subscribed) == len(self.rules):
                     done.set()

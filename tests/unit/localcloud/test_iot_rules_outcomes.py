@@ -24,12 +24,12 @@ class RecordingSqs:
         self.calls = 0
         self.refuse = refuse
 
-    def send_message(self, QueueUrl: str, MessageBody: str) -> dict[str, Any]:  # noqa: N803  # boto3's names
+    def send_message(self, QueueUrl: str, MessageBody: str) -> dict[str, Any]:  # boto3's names
         self.calls += 1
         self.sent.append((QueueUrl, MessageBody))
         return {"MessageId": str(len(self.sent))}
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
         self.calls += 1
         failed = [{"Id": e["Id"], "Code": "InvalidParameterValue", "Message": "refused", "SenderFault": True}
                   for e in Entries if self.refuse and self.refuse in e["MessageBody"]]
