@@ -423,3 +423,46 @@ def test_sqs_delays_and_visibility_timeouts_still_hide_messages_for_their_time(e
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []  # in flight
     time.sleep(1.2)
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["delayed"]
+
+
+def test_read_responses_return_every_attribute_type_as_it_was_written(endpoint: str) -> None:
+    dynamodb = aws("dynamodb", endpoint)
+    dynamodb.create_table(
+        TableName="item-responses", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}])
+    plain = {"pk": {"S": "P"}, "sk": {"S": "1"}, "n": {"N": "94.5"}, "ok": {"BOOL": True}, "none": {"NULL": True},
+             "m": {"M": {"unit": {"S": "%"}, "l": {"L": [{"N": "1"}, {"S": "å"}]}}}, "ss": {"SS": ["a", "b"]},
+             "ns": {"NS": ["1", "2"]}}
+    binary = {"pk": {"S": "P"}, "sk": {"S": "2"}, "b": {"B": b"\x00\x01"}, "bs": {"BS": [b"\x02"]}}
+    for item in (plain, binary):
+        dynamodb.put_item(TableName="item-responses", Item=item)
+    key = {"pk": {"S": "P"}, "sk": {"S": "1"}}
+
+    def normalised(item: dict[str, Any]) -> dict[str, Any]:
+        return json.loads(json.dumps(item, sort_keys=True, default=repr))
+
+    query = dynamodb.query(TableName="item-responses", KeyConditionExpression="pk = :p",
+                           ExpressionAttributeValues={":p": {"S": "P"}}, Limit=1)
+    assert normalised(query["Items"][0]) == normalised(plain) and query["Count"] == 1
+    assert query["LastEvaluatedKey"] == key
+    assert normalised(dynamodb.get_item(TableName="item-responses", Key=key)["Item"]) == normalised(plain)
+    assert dynamodb.get_item(TableName="item-responses", Key={**key, "sk": {"S": "2"}})["Item"] == binary
+    got = dynamodb.batch_get_item(RequestItems={"item-responses": {"Keys": [key]}})["Responses"]
+    assert normalised(got["item-responses"][0]) == normalised(plain)
+    assert dynamodb.scan(TableName="item-responses")["Count"] == 2
+    assert "Item" not in dynamodb.get_item(TableName="item-responses", Key={**key, "sk": {"S": "9"}})
+
+
+def test_sqs_sends_leave_the_queue_counts_exact(endpoint: str) -> None:
+    sqs = aws("sqs", endpoint)
+    url = sqs.create_queue(QueueName="send-counts")["QueueUrl"]
+    for index in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{index}")
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"b{i}"} for i in range(10)])
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=5)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=30)
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"],
+            counts["ApproximateNumberOfMessagesDelayed"]) == ("11", "2", "1")

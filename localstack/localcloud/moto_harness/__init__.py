@@ -53,6 +53,9 @@ PATCH_MODULES = (
     "dynamodb_atomic_writes",  # after dynamodb_transactions: the lock also covers its rollback
     "sqs_retention_check",
     "sqs_message_clock",
+    "sqs_send_counts",
+    "dynamodb_item_responses",
+    "server_dispatch",
 )
 
 _applied: list[str] = []
