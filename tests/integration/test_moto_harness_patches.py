@@ -441,7 +441,8 @@ def test_read_responses_return_every_attribute_type_as_it_was_written(endpoint: 
     key = {"pk": {"S": "P"}, "sk": {"S": "1"}}
 
     def normalised(item: dict[str, Any]) -> dict[str, Any]:
-        return json.loads(json.dumps(item, sort_keys=True, default=repr))
+        document: dict[str, Any] = json.loads(json.dumps(item, sort_keys=True, default=repr))
+        return document
 
     query = dynamodb.query(TableName="item-responses", KeyConditionExpression="pk = :p",
                            ExpressionAttributeValues={":p": {"S": "P"}}, Limit=1)
