@@ -56,6 +56,7 @@ PATCH_MODULES = (
     "sqs_send_counts",
     "dynamodb_item_responses",
     "server_dispatch",
+    "server_keep_alive",
 )
 
 _applied: list[str] = []
