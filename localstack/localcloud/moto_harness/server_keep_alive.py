@@ -49,7 +49,7 @@ def apply() -> None:
     # Headers and body go out in separate writes: on a connection kept open, Nagle's algorithm would hold
     # the body back until the client's delayed ACK (40 ms) arrives.
     MotoRequestHandler.disable_nagle_algorithm = True
-    serving.selectors = _SelectorsForWerkzeug  # type: ignore[attr-defined]
+    serving.selectors = _SelectorsForWerkzeug  # type: ignore[attr-defined,assignment]
 
 
 def _may_keep_alive(handler: MotoRequestHandler) -> bool:
