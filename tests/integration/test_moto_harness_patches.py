@@ -7,6 +7,7 @@ names, so the tests do not depend on each other.
 from __future__ import annotations
 
 import ast
+import http.client
 import io
 import json
 import time
@@ -467,3 +468,22 @@ def test_sqs_sends_leave_the_queue_counts_exact(endpoint: str) -> None:
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"],
             counts["ApproximateNumberOfMessagesDelayed"]) == ("11", "2", "1")
+
+
+def test_one_connection_carries_many_api_calls(endpoint: str) -> None:
+    # GIVEN one HTTP/1.1 connection to the harness
+    host, port = endpoint.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    body = json.dumps({"QueueNamePrefix": "no-such"})
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues",
+               "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20261201/{REGION}/sqs/aws4_request, "
+                                "SignedHeaders=host, Signature=0"}
+    answers = []
+    # WHEN three API calls go over it
+    for _ in range(3):
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Connection"), json.loads(response.read())))
+    connection.close()
+    # THEN each is answered and the server never closes it
+    assert [(status, closing) for status, closing, _ in answers] == [(200, None)] * 3
