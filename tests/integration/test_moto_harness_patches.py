@@ -487,3 +487,24 @@ def test_one_connection_carries_many_api_calls(endpoint: str) -> None:
     connection.close()
     # THEN each is answered and the server never closes it
     assert [(status, closing) for status, closing, _ in answers] == [(200, None)] * 3
+
+
+def test_sqs_deletes_by_any_handle_a_message_had_and_refuses_unknown_ones(endpoint: str) -> None:
+    sqs = aws("sqs", endpoint)
+    url = sqs.create_queue(QueueName="receipts")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(5)])
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1)["Messages"]
+    time.sleep(1.2)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    assert sorted(m["Body"] for m in again) == [f"m{i}" for i in range(5)]
+
+    stale = next(m for m in first if m["Body"] == "m0")["ReceiptHandle"]  # a handle the message had before
+    current = [m["ReceiptHandle"] for m in again if m["Body"] in ("m1", "m2")]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=stale)
+    deleted = sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate([*current, stale])])
+    assert len(deleted["Successful"]) == 3  # deleting twice is no error, as on SQS
+    with pytest.raises(ClientError, match="ReceiptHandleIsInvalid"):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "2"

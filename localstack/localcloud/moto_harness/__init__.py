@@ -54,6 +54,7 @@ PATCH_MODULES = (
     "sqs_retention_check",
     "sqs_message_clock",
     "sqs_send_counts",
+    "sqs_receipt_index",
     "dynamodb_item_responses",
     "server_dispatch",
     "server_keep_alive",
