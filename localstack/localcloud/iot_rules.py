@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -37,7 +38,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from localcloud.cloud_assembly import AssemblyError, Resolver, ResourceRef, StackTemplate, reference, resolve
-from localcloud.iot_sql import PayloadNotJson, Query, evaluate, parse_sql, topic_matches
+from localcloud.iot_sql import Query, evaluate, parse_sql, topic_matches
+from localcloud.mqtt_broker import BrokerCredentials
 
 LOG = logging.getLogger(__name__)
 Clock = Callable[[], int]  # ms since the epoch
@@ -143,6 +145,20 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+@dataclass(frozen=True)
+class RuleMessage:
+    """One MQTT message as a rule sees it."""
+
+    topic: str
+    payload: bytes
+    client_id: str = "N/A"
+
+
+# SendMessageBatch takes at most 10 entries and 1 MiB in all; chunks stay well inside both.
+SQS_BATCH_ENTRIES = 10
+SQS_BATCH_BYTES = 256 * 1024
+
+
 @dataclass
 class RulesEngine:
     rules: list[TopicRule]
@@ -152,7 +168,10 @@ class RulesEngine:
     clock: Clock = _now_ms
     counts: dict[str, RuleCounts] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: int = 0  # subscriptions the broker granted, reconnects included
     _clients: list[mqtt.Client] = field(default_factory=list, repr=False)
+    _workers: list[tuple[threading.Thread, queue.SimpleQueue[mqtt.MQTTMessage | None]]] = field(
+        default_factory=list, repr=False)
     _resolved: dict[str, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _changed: threading.Condition = field(init=False, repr=False)
@@ -172,16 +191,29 @@ class RulesEngine:
 
     # --- on the broker ---
 
-    def start(self, host: str, port: int, *, timeout: float = 10.0) -> RulesEngine:
-        """Connect one client per rule and return once every rule is subscribed."""
+    def start(self, host: str, port: int, *, credentials: BrokerCredentials | None = None,
+              timeout: float = 10.0) -> RulesEngine:
+        """Connect one client per rule and return once every rule is subscribed.
+
+        Each rule's client has a persistent session (fixed client id, clean session off) and QoS 1, and
+        acknowledges a message only after its actions ran: a message the broker holds for the rule
+        survives a disconnect or a broker restart, and paho reconnects on its own."""
         subscribed: set[str] = set()
         all_subscribed = threading.Event()
         for rule in self.rules:
             client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"localcloud-rule-{rule.name}",
-                                 clean_session=True)
+                                 clean_session=False, manual_ack=True)
+            if credentials is not None:
+                client.username_pw_set(credentials.username, credentials.password)
+            client.reconnect_delay_set(min_delay=1, max_delay=2)
+            inbox: queue.SimpleQueue[mqtt.MQTTMessage | None] = queue.SimpleQueue()
             client.on_connect = self._on_connect(rule)
             client.on_subscribe = self._on_subscribe(rule, subscribed, all_subscribed)
-            client.on_message = self._on_message(rule)
+            client.on_message = lambda _client, _userdata, message, inbox=inbox: inbox.put(message)
+            worker = threading.Thread(target=self._work, args=(rule, client, inbox), daemon=True,
+                                      name=f"rule-{rule.name}")
+            worker.start()
+            self._workers.append((worker, inbox))
             client.connect(host, port, keepalive=30)
             client.loop_start()
             self._clients.append(client)
@@ -195,6 +227,10 @@ class RulesEngine:
             client.disconnect()
             client.loop_stop()
         self._clients.clear()
+        for worker, inbox in self._workers:
+            inbox.put(None)
+            worker.join(timeout=30)
+        self._workers.clear()
 
     def __enter__(self) -> RulesEngine:
         return self
@@ -218,56 +254,88 @@ class RulesEngine:
                 LOG.error("rule %s: subscription to %s refused: %s", rule.name, rule.query.topic_filter, reasons)
                 return
             with self._lock:
+                self.subscriptions += 1
                 subscribed.add(rule.name)
                 if len(subscribed) == len(self.rules):
                     done.set()
 
         return on_subscribe
 
-    def _on_message(self, rule: TopicRule) -> Callable[..., None]:
-        def on_message(_client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+    def _work(self, rule: TopicRule, client: mqtt.Client,
+              inbox: queue.SimpleQueue[mqtt.MQTTMessage | None]) -> None:
+        """The rule's messages in arrival order, up to an SQS batch at a time, each acknowledged (PUBACK,
+        in order) once its actions ran; the network thread only queues them."""
+        stopping = False
+        while not stopping:
+            first = inbox.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < SQS_BATCH_ENTRIES and not inbox.empty():
+                message = inbox.get()
+                if message is None:
+                    stopping = True
+                    break
+                batch.append(message)
             try:
-                self.handle(rule, message.topic, bytes(message.payload))
-            except Exception:  # a crash here would silently stop the rule's client
-                LOG.exception("rule %s: unexpected failure on a message from %s", rule.name, message.topic)
+                self.handle_batch(rule, [RuleMessage(m.topic, bytes(m.payload)) for m in batch])
+            except Exception:  # a crash here would silently stop the rule; unacknowledged, they come again
+                LOG.exception("rule %s: unexpected failure on %d message(s)", rule.name, len(batch))
+                continue
+            for message in batch:
+                if message.qos > 0:
+                    client.ack(message.mid, message.qos)  # after a reconnect this fails: the broker resends
 
-        return on_message
-
-    # --- one message ---
+    # --- messages ---
 
     def handle(self, rule: TopicRule, topic: str, payload: bytes, *, client_id: str = "N/A") -> Outcome:
         """Evaluate ``rule`` on one message and run its actions; also usable without a broker."""
-        if not topic_matches(rule.query.topic_filter, topic):
-            raise ValueError(f"topic {topic!r} does not match rule {rule.name}'s filter {rule.query.topic_filter!r}")
-        self._count(rule, "received")
-        try:
-            result = evaluate(rule.query, payload, topic, self.clock())
-        except PayloadNotJson as problem:
-            self._error_action(rule, topic, payload, client_id, [{
-                "failedAction": "RuleEvaluation", "failedResource": rule.name, "errorMessage": str(problem)}])
-            self._count(rule, "refused")
-            return "refused"
-        if result is None:
-            self._count(rule, "filtered")
-            return "filtered"
-        content = json.dumps(result, separators=(",", ":"), ensure_ascii=False) if isinstance(result, dict) else result
-        failures = []
-        for action in rule.actions:
-            failure = self._send(rule, action, content)
-            if failure is not None:
-                failures.append(failure)
-        if failures:
-            self._error_action(rule, topic, payload, client_id, failures)
-            self._count(rule, "errored")
-            return "errored"
-        self._count(rule, "delivered")
-        return "delivered"
+        return self.handle_batch(rule, [RuleMessage(topic, payload, client_id)])[0]
 
-    def _count(self, rule: TopicRule, outcome: str) -> None:
+    def handle_batch(self, rule: TopicRule, messages: list[RuleMessage]) -> list[Outcome]:
+        """Each message ends in exactly one outcome: delivered, filtered, refused (error action: the rule
+        could not evaluate it) or errored (error action: an action failed). Each delivered message is one
+        SQS message, as IoT Core's SqsAction sends; the local transport groups them in SendMessageBatch
+        calls."""
+        for message in messages:
+            if not topic_matches(rule.query.topic_filter, message.topic):
+                raise ValueError(f"topic {message.topic!r} does not match rule {rule.name}'s filter "
+                                 f"{rule.query.topic_filter!r}")
+        outcomes: list[Outcome | None] = [None] * len(messages)
+        to_send: list[tuple[int, str | bytes]] = []
+        for index, message in enumerate(messages):
+            self._count(rule, "received")
+            try:
+                result = evaluate(rule.query, message.payload, message.topic, self.clock())
+                content = (json.dumps(result, separators=(",", ":"), ensure_ascii=False)
+                           if isinstance(result, dict) else result)
+            except Exception as problem:  # PayloadNotJson, or anything else: never a message without an outcome
+                self._error_action(rule, message, [{"failedAction": "RuleEvaluation", "failedResource": rule.name,
+                                                     "errorMessage": str(problem) or type(problem).__name__}])
+                outcomes[index] = self._count(rule, "refused")
+                continue
+            if content is None:
+                outcomes[index] = self._count(rule, "filtered")
+            else:
+                to_send.append((index, content))
+        failures: dict[int, list[dict[str, str]]] = {index: [] for index, _ in to_send}
+        for action in rule.actions:
+            for index, failure in self._send(rule, action, to_send).items():
+                failures[index].append(failure)
+        for index, _ in to_send:
+            if failures[index]:
+                self._error_action(rule, messages[index], failures[index])
+                outcomes[index] = self._count(rule, "errored")
+            else:
+                outcomes[index] = self._count(rule, "delivered")
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _count(self, rule: TopicRule, outcome: Outcome | Literal["received"]) -> Outcome:
         with self._changed:
             counts = self.counts[rule.name]
             setattr(counts, outcome, getattr(counts, outcome) + 1)
             self._changed.notify_all()
+        return outcome  # type: ignore[return-value]  # "received" is never returned by callers
 
     def _resolve(self, value: ResourceRef | str) -> str:
         key = str(value)
@@ -275,26 +343,48 @@ class RulesEngine:
             self._resolved[key] = resolve(value, self.resolver)
         return self._resolved[key]
 
-    def _send(self, rule: TopicRule, action: SqsAction, content: str | bytes) -> dict[str, str] | None:
-        queue = str(action.queue_url)
-        try:
-            queue = self._resolve(action.queue_url)
-            raw = content.encode() if isinstance(content, str) else content
-            body = base64.b64encode(raw).decode() if action.use_base64 else raw.decode("utf-8")
-            self.sqs.send_message(QueueUrl=queue, MessageBody=body)
-        except (AssemblyError, ClientError, BotoCoreError, UnicodeDecodeError) as problem:
-            LOG.warning("rule %s: SQS action on %s failed: %s", rule.name, queue, problem)
-            return {"failedAction": "SqsAction", "failedResource": queue, "errorMessage": str(problem)}
-        return None
+    def _send(self, rule: TopicRule, action: SqsAction, contents: list[tuple[int, str | bytes]]
+              ) -> dict[int, dict[str, str]]:
+        """Send each content as one SQS message; the failures by message index."""
+        queue_url = str(action.queue_url)
 
-    def _error_action(self, rule: TopicRule, topic: str, payload: bytes, client_id: str,
-                      failures: list[dict[str, str]]) -> None:
+        def failure(problem: object) -> dict[str, str]:
+            return {"failedAction": "SqsAction", "failedResource": queue_url, "errorMessage": str(problem)}
+
+        failed: dict[int, dict[str, str]] = {}
+        try:
+            queue_url = self._resolve(action.queue_url)
+        except AssemblyError as problem:
+            LOG.warning("rule %s: SQS action on %s failed: %s", rule.name, queue_url, problem)
+            return {index: failure(problem) for index, _ in contents}
+        bodies: list[tuple[int, str]] = []
+        for index, content in contents:
+            try:
+                raw = content.encode() if isinstance(content, str) else content
+                bodies.append((index, base64.b64encode(raw).decode() if action.use_base64 else raw.decode("utf-8")))
+            except UnicodeDecodeError as problem:
+                failed[index] = failure(problem)
+        for chunk in _chunks(bodies):
+            try:
+                if len(chunk) == 1:
+                    self.sqs.send_message(QueueUrl=queue_url, MessageBody=chunk[0][1])
+                    continue
+                response = self.sqs.send_message_batch(QueueUrl=queue_url, Entries=[
+                    {"Id": str(index), "MessageBody": body} for index, body in chunk])
+                for entry in response.get("Failed", []):
+                    failed[int(entry["Id"])] = failure(f"{entry.get('Code')}: {entry.get('Message')}")
+            except (ClientError, BotoCoreError) as problem:
+                LOG.warning("rule %s: SQS action on %s failed: %s", rule.name, queue_url, problem)
+                failed.update({index: failure(problem) for index, _ in chunk})
+        return failed
+
+    def _error_action(self, rule: TopicRule, message: RuleMessage, failures: list[dict[str, str]]) -> None:
         record: dict[str, Any] = {
             "ruleName": rule.name,
-            "topic": topic,
+            "topic": message.topic,
             "cloudwatchTraceId": str(uuid.uuid4()),
-            "clientId": client_id,
-            "base64OriginalPayload": base64.b64encode(payload).decode(),
+            "clientId": message.client_id,
+            "base64OriginalPayload": base64.b64encode(message.payload).decode(),
             "failures": failures,
         }
         delivered_to = self._deliver_error(rule, record)
@@ -341,3 +431,19 @@ class RulesEngine:
                 if remaining <= 0:
                     raise TimeoutError(f"rules engine: condition not reached within {timeout} s; counts {total}")
                 self._changed.wait(remaining)
+
+
+def _chunks(bodies: list[tuple[int, str]]) -> Iterable[list[tuple[int, str]]]:
+    """Consecutive runs of at most SQS_BATCH_ENTRIES bodies and SQS_BATCH_BYTES in all (a larger body
+    goes alone, as a plain SendMessage, and fails there if SQS refuses it)."""
+    chunk: list[tuple[int, str]] = []
+    size = 0
+    for index, body in bodies:
+        length = len(body.encode())
+        if chunk and (len(chunk) == SQS_BATCH_ENTRIES or size + length > SQS_BATCH_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((index, body))
+        size += length
+    if chunk:
+        yield chunk

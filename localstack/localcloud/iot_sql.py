@@ -302,9 +302,14 @@ _UNDEFINED = object()
 
 
 def decode_payload(payload: bytes) -> dict[str, Any] | None:
-    """The payload as a JSON object, or None if it is not one (binary, text, array, number…)."""
+    """The payload as a JSON object, or None if it is not one (binary, text, array, number…).
+
+    JSON nested deeper than the parser's recursion limit raises ``PayloadNotJson``: it is JSON the rules
+    engine cannot read, so the rule fails (error action) rather than passing it on as binary."""
     try:
         document = json.loads(payload)
+    except RecursionError as problem:
+        raise PayloadNotJson("payload is JSON nested too deeply for the rules engine to read") from problem
     except (UnicodeDecodeError, ValueError):
         return None
     return document if isinstance(document, dict) else None

@@ -4,7 +4,8 @@
         ...  # devices connect to iot.device_host:iot.device_port (client id = thing, username = tenant)
         print(iot.summary())
 
-The broker's own port is for the local cloud's internal clients only; devices use the front door.
+The broker's own port is for the local cloud's internal clients only (it requires the run's generated
+credentials, which the front door and the rules engine hold); devices use the front door.
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ def running_local_iot(stacks: Iterable[StackTemplate], *, sqs: Any, resolver: Re
         broker = cleanup.enter_context(start(broker_port, kind=broker_kind, state_dir=state_dir))
         engine = RulesEngine(rules_from_stacks(stacks), sqs, resolver, logs=logs)
         cleanup.callback(engine.stop)
-        engine.start(broker.host, broker.port)
+        engine.start(broker.host, broker.port, credentials=broker.credentials)
         authorizer = DeviceAuthorizer.from_stacks(stacks, things=things)
-        front_door = MqttFrontDoor(authorizer, broker.host, broker.port, port=device_port)
+        front_door = MqttFrontDoor(authorizer, broker.host, broker.port,
+                                   (broker.credentials.username, broker.credentials.password), port=device_port)
         cleanup.callback(front_door.stop)
         front_door.start()
         yield LocalIot(broker, front_door, engine)

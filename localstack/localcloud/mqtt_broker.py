@@ -1,12 +1,22 @@
 """A real MQTT broker on loopback for the local cloud: mosquitto when it is installed, else amqtt.
 
 mosquitto (Debian package ``mosquitto``) runs as a child process with a generated config bound to
-127.0.0.1 and the chosen port; its config, pid file and log are under ``.local/mqtt/``. Without it, the
-pure-Python broker amqtt 0.12 (dependency group ``local``) runs embedded in this process, on its own
-event loop in a thread. ``DHO_MQTT_BROKER=mosquitto|amqtt`` forces one.
+127.0.0.1 and the chosen port; its config, password file, pid file, log and persistence file are under
+``.local/mqtt/``. Without it, the pure-Python broker amqtt 0.12 (dependency group ``local``) runs embedded
+in this process, on its own event loop in a thread. ``DHO_MQTT_BROKER=mosquitto|amqtt`` forces one.
+
+Only the local cloud's own clients (the devices' front door and the rules engine) may use the broker: it
+refuses anonymous clients and anyone without the run's generated credentials (``handle.credentials``).
+
+Persistence: mosquitto keeps sessions and their queued QoS 1 messages in its persistence file (saved
+every second and at shutdown), so a message it acknowledged survives a restart (``handle.restart()``)
+and reaches the rules engine's persistent session. amqtt 0.12 has no such store for messages queued to
+a connected client (its SessionDBPlugin keeps subscriptions, not in-flight messages): a restart of the
+amqtt broker can lose acknowledged messages, and ``handle.persistent`` is False.
 
     handle = start(1883)      # or start() for a free port
-    ...                       # handle.host, handle.port, handle.kind
+    ...                       # handle.host, handle.port, handle.kind, handle.credentials
+    handle.restart()          # stop and start again on the same port, with the same state
     handle.stop()
 
 or ``python -m localcloud.mqtt_broker --port 1883`` (runs until Ctrl-C).
@@ -16,11 +26,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import getpass
+import hashlib
 import importlib.util
 import logging
 import os
+import secrets
 import shutil
 import subprocess
 import threading
@@ -45,6 +58,18 @@ _MOSQUITTO_CANDIDATES = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/o
 
 class BrokerError(RuntimeError):
     """The broker could not be started or did not become ready."""
+
+
+@dataclass(frozen=True)
+class BrokerCredentials:
+    """The one user the broker accepts: the local cloud's front door and rules engine."""
+
+    username: str
+    password: str = field(repr=False)
+
+    @classmethod
+    def generate(cls) -> BrokerCredentials:
+        return cls("localcloud-internal", secrets.token_urlsafe(24))
 
 
 
@@ -83,11 +108,17 @@ def choose_kind(requested: str = "auto") -> BrokerKind:
     return "amqtt"
 
 
+Launcher = Callable[[], Callable[[], None]]  # starts the broker process/loop, returns how to stop it
+
+
 @dataclass
 class BrokerHandle:
     kind: BrokerKind
     host: str
     port: int
+    credentials: BrokerCredentials
+    persistent: bool
+    _launch: Launcher = field(repr=False)
     _stop: Callable[[], None] = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
 
@@ -95,6 +126,14 @@ class BrokerHandle:
         if not self._stopped:
             self._stopped = True
             self._stop()
+
+    def restart(self, *, down_for: float = 0.0, timeout: float = 10.0) -> None:
+        """Stop the broker, wait ``down_for`` seconds, start it again on the same port and state."""
+        self.stop()
+        time.sleep(down_for)
+        self._stop = self._launch()
+        self._stopped = False
+        wait_ready(self.host, self.port, credentials=self.credentials, timeout=timeout)
 
     def __enter__(self) -> BrokerHandle:
         return self
@@ -108,9 +147,14 @@ def start(port: int | None = None, *, kind: str = "auto", state_dir: Path = STAT
     """Start a broker on 127.0.0.1:``port`` (a free port if None) and return once a client can connect."""
     chosen = choose_kind(kind)
     port = port or free_port()
-    handle = _start_mosquitto(port, state_dir) if chosen == "mosquitto" else _start_amqtt(port)
+    credentials = BrokerCredentials.generate()
+    # A new broker starts empty; only restart() carries the persisted sessions over.
+    (state_dir / f"mosquitto-{port}.db").unlink(missing_ok=True)
+    launch: Launcher = ((lambda: _start_mosquitto(port, state_dir, credentials)) if chosen == "mosquitto"
+                        else (lambda: _start_amqtt(port, credentials)))
+    handle = BrokerHandle(chosen, HOST, port, credentials, chosen == "mosquitto", launch, launch())
     try:
-        wait_ready(handle.host, handle.port, timeout=timeout)
+        wait_ready(handle.host, handle.port, credentials=credentials, timeout=timeout)
     except BaseException:
         handle.stop()
         raise
@@ -123,14 +167,16 @@ def _set_when_accepted(_client: mqtt.Client, connected: threading.Event, _flags:
         connected.set()
 
 
-def wait_ready(host: str, port: int, *, timeout: float = 10.0) -> None:
-    """Connect with paho (MQTT 3.1.1) until the broker answers CONNACK, or raise BrokerError."""
+def wait_ready(host: str, port: int, *, credentials: BrokerCredentials | None = None, timeout: float = 10.0) -> None:
+    """Connect with paho (MQTT 3.1.1) until the broker accepts the connection, or raise BrokerError."""
     deadline = time.monotonic() + timeout
     last_error: str = "no answer"
     while time.monotonic() < deadline:
         connected = threading.Event()
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"localcloud-ready-{os.getpid()}",
                              userdata=connected)
+        if credentials is not None:
+            client.username_pw_set(credentials.username, credentials.password)
         client.on_connect = _set_when_accepted
         try:
             client.connect(host, port, keepalive=5)
@@ -155,12 +201,27 @@ def wait_ready(host: str, port: int, *, timeout: float = 10.0) -> None:
 # --- mosquitto --------------------------------------------------------------------------------------
 
 
-def mosquitto_config(port: int, log_file: Path) -> str:
+def mosquitto_password_line(credentials: BrokerCredentials) -> str:
+    """A mosquitto 2 password file line: PBKDF2-SHA512, 101 iterations (``$7$``, as mosquitto_passwd writes)."""
+    salt = secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", credentials.password.encode(), salt, 101)
+    return f"{credentials.username}:$7$101${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}\n"
+
+
+def mosquitto_config(port: int, log_file: Path, password_file: Path, persistence_dir: Path) -> str:
     return "\n".join([
-        "# Generated by localcloud.mqtt_broker: loopback only, no persistence (the local cloud is disposable).",
+        "# Generated by localcloud.mqtt_broker: loopback only, the local cloud's own clients only, persistent.",
         f"listener {port} {HOST}",
-        "allow_anonymous true",
-        "persistence false",
+        "allow_anonymous false",
+        f"password_file {password_file.resolve()}",
+        # What the broker acknowledged must survive a restart, as in IoT Core: sessions and their queued
+        # QoS 1 messages go to disk every second and at shutdown.
+        "persistence true",
+        f"persistence_location {persistence_dir.resolve()}/",
+        f"persistence_file mosquitto-{port}.db",
+        "autosave_interval 1",
+        # IoT Core lets 100 unacknowledged QoS 1 messages be in flight to a client (mosquitto's default: 20).
+        "max_inflight_messages 100",
         # The rules engine's QoS 1 subscriptions must not lose a message when a burst of devices outruns
         # them: mosquitto's default drops QoS 1 messages beyond 1,000 queued per client.
         "max_queued_messages 0",
@@ -176,14 +237,17 @@ def mosquitto_config(port: int, log_file: Path) -> str:
     ])
 
 
-def _start_mosquitto(port: int, state_dir: Path) -> BrokerHandle:
+def _start_mosquitto(port: int, state_dir: Path, credentials: BrokerCredentials) -> Callable[[], None]:
     binary = mosquitto_path()
     assert binary is not None
     state_dir.mkdir(parents=True, exist_ok=True)
     config = state_dir / f"mosquitto-{port}.conf"
     log_file = state_dir / f"mosquitto-{port}.log"
     pid_file = state_dir / f"mosquitto-{port}.pid"
-    config.write_text(mosquitto_config(port, log_file))
+    password_file = state_dir / f"mosquitto-{port}.passwd"
+    password_file.touch(mode=0o600)
+    password_file.write_text(mosquitto_password_line(credentials))
+    config.write_text(mosquitto_config(port, log_file, password_file, state_dir))
     with log_file.open("ab") as output:
         process = subprocess.Popen([binary, "-c", str(config.resolve())], stdout=output,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -204,21 +268,22 @@ def _start_mosquitto(port: int, state_dir: Path) -> BrokerHandle:
         stop()
         tail = log_file.read_text(errors="replace")[-2000:]
         raise BrokerError(f"mosquitto exited at start (code {process.returncode}); {log_file}:\n{tail}")
-    return BrokerHandle("mosquitto", HOST, port, stop)
+    return stop
 
 
 # --- amqtt ------------------------------------------------------------------------------------------
 
 
-def amqtt_config(port: int) -> dict[str, object]:
+def amqtt_config(port: int, credentials: BrokerCredentials) -> dict[str, object]:
     return {
         "listeners": {"default": {"type": "tcp", "bind": f"{HOST}:{port}"}},
-        # Only anonymous auth: no $SYS publisher, no per-packet logger (noise at this volume).
-        "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+        # Only the internal user: no anonymous clients, no $SYS publisher, no per-packet logger.
+        "plugins": {"localcloud.amqtt_auth.InternalUserAuthPlugin": {
+            "username": credentials.username, "password": credentials.password}},
     }
 
 
-def _start_amqtt(port: int) -> BrokerHandle:
+def _start_amqtt(port: int, credentials: BrokerCredentials) -> Callable[[], None]:
     from amqtt.broker import Broker  # type: ignore[import-untyped]  # amqtt ships no type information
 
     logging.getLogger("amqtt").setLevel(logging.WARNING)
@@ -230,7 +295,7 @@ def _start_amqtt(port: int) -> BrokerHandle:
     async def serve() -> None:
         nonlocal stop_requested
         stop_requested = asyncio.Event()
-        broker = Broker(amqtt_config(port))
+        broker = Broker(amqtt_config(port, credentials))
         try:
             await broker.start()
         except BaseException as error:
@@ -256,7 +321,7 @@ def _start_amqtt(port: int) -> BrokerHandle:
     if failure:
         stop()
         raise BrokerError(f"amqtt could not start on {HOST}:{port}: {failure[0]}")
-    return BrokerHandle("amqtt", HOST, port, stop)
+    return stop
 
 
 def main(argv: list[str] | None = None) -> None:

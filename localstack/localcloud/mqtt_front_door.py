@@ -8,13 +8,17 @@ back is passed through untouched. What IoT Core does on a refusal, the front doo
 - PUBLISH or SUBSCRIBE refused → the connection is closed (IoT Core hangs up on MQTT 3.1.1 clients; an
   MQTT 5 client also gets DISCONNECT 0x87 first). A refused message is counted and never reaches the
   broker, so no rule ever sees it.
+- PUBLISH with a payload over IoT Core's 128 KB (131,072 bytes) message limit → refused the same way
+  (IoT Core logs CLIENT_ERROR PAYLOAD_LIMIT_EXCEEDED and disconnects; no PUBACK), MQTT 5 with 0x95.
 
 Why a proxy: the rules engine subscribes at the broker and cannot see who published; mosquitto's ACL
 file could express "own client id, own tenant" but would drop refused messages silently (no count)
 and amqtt needs a different plugin, so the checks would exist twice. The proxy works with either
 broker, counts every refusal, and evaluates the synthesized policy itself rather than a translation.
-The broker's own port stays on loopback for the local cloud's internal clients (the rules engine),
-like IoT Core's internal side.
+The broker's own port stays on loopback and refuses anyone without the local cloud's internal credentials
+(``mqtt_broker.BrokerCredentials``): the front door passes each accepted CONNECT on with the device's client
+id, session flags and will, but with those credentials instead of the device's username, so only the front
+door and the rules engine can reach the broker.
 
 MQTT 5 topic aliases are not supported (a PUBLISH with an empty topic is refused).
 """
@@ -36,6 +40,9 @@ HOST = "127.0.0.1"
 CONNECT, PUBLISH, SUBSCRIBE = 1, 3, 8
 _CONNACK_NOT_AUTHORIZED = {4: b"\x20\x02\x00\x05", 3: b"\x20\x02\x00\x05", 5: b"\x20\x03\x00\x87\x00"}
 _DISCONNECT_NOT_AUTHORIZED_V5 = b"\xe0\x02\x87\x00"
+_DISCONNECT_PACKET_TOO_LARGE_V5 = b"\xe0\x02\x95\x00"
+# IoT Core's message broker quota: "The payload for every PUBLISH message is limited to 128 KB".
+MAX_PAYLOAD_BYTES = 128 * 1024
 
 
 class ProtocolError(ValueError):
@@ -48,6 +55,8 @@ class ConnectInfo:
     client_id: str
     username: str | None
     will_topic: str | None
+    flags_at: int = 0  # offset of the connect flags in the body
+    credentials_at: int = 0  # offset where the username (then the password) would start
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,7 @@ def parse_connect(body: bytes) -> ConnectInfo:
     level = reader.byte()
     if (protocol, level) not in (("MQIsdp", 3), ("MQTT", 4), ("MQTT", 5)):
         raise ProtocolError(f"unsupported protocol {protocol!r} level {level}")
+    flags_at = reader.position
     flags = reader.byte()
     reader.uint16()  # keep-alive
     if level == 5:
@@ -127,12 +137,42 @@ def parse_connect(body: bytes) -> ConnectInfo:
             reader.skip_properties()
         will_topic = reader.string()
         reader.binary()
+    credentials_at = reader.position
     username = reader.string() if flags & 0x80 else None
-    return ConnectInfo(level, client_id, username, will_topic)
+    return ConnectInfo(level, client_id, username, will_topic, flags_at, credentials_at)
+
+
+def _fixed_header(first: int, remaining: int) -> bytes:
+    length = bytearray()
+    while True:
+        byte, remaining = remaining & 0x7F, remaining >> 7
+        length.append(byte | (0x80 if remaining else 0))
+        if not remaining:
+            return bytes([first]) + bytes(length)
+
+
+def connect_with_credentials(body: bytes, info: ConnectInfo, username: str, password: str) -> bytes:
+    """The device's CONNECT packet with its username/password replaced by ``username``/``password``."""
+    flags = body[info.flags_at] | 0xC0
+    user, secret = username.encode(), password.encode()
+    new_body = (body[:info.flags_at] + bytes([flags]) + body[info.flags_at + 1:info.credentials_at]
+                + len(user).to_bytes(2, "big") + user + len(secret).to_bytes(2, "big") + secret)
+    return _fixed_header(CONNECT << 4, len(new_body)) + new_body
 
 
 def parse_publish_topic(body: bytes) -> str:
     return _Reader(body).string()
+
+
+def publish_payload_size(first_byte: int, body: bytes, protocol_level: int) -> int:
+    """Bytes of application payload in a PUBLISH (after topic, packet id and MQTT 5 properties)."""
+    reader = _Reader(body)
+    reader.string()
+    if (first_byte >> 1) & 0x03:  # QoS 1 or 2 carry a packet id
+        reader.uint16()
+    if protocol_level == 5:
+        reader.skip_properties()
+    return len(body) - reader.position
 
 
 def parse_subscribe_filters(body: bytes, protocol_level: int) -> list[str]:
@@ -150,7 +190,8 @@ def parse_subscribe_filters(body: bytes, protocol_level: int) -> list[str]:
 
 
 async def read_packet(stream: asyncio.StreamReader) -> tuple[int, bytes, bytes]:
-    """One MQTT control packet: (type, raw bytes to forward, body after the fixed header)."""
+    """One MQTT control packet: (type, raw bytes to forward, body after the fixed header); the type is the
+    first byte's high nibble, its flags (QoS of a PUBLISH) are in ``raw[0]``."""
     first = await stream.readexactly(1)
     length_bytes = b""
     remaining, shift = 0, 0
@@ -174,6 +215,7 @@ class MqttFrontDoor:
     authorizer: DeviceAuthorizer
     broker_host: str
     broker_port: int
+    broker_credentials: tuple[str, str] | None = None  # (username, password) the broker requires
     port: int = 0
     counts: FrontDoorCounts = field(default_factory=FrontDoorCounts)
     refusals: deque[Refusal] = field(default_factory=lambda: deque(maxlen=1000))
@@ -264,6 +306,8 @@ class MqttFrontDoor:
                 await device_out.drain()
                 return
             broker_in, broker_out = await asyncio.open_connection(self.broker_host, self.broker_port)
+            if self.broker_credentials is not None:
+                raw = connect_with_credentials(body, info, *self.broker_credentials)
             broker_out.write(raw)
             await broker_out.drain()
             pump = asyncio.create_task(self._pump(broker_in, device_out))
@@ -293,6 +337,10 @@ class MqttFrontDoor:
                 topic = parse_publish_topic(body)
                 decision = (self.authorizer.authorize_publish(identity, topic) if topic else
                             Decision(False, "iot:Publish", "", "MQTT 5 topic aliases are not supported locally"))
+                size = publish_payload_size(raw[0], body, level)
+                if decision.allowed and size > MAX_PAYLOAD_BYTES:
+                    decision = Decision(False, "iot:Publish", topic, f"PAYLOAD_LIMIT_EXCEEDED: payload of {size} "
+                                        f"bytes exceeds the {MAX_PAYLOAD_BYTES} byte limit")
                 counter = "publishes_refused"
             elif kind == SUBSCRIBE:
                 for topic_filter in parse_subscribe_filters(body, level):
@@ -303,7 +351,8 @@ class MqttFrontDoor:
             if decision is not None and not decision.allowed:
                 self._refuse(identity, decision, counter)
                 if level == 5:
-                    device_out.write(_DISCONNECT_NOT_AUTHORIZED_V5)
+                    too_large = decision.reason.startswith("PAYLOAD_LIMIT_EXCEEDED")
+                    device_out.write(_DISCONNECT_PACKET_TOO_LARGE_V5 if too_large else _DISCONNECT_NOT_AUTHORIZED_V5)
                     await device_out.drain()
                 return
             if kind == PUBLISH:

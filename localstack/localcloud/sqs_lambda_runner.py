@@ -48,6 +48,16 @@ def _failed_ids(response: Any) -> set[str]:
     return set()
 
 
+_ARNS: dict[str, str] = {}
+
+
+def _arn(sqs: Any, queue_url: str) -> str:
+    """A queue's ARN never changes: asked once (moto computes every attribute of the queue to answer)."""
+    if queue_url not in _ARNS:
+        _ARNS[queue_url] = queue_arn(sqs, queue_url)
+    return _ARNS[queue_url]
+
+
 def poll_once(
     sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10, stats: RunnerStats | None = None
 ) -> int:
@@ -68,7 +78,7 @@ def poll_once(
         messages.extend(received["Messages"])
     if not messages:
         return 0
-    arn = queue_arn(sqs, queue_url)
+    arn = _arn(sqs, queue_url)
     event = {"Records": [_record(m, arn, sqs.meta.region_name) for m in messages]}
     stats.invocations += 1
     stats.delivered += len(messages)

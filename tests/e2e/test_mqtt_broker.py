@@ -26,10 +26,10 @@ def test_amqtt_is_always_there_to_fall_back_on() -> None:
 
 def test_a_started_broker_answers_on_loopback_and_is_gone_after_stop(broker: BrokerHandle) -> None:
     assert broker.host == "127.0.0.1"
-    wait_ready(broker.host, broker.port, timeout=2)
+    wait_ready(broker.host, broker.port, credentials=broker.credentials, timeout=2)
     broker.stop()
     with pytest.raises(BrokerError, match="not ready"):
-        wait_ready(broker.host, broker.port, timeout=0.3)
+        wait_ready(broker.host, broker.port, credentials=broker.credentials, timeout=0.3)
     broker.stop()  # stopping twice is harmless
 
 

@@ -7,6 +7,7 @@ names, so the tests do not depend on each other.
 from __future__ import annotations
 
 import ast
+import http.client
 import io
 import json
 import time
@@ -426,3 +427,87 @@ def test_sqs_delays_and_visibility_timeouts_still_hide_messages_for_their_time(e
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []  # in flight
     time.sleep(1.2)
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["delayed"]
+
+
+def test_read_responses_return_every_attribute_type_as_it_was_written(endpoint: str) -> None:
+    dynamodb = aws("dynamodb", endpoint)
+    dynamodb.create_table(
+        TableName="item-responses", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}])
+    plain = {"pk": {"S": "P"}, "sk": {"S": "1"}, "n": {"N": "94.5"}, "ok": {"BOOL": True}, "none": {"NULL": True},
+             "m": {"M": {"unit": {"S": "%"}, "l": {"L": [{"N": "1"}, {"S": "å"}]}}}, "ss": {"SS": ["a", "b"]},
+             "ns": {"NS": ["1", "2"]}}
+    binary = {"pk": {"S": "P"}, "sk": {"S": "2"}, "b": {"B": b"\x00\x01"}, "bs": {"BS": [b"\x02"]}}
+    for item in (plain, binary):
+        dynamodb.put_item(TableName="item-responses", Item=item)
+    key = {"pk": {"S": "P"}, "sk": {"S": "1"}}
+
+    def normalised(item: dict[str, Any]) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(json.dumps(item, sort_keys=True, default=repr))
+        return document
+
+    query = dynamodb.query(TableName="item-responses", KeyConditionExpression="pk = :p",
+                           ExpressionAttributeValues={":p": {"S": "P"}}, Limit=1)
+    assert normalised(query["Items"][0]) == normalised(plain) and query["Count"] == 1
+    assert query["LastEvaluatedKey"] == key
+    assert normalised(dynamodb.get_item(TableName="item-responses", Key=key)["Item"]) == normalised(plain)
+    assert dynamodb.get_item(TableName="item-responses", Key={**key, "sk": {"S": "2"}})["Item"] == binary
+    got = dynamodb.batch_get_item(RequestItems={"item-responses": {"Keys": [key]}})["Responses"]
+    assert normalised(got["item-responses"][0]) == normalised(plain)
+    assert dynamodb.scan(TableName="item-responses")["Count"] == 2
+    assert "Item" not in dynamodb.get_item(TableName="item-responses", Key={**key, "sk": {"S": "9"}})
+
+
+def test_sqs_sends_leave_the_queue_counts_exact(endpoint: str) -> None:
+    sqs = aws("sqs", endpoint)
+    url = sqs.create_queue(QueueName="send-counts")["QueueUrl"]
+    for index in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{index}")
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"b{i}"} for i in range(10)])
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=5)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=30)
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"],
+            counts["ApproximateNumberOfMessagesDelayed"]) == ("11", "2", "1")
+
+
+def test_one_connection_carries_many_api_calls(endpoint: str) -> None:
+    # GIVEN one HTTP/1.1 connection to the harness
+    host, port = endpoint.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    body = json.dumps({"QueueNamePrefix": "no-such"})
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues",
+               "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20261201/{REGION}/sqs/aws4_request, "
+                                "SignedHeaders=host, Signature=0"}
+    answers = []
+    # WHEN three API calls go over it
+    for _ in range(3):
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        answers.append((response.status, response.getheader("Connection"), json.loads(response.read())))
+    connection.close()
+    # THEN each is answered and the server never closes it
+    assert [(status, closing) for status, closing, _ in answers] == [(200, None)] * 3
+
+
+def test_sqs_deletes_by_any_handle_a_message_had_and_refuses_unknown_ones(endpoint: str) -> None:
+    sqs = aws("sqs", endpoint)
+    url = sqs.create_queue(QueueName="receipts")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(5)])
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=1)["Messages"]
+    time.sleep(1.2)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    assert sorted(m["Body"] for m in again) == [f"m{i}" for i in range(5)]
+
+    stale = next(m for m in first if m["Body"] == "m0")["ReceiptHandle"]  # a handle the message had before
+    current = [m["ReceiptHandle"] for m in again if m["Body"] in ("m1", "m2")]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=stale)
+    deleted = sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": str(i), "ReceiptHandle": handle} for i, handle in enumerate([*current, stale])])
+    assert len(deleted["Successful"]) == 3  # deleting twice is no error, as on SQS
+    with pytest.raises(ClientError, match="ReceiptHandleIsInvalid"):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "2"

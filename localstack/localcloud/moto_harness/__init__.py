@@ -55,6 +55,11 @@ PATCH_MODULES = (
     "dynamodb_eventual_consistency",  # after dynamodb_query_partition: lags the partition it reads
     "sqs_retention_check",
     "sqs_message_clock",
+    "sqs_send_counts",
+    "sqs_receipt_index",
+    "dynamodb_item_responses",
+    "server_dispatch",
+    "server_keep_alive",
 )
 
 _applied: list[str] = []

@@ -138,3 +138,10 @@ def test_topic_without_level_is_the_whole_topic_and_a_missing_level_is_left_out(
 ])
 def test_topic_filters_match_as_mqtt_says(topic_filter: str, topic: str, expected: bool) -> None:
     assert topic_matches(topic_filter, topic) is expected
+
+
+@pytest.mark.parametrize("sql", ["SELECT * FROM 'a/b'", READINGS_SQL.replace("dho/bodo/devices/+/readings", "a/b")])
+def test_json_nested_deeper_than_the_parser_can_read_is_refused_with_its_reason_not_a_crash(sql: str) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(PayloadNotJson, match="nested too deeply"):
+        evaluate(parse_sql(sql), deep, "a/b", NOW_MS)
