@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
 import pytest
 
+from dho.domain.alerts import Alert, PendingNotification
+from dho.domain.plans import SelfManagementPlan
 from dho.domain.registry import DeviceAssignment
+from dho.ports import AlertConflict
 from localcloud.corpus import EVENTS
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.sqs_events import sqs_record
-from tests.support.fakes import FakeTenant, InMemoryQuarantine, InMemoryTimeline
+from tests.support.alert_fakes import InMemoryAlerts
+from tests.support.fakes import FakeTenant, InMemoryPlans, InMemoryQuarantine, InMemoryTimeline
 from tests.support.payloads import RECEIVED_AT, body, one
 
 SENT_MS = int(RECEIVED_AT.timestamp() * 1000)
@@ -106,3 +112,77 @@ def test_only_fresh_readings_get_a_patient_scored(
     # THEN the reading is stored either way, but only fresh news reaches the nurses
     assert [e.reading_id for e in tenant.timeline.entries] == ["r-1"]
     assert len(tenant.notifier.sent) == notified
+
+
+@dataclass
+class CorruptPlanOf(InMemoryPlans):
+    """The plan item of one patient cannot be read (as a corrupt item fails the adapter's validation)."""
+
+    corrupt: str = ""
+
+    def current(self, patient_id: str) -> SelfManagementPlan | None:
+        if patient_id == self.corrupt:
+            raise ValueError("plan item does not validate")
+        return super().current(patient_id)
+
+
+@dataclass
+class RacedAlertsOf(InMemoryAlerts):
+    """Every alert write of one patient loses its race (a nurse and the sweep keep writing)."""
+
+    raced: str = ""
+
+    def save(self, alert: Alert, expected_version: int | None, *,
+             pending: Sequence[PendingNotification] = ()) -> bool:
+        if alert.patient_id == self.raced:
+            raise AlertConflict("lost the race")
+        return super().save(alert, expected_version, pending=pending)
+
+
+def test_one_patients_failed_scoring_returns_only_that_patients_records_and_the_others_are_alerted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN five patients, each sending a red SpO2 of 80 % in one batch: the second one's plan item is
+    # corrupt, the fourth one's alerts keep changing under it, and SNS is down
+    patients = [f"P-AAAA000{i}" for i in range(1, 6)]
+    plans, alerts = CorruptPlanOf(corrupt=patients[1]), RacedAlertsOf(raced=patients[3])
+    tenant = FakeTenant(plans=plans, alerts=alerts)
+    tenant.notifier.down = True
+    for i, patient in enumerate(patients, start=1):
+        tenant.registry.assign_device(DeviceAssignment(f"oxi-000{i}", patient, datetime(2026, 10, 1, tzinfo=UTC)))
+    handler = _handler_with(monkeypatch, tenant.timeline, tenant.quarantine, devices=(), tenant=tenant)
+    records = [
+        sqs_record(body(device_id=f"oxi-000{i}", reading_id=f"r-{i}", measurements=one("spo2", 80, "%")),
+                   sent_timestamp_ms=SENT_MS)
+        for i in range(1, 6)
+    ]
+
+    # WHEN the batch is processed
+    response = handler.lambda_handler({"Records": records}, FakeLambdaContext())
+
+    # THEN only the records of the two patients whose scoring failed come back for redelivery
+    assert response == {"batchItemFailures": [{"itemIdentifier": records[i]["messageId"]} for i in sorted(
+        (1, 3), key=lambda i: records[i]["messageId"])]}
+    # AND every reading is stored, and the three other patients have their red alert, its SMS waiting in
+    # the outbox (SNS was tried once, then left alone for the rest of the batch)
+    assert len(tenant.timeline.entries) == 5
+    assert sorted(a.patient_id for a in tenant.alerts.alerts.values()) == [patients[0], patients[2], patients[4]]
+    assert sorted(e.notification.patient_id for e in tenant.alerts.outbox.values()) == sorted(
+        a.patient_id for a in tenant.alerts.alerts.values())
+    assert tenant.notifier.failed == 1
+    # AND the log names the messages and the kinds of error, not the patients
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert (warning.message_ids, warning.errors) == (  # type: ignore[attr-defined]
+        sorted(records[i]["messageId"] for i in (1, 3)), ["AlertConflict", "ValueError"])
+    logged = json.dumps([vars(r) for r in caplog.records], default=str) + capsys.readouterr().out
+    assert not any(patient in logged for patient in patients)
+
+    # WHEN SQS redelivers the two records, the patients' trouble gone and SNS back
+    plans.corrupt = alerts.raced = ""
+    tenant.notifier.down = False
+    again = handler.lambda_handler({"Records": [records[1], records[3]]}, FakeLambdaContext())
+
+    # THEN they are acknowledged, and those two patients get their alert and SMS, once
+    assert again == {"batchItemFailures": []}
+    assert sorted(a.patient_id for a in tenant.alerts.alerts.values()) == patients
+    assert sorted(n.patient_id for n, _ in tenant.notifier.sent) == [patients[1], patients[3]]

@@ -53,6 +53,7 @@ PATCH_MODULES = (
     "dynamodb_atomic_writes",  # after dynamodb_transactions: the lock also covers its rollback
     "sqs_retention_check",
     "sqs_message_clock",
+    "sns_outage",  # inert until a test switches it on
 )
 
 _applied: list[str] = []

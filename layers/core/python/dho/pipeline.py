@@ -3,10 +3,12 @@ touched and act on the alerts. ``process_readings`` is a thin shell around it.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from dho.alerting.service import AlertOutcome, AlertService
+from dho.domain.findings import Evaluation
 from dho.evaluation.evaluator import FRESHNESS
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestResult, IngestService, IngestStatus
@@ -21,7 +23,7 @@ class ReadingsPipeline:
     def ingest(self, body: str, *, arrived_at: datetime) -> IngestResult:
         return self._ingest.ingest(body, arrived_at=arrived_at)
 
-    def score(self, results: Sequence[IngestResult]) -> list[AlertOutcome]:
+    def score(self, results: Sequence[IngestResult]) -> ScoringOutcome:
         """Evaluate every patient with a fresh stored reading in the batch (duplicates too: a redelivered
         batch whose first scoring failed must get its alerts), as of the newest arrival, and apply each
         evaluation to that patient's alerts. Evaluation time = arrival time, so a replay decides exactly
@@ -37,8 +39,47 @@ class ReadingsPipeline:
                 continue
             if patient not in newest_arrival or received > newest_arrival[patient]:
                 newest_arrival[patient] = received
-        return [
-            self._alerts.on_evaluation(evaluation, evaluation.evaluated_at)
-            for evaluation in self._evaluation.evaluate(newest_arrival)
-        ]
+        return self._decide_each(newest_arrival)
+
+    def _decide_each(self, evaluated_at: Mapping[str, datetime]) -> ScoringOutcome:
+        """Evaluate and apply per patient, so that one patient's failure (a corrupt plan, a lost race,
+        a throttled read) leaves the others decided; the caller has that patient's records redelivered.
+        After one failed publish the others are left to the outbox (SNS is taken to be down)."""
+        evaluations, failed = self._evaluate(evaluated_at)
+        alerts: list[AlertOutcome] = []
+        publish = True
+        for evaluation in evaluations:
+            try:
+                outcome = self._alerts.on_evaluation(evaluation, evaluation.evaluated_at, publish=publish)
+            except Exception as error:  # isolated: redelivery decides again, and the policy dedups
+                failed[evaluation.patient_id] = type(error).__name__
+                continue
+            publish = publish and not outcome.deferred
+            alerts.append(outcome)
+        return ScoringOutcome(alerts, failed)
+
+    def _evaluate(self, evaluated_at: Mapping[str, datetime]) -> tuple[list[Evaluation], dict[str, str]]:
+        """Every patient in one vectorised call; if that fails, one call per patient to find which."""
+        try:
+            return self._evaluation.evaluate(evaluated_at), {}
+        except Exception as error:
+            if len(evaluated_at) <= 1:
+                return [], dict.fromkeys(evaluated_at, type(error).__name__)
+        evaluations: list[Evaluation] = []
+        failed: dict[str, str] = {}
+        for patient_id, at in sorted(evaluated_at.items()):
+            try:
+                evaluations.extend(self._evaluation.evaluate({patient_id: at}))
+            except Exception as error:
+                failed[patient_id] = type(error).__name__
+        return evaluations, failed
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringOutcome:
+    """The alert outcomes of the patients decided, and the patients that failed with the name of their
+    error (no message: it may hold values)."""
+
+    alerts: list[AlertOutcome] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # patient id -> error type
 

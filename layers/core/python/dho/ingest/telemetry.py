@@ -57,7 +57,9 @@ class OutcomeTally:
     def publish_alerts(outcomes: Sequence[AlertOutcome], metrics: Metrics, logger: Logger) -> None:
         written = sum(len(o.written) for o in outcomes)
         notified = sum(o.notified for o in outcomes)
+        deferred = sum(o.deferred for o in outcomes)  # SNS failed: left in the outbox for the sweep
         metrics.add_metric(name="AlertsWritten", unit=MetricUnit.Count, value=written)
         metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=notified)
+        metrics.add_metric(name="AlertNotificationsDeferred", unit=MetricUnit.Count, value=deferred)
         logger.info("patients scored", extra={"patients": len(outcomes), "alerts_written": written,
-                                             "notifications": notified})
+                                             "notifications": notified, "notifications_deferred": deferred})
