@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,67 @@ def test_one_patients_failed_scoring_returns_only_that_patients_records_and_the_
     assert again == {"batchItemFailures": []}
     assert sorted(a.patient_id for a in tenant.alerts.alerts.values()) == patients
     assert sorted(n.patient_id for n, _ in tenant.notifier.sent) == [patients[1], patients[3]]
+
+
+def test_a_body_claiming_another_arrival_time_than_the_queues_is_quarantined_not_alerted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a red SpO2 whose body says it arrived in 2036 (forged: the IoT rule did not write that), on
+    # a record the queue received now
+    tenant = FakeTenant()
+    handler = _handler_with(monkeypatch, tenant.timeline, tenant.quarantine, tenant=tenant)
+    forged = datetime(2036, 1, 1, tzinfo=UTC)
+    record = sqs_record(body(reading_id="r-1", measured_at=forged.isoformat(), received_at=forged,
+                             measurements=one("spo2", 80, "%")), sent_timestamp_ms=SENT_MS)
+
+    # WHEN the handler is fed the record directly
+    response = handler.lambda_handler({"Records": [record]}, FakeLambdaContext())
+
+    # THEN it is acknowledged and kept with its reason, dated by the queue; nothing is stored or told
+    assert response == {"batchItemFailures": []}
+    (kept,) = tenant.quarantine.list_all()
+    assert (kept.reason.value, kept.received_at) == ("received_at_mismatch", RECEIVED_AT)
+    assert tenant.timeline.entries == [] and tenant.alerts.alerts == {} and tenant.notifier.sent == []
+
+
+@pytest.mark.parametrize(("value", "unit", "stored"), [
+    (180.8, "kg", False),  # the scale sent pounds as kg
+    (82.0, "lb", False),  # kg sent as pounds: 37.2 kg
+    (83.9, "kg", True),  # 1.9 kg more: a heart-failure patient filling with fluid, worth a look
+])
+def test_a_weight_far_from_yesterdays_is_quarantined_as_an_implausible_change(
+    monkeypatch: pytest.MonkeyPatch, value: float, unit: str, stored: bool
+) -> None:
+    # GIVEN a patient weighing 82 kg, 30 hours ago
+    tenant = FakeTenant()
+    handler = _handler_with(monkeypatch, tenant.timeline, tenant.quarantine, devices=("scale-0001",), tenant=tenant)
+
+    def weigh(reading_id: str, at: datetime, kilos: float, unit: str) -> dict[str, Any]:
+        record = sqs_record(body(device_id="scale-0001", reading_id=reading_id, measured_at=at.isoformat(),
+                                 received_at=at, measurements=one("body_weight", kilos, unit)),
+                            sent_timestamp_ms=int(at.timestamp() * 1000))
+        return dict(handler.lambda_handler({"Records": [record]}, FakeLambdaContext()))
+
+    weigh("w-1", RECEIVED_AT - timedelta(hours=30), 82.0, "kg")
+
+    # WHEN today's weight comes
+    response = weigh("w-2", RECEIVED_AT, value, unit)
+
+    # THEN a plausible one is stored; one no body can show in a day is kept with its own reason
+    assert response == {"batchItemFailures": []}
+    assert [e.reading_id for e in tenant.timeline.entries] == (["w-1", "w-2"] if stored else ["w-1"])
+    assert [m.reason.value for m in tenant.quarantine.list_all()] == ([] if stored else ["implausible_change"])
+
+
+def test_a_glucose_above_what_a_glucometer_reads_is_quarantined(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN 54 "mmol/L" (a mg/dL value, i.e. a hypo of 3.0 mmol/L, sent with the wrong unit)
+    tenant = FakeTenant()
+    handler = _handler_with(monkeypatch, tenant.timeline, tenant.quarantine, devices=("gluco-0001",), tenant=tenant)
+    record = sqs_record(body(device_id="gluco-0001", reading_id="g-1", measurements=one("blood_glucose", 54, "mmol/L")),
+                        sent_timestamp_ms=SENT_MS)
+
+    handler.lambda_handler({"Records": [record]}, FakeLambdaContext())
+
+    # THEN it is not stored as a glucose of 54, but kept with its reason
+    assert tenant.timeline.entries == []
+    assert [m.reason.value for m in tenant.quarantine.list_all()] == ["implausible_value"]
