@@ -57,7 +57,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     tally.publish(metrics, logger)
     scoring = readings_pipeline().score(tally.results)
-    tally.publish_alerts(scoring.alerts, metrics, logger)
+    tally.publish_scores(scoring, metrics, logger)
     retry = sorted(m for patient in scoring.failed for m in messages_of_patient[patient])
     if scoring.failed:
         # Message ids and error types only: the patient id is a person's, an error message may hold values.

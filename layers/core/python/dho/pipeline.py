@@ -14,6 +14,15 @@ from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestResult, IngestService, IngestStatus
 
 
+@dataclass(frozen=True, slots=True)
+class BatchScore:
+    """What scoring a batch did: the alert outcomes of the patients decided, and the patients whose
+    scoring failed with the name of their error (no message: it may hold values)."""
+
+    alerts: list[AlertOutcome] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # patient id -> error type
+
+
 class ReadingsPipeline:
     def __init__(self, ingest: IngestService, evaluation: EvaluationService, alerts: AlertService) -> None:
         self._ingest = ingest
@@ -23,7 +32,7 @@ class ReadingsPipeline:
     def ingest(self, body: str, *, arrived_at: datetime) -> IngestResult:
         return self._ingest.ingest(body, arrived_at=arrived_at)
 
-    def score(self, results: Sequence[IngestResult]) -> ScoringOutcome:
+    def score(self, results: Sequence[IngestResult]) -> BatchScore:
         """Evaluate every patient with a fresh stored reading in the batch (duplicates too: a redelivered
         batch whose first scoring failed must get its alerts), as of the newest arrival, and apply each
         evaluation to that patient's alerts. Evaluation time = arrival time, so a replay decides exactly
@@ -41,7 +50,7 @@ class ReadingsPipeline:
                 newest_arrival[patient] = received
         return self._decide_each(newest_arrival)
 
-    def _decide_each(self, evaluated_at: Mapping[str, datetime]) -> ScoringOutcome:
+    def _decide_each(self, evaluated_at: Mapping[str, datetime]) -> BatchScore:
         """Evaluate and apply per patient, so that one patient's failure (a corrupt plan, a lost race,
         a throttled read) leaves the others decided; the caller has that patient's records redelivered.
         After one failed publish the others are left to the outbox (SNS is taken to be down)."""
@@ -56,7 +65,7 @@ class ReadingsPipeline:
                 continue
             publish = publish and not outcome.deferred
             alerts.append(outcome)
-        return ScoringOutcome(alerts, failed)
+        return BatchScore(alerts, failed)
 
     def _evaluate(self, evaluated_at: Mapping[str, datetime]) -> tuple[list[Evaluation], dict[str, str]]:
         """Every patient in one vectorised call; if that fails, one call per patient to find which."""
@@ -73,13 +82,3 @@ class ReadingsPipeline:
             except Exception as error:
                 failed[patient_id] = type(error).__name__
         return evaluations, failed
-
-
-@dataclass(frozen=True, slots=True)
-class ScoringOutcome:
-    """The alert outcomes of the patients decided, and the patients that failed with the name of their
-    error (no message: it may hold values)."""
-
-    alerts: list[AlertOutcome] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # patient id -> error type
-

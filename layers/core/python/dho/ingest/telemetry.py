@@ -5,14 +5,13 @@ patient's care team)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from dho.alerting.service import AlertOutcome
 from dho.ingest.service import IngestResult, IngestStatus
+from dho.pipeline import BatchScore
 
 METRICS_NAMESPACE = "DHO"  # the stacks set POWERTOOLS_METRICS_NAMESPACE to the same
 _METRIC_NAMES = {
@@ -54,12 +53,12 @@ class OutcomeTally:
                                             "quarantined_by_reason": dict(self.quarantined_by_reason)})
 
     @staticmethod
-    def publish_alerts(outcomes: Sequence[AlertOutcome], metrics: Metrics, logger: Logger) -> None:
-        written = sum(len(o.written) for o in outcomes)
-        notified = sum(o.notified for o in outcomes)
-        deferred = sum(o.deferred for o in outcomes)  # SNS failed: left in the outbox for the sweep
+    def publish_scores(score: BatchScore, metrics: Metrics, logger: Logger) -> None:
+        written = sum(len(o.written) for o in score.alerts)
+        notified = sum(o.notified for o in score.alerts)
+        deferred = sum(o.deferred for o in score.alerts)  # SNS failed: left in the outbox for the sweep
         metrics.add_metric(name="AlertsWritten", unit=MetricUnit.Count, value=written)
         metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=notified)
         metrics.add_metric(name="AlertNotificationsDeferred", unit=MetricUnit.Count, value=deferred)
-        logger.info("patients scored", extra={"patients": len(outcomes), "alerts_written": written,
+        logger.info("patients scored", extra={"patients": len(score.alerts), "alerts_written": written,
                                              "notifications": notified, "notifications_deferred": deferred})
