@@ -8,7 +8,7 @@ one. "Now" is the schedule's own time from the event, so a retried invocation de
 would have (and finds nothing left due that it wrote). Then it empties the notification
 outbox: notifications written with their alert whose publish failed (SNS outage, a crash between write
 and publish) are published once they are older than the grace period (``DHO_NOTIFICATION_GRACE_SECONDS``,
-60 s by default).
+60 s by default). If SNS fails again they stay there for the next tick (counted as ``deferred``).
 
 Then the hourly missed-measurement checks (``dho.alerting.adherence_sweep``): the patients whose slot is
 this tick's minute are checked against their plan's measurement schedule.
@@ -70,8 +70,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="AlertsEscalated", unit=MetricUnit.Count, value=len(outcome.written))
     metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=outcome.notified)
     metrics.add_metric(name="AlertNotificationsRedelivered", unit=MetricUnit.Count, value=outcome.redelivered)
+    metrics.add_metric(name="AlertNotificationsDeferred", unit=MetricUnit.Count, value=outcome.deferred)
     summary = {"written": len(outcome.written), "notified": outcome.notified, "conflicts": outcome.conflicts,
                "redelivered": outcome.redelivered, "dropped": outcome.dropped, "unsettled": outcome.unsettled,
+               "deferred": outcome.deferred,  # SNS failed: they stay in the outbox for the next tick
                "adherence_checked": adherence.checked, "adherence_overdue": adherence.overdue,
                "adherence_notified": adherence.notified, "adherence_failed": adherence.failed}
     metrics.add_metric(name="AdherenceChecks", unit=MetricUnit.Count, value=adherence.checked)

@@ -57,8 +57,8 @@ def test_a_reused_reading_id_with_other_values_is_quarantined_not_overwritten(
 
 
 def test_a_reading_from_a_device_nobody_had_is_quarantined(service: IngestService) -> None:
-    result = service.ingest(body(measured_at="2026-09-30T23:59:59Z",
-                                 received_at=datetime(2026, 10, 2, tzinfo=UTC)), arrived_at=ARRIVED)
+    arrived = datetime(2026, 10, 2, tzinfo=UTC)
+    result = service.ingest(body(measured_at="2026-09-30T23:59:59Z", received_at=arrived), arrived_at=arrived)
     assert result.reason is RejectionReason.DEVICE_NOT_ASSIGNED
 
 
@@ -91,3 +91,15 @@ def test_a_throttled_store_propagates_so_the_message_is_retried(
     with pytest.raises(TransientStoreError):
         service.ingest(body(), arrived_at=ARRIVED)
     assert list(ports[2].messages.values()) == []
+
+
+@pytest.mark.parametrize(("stamped_before_arrival", "stored"),
+                         [(timedelta(minutes=3), True), (timedelta(hours=2), False)])
+def test_the_bodys_received_at_must_be_the_queues_arrival_within_the_delivery_lag(
+    service: IngestService, stamped_before_arrival: timedelta, stored: bool
+) -> None:
+    stamped = ARRIVED - stamped_before_arrival
+    measured = (stamped - timedelta(minutes=1)).isoformat()
+    result = service.ingest(body(received_at=stamped, measured_at=measured), arrived_at=ARRIVED)
+    assert (result.status is IngestStatus.STORED) == stored
+    assert result.reason is (None if stored else RejectionReason.RECEIVED_AT_MISMATCH)

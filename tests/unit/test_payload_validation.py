@@ -15,7 +15,8 @@ from localcloud.corpus import CorpusMessage, load_messages
 from tests.support.payloads import RECEIVED_AT, body, message, one
 
 # Reasons the parser alone can decide; the others need the registry or the timeline.
-_NEEDS_STORE = {RejectionReason.DEVICE_NOT_ASSIGNED, RejectionReason.CONFLICTING_REPLAY}
+_NEEDS_STORE = {RejectionReason.DEVICE_NOT_ASSIGNED, RejectionReason.CONFLICTING_REPLAY,
+                RejectionReason.IMPLAUSIBLE_CHANGE}
 
 
 def _reason_of(text: str, limits: ParserLimits | None = None) -> RejectionReason:

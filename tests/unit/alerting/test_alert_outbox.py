@@ -5,11 +5,9 @@ publish left behind once the grace period has passed."""
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,9 +61,9 @@ class Centre:
 
     def evaluate_during_outage(self, ev: Evaluation, now: datetime | None = None) -> None:
         self.notifier.down = True
-        with pytest.raises(TransientStoreError):  # the record fails: SQS will deliver it again
-            self.service.on_evaluation(ev, now or ev.evaluated_at)
+        outcome = self.service.on_evaluation(ev, now or ev.evaluated_at)  # not raised: the outbox has it
         self.notifier.down = False
+        assert outcome.notified == 0 and outcome.deferred == len(self.pending()) > 0
 
     def pending(self) -> list[PendingNotification]:
         return list(self.alerts.outbox.values())
@@ -118,6 +116,21 @@ def test_given_the_publish_fails_after_the_write_then_the_sweep_after_the_grace_
     assert centre.sent() == [entry.notification]
 
 
+def test_after_one_failed_publish_the_other_notifications_wait_in_the_outbox_without_waiting_on_sns() -> None:
+    # GIVEN SNS down as a red and a yellow are raised in one evaluation
+    centre = Centre()
+    centre.notifier.down = True
+    red_and_yellow = evaluation(finding(Rule.SPO2_BAND, RED), finding(Rule.WEIGHT_GAIN, YELLOW))
+    outcome = centre.service.on_evaluation(red_and_yellow, T0)
+
+    # THEN both alerts are written, SNS was tried once (a second try could wait out its timeouts again),
+    # and both notifications are deferred to the outbox, which the sweep empties once SNS is back
+    assert (len(outcome.written), outcome.notified, outcome.deferred, centre.notifier.failed) == (2, 0, 2, 1)
+    centre.notifier.down = False
+    assert centre.service.sweep(T0 + minutes(2)).redelivered == 2
+    assert sorted(n.severity for n in centre.sent()) == sorted([RED, YELLOW]) and centre.pending() == []
+
+
 def test_a_red_whose_first_sms_failed_is_told_by_the_next_sweep_not_15_minutes_later() -> None:
     centre = Centre()
     centre.evaluate_during_outage(evaluation(finding(Rule.NEWS2, RED, at=T0)), T0)
@@ -149,9 +162,9 @@ def test_given_sns_down_during_a_sweep_then_the_escalation_it_wrote_is_sent_by_a
     centre.service.on_evaluation(evaluation(finding(Rule.SPO2_BAND, RED, at=T0)), T0)
 
     centre.notifier.down = True
-    with pytest.raises(TransientStoreError):
-        centre.service.sweep(T0 + minutes(15))
+    during = centre.service.sweep(T0 + minutes(15))
     centre.notifier.down = False
+    assert (during.written, during.notified, during.deferred) == ((centre.alerts.list_open(PATIENT)[0].alert_id,), 0, 1)
     assert centre.alerts.list_open(PATIENT)[0].tier == 1  # the step is recorded: it will not be decided again
 
     assert centre.service.sweep(T0 + minutes(15)).notified == 0  # a retry of the same tick: within the grace
@@ -204,19 +217,18 @@ RULES = (Rule.SPO2_BAND, Rule.SPO2_BELOW_PERSONAL_MEAN, Rule.WEIGHT_GAIN)
 
 
 def run(sequence: list[Evaluation], outage: list[bool], policy: AlertPolicySettings | None = None) -> Centre:
-    """Each evaluation delivered, and again 30 s later (SQS redelivers a failed record; when nothing
-    failed the second delivery is a plain replay), then a sweep; SNS is down during the first delivery
-    and the sweep of the steps ``outage`` marks. A last sweep after the grace period."""
+    """Each evaluation delivered, and again 30 s later (SQS may deliver any record twice: the second
+    delivery is a plain replay), then a sweep; SNS is down during the first delivery and the sweep of
+    the steps ``outage`` marks (neither raises: what SNS did not take stays in the outbox). A last sweep
+    after the grace period."""
     centre = Centre(policy)
     for ev, down in zip(sequence, outage, strict=False):
         centre.notifier.down = down
-        with suppress(TransientStoreError):  # the record fails if a publish did
-            centre.service.on_evaluation(ev, ev.evaluated_at)
+        centre.service.on_evaluation(ev, ev.evaluated_at)
         centre.notifier.down = False
         centre.service.on_evaluation(ev, ev.evaluated_at + timedelta(seconds=30))
         centre.notifier.down = down
-        with suppress(TransientStoreError):  # the sweep fails; the next tick comes anyway
-            centre.service.sweep(ev.evaluated_at + timedelta(seconds=45))
+        centre.service.sweep(ev.evaluated_at + timedelta(seconds=45))
         centre.notifier.down = False
     centre.service.sweep(sequence[-1].evaluated_at + minutes(2))
     return centre

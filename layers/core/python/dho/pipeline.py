@@ -3,11 +3,12 @@ touched and act on the alerts. ``process_readings`` is a thin shell around it.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from dho.alerting.service import AlertOutcome, AlertService
+from dho.domain.findings import Evaluation
 from dho.evaluation.evaluator import FRESHNESS
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestResult, IngestService, IngestStatus
@@ -15,10 +16,12 @@ from dho.ingest.service import IngestResult, IngestService, IngestStatus
 
 @dataclass(frozen=True, slots=True)
 class BatchScore:
-    """What scoring a batch did: each patient's alert outcome, and how many series windows were cut
-    to their bound (``dho.evaluation.windows``), for the operators."""
+    """What scoring a batch did: the alert outcomes of the patients decided, the patients whose scoring
+    failed with the name of their error (no message: it may hold values), and how many series windows
+    were cut to their bound (``dho.evaluation.windows``), for the operators."""
 
-    alerts: list[AlertOutcome]
+    alerts: list[AlertOutcome] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # patient id -> error type
     truncated_series: int = 0
 
 
@@ -49,8 +52,37 @@ class ReadingsPipeline:
             at = max(received, measured)
             if patient not in evaluated_at or at > evaluated_at[patient]:
                 evaluated_at[patient] = at
-        evaluations = self._evaluation.evaluate(evaluated_at)
-        return BatchScore(
-            alerts=[self._alerts.on_evaluation(evaluation, evaluation.evaluated_at) for evaluation in evaluations],
-            truncated_series=sum(len(evaluation.truncated_series) for evaluation in evaluations),
-        )
+        return self._decide_each(evaluated_at)
+
+    def _decide_each(self, evaluated_at: Mapping[str, datetime]) -> BatchScore:
+        """Evaluate and apply per patient, so that one patient's failure (a corrupt plan, a lost race,
+        a throttled read) leaves the others decided; the caller has that patient's records redelivered.
+        After one failed publish the others are left to the outbox (SNS is taken to be down)."""
+        evaluations, failed = self._evaluate(evaluated_at)
+        alerts: list[AlertOutcome] = []
+        publish = True
+        for evaluation in evaluations:
+            try:
+                outcome = self._alerts.on_evaluation(evaluation, evaluation.evaluated_at, publish=publish)
+            except Exception as error:  # isolated: redelivery decides again, and the policy dedups
+                failed[evaluation.patient_id] = type(error).__name__
+                continue
+            publish = publish and not outcome.deferred
+            alerts.append(outcome)
+        return BatchScore(alerts, failed, sum(len(e.truncated_series) for e in evaluations))
+
+    def _evaluate(self, evaluated_at: Mapping[str, datetime]) -> tuple[list[Evaluation], dict[str, str]]:
+        """Every patient in one vectorised call; if that fails, one call per patient to find which."""
+        try:
+            return self._evaluation.evaluate(evaluated_at), {}
+        except Exception as error:
+            if len(evaluated_at) <= 1:
+                return [], dict.fromkeys(evaluated_at, type(error).__name__)
+        evaluations: list[Evaluation] = []
+        failed: dict[str, str] = {}
+        for patient_id, at in sorted(evaluated_at.items()):
+            try:
+                evaluations.extend(self._evaluation.evaluate({patient_id: at}))
+            except Exception as error:
+                failed[patient_id] = type(error).__name__
+        return evaluations, failed

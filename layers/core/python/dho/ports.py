@@ -47,6 +47,10 @@ class ScoringTimeline(TimelineRepository, LatestEntries, Protocol):
     """What scoring reads: windows of a patient's series and, for adherence, the newest entry of one."""
 
 
+class IngestTimeline(TimelineRepository, LatestEntries, Protocol):
+    """What ingest needs: store readings, and the previous reading of a metric (plausibility of change)."""
+
+
 class Roster(Protocol):
     def patients_in_slot(self, slot: int, *, limit: int) -> Sequence[str]:
         """The ids of the tenant's patients whose check slot (:func:`dho.domain.registry.roster_slot`)

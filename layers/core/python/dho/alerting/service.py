@@ -10,12 +10,13 @@ Transactional outbox: a notification is never lost once its alert is written. Ea
 on the write of one of its alerts (the first of them that is actually written): the store puts a
 :class:`~dho.domain.alerts.PendingNotification` in the same transaction, due ``notification_grace``
 (60 s) after the write by the wall clock. After SNS accepts the message the entry is deleted. If the
-publish fails after the write (SNS outage, a timeout or crash between the two), the error still
-propagates (SQS retries the record; the retry is a replay: it writes nothing, so it adds no entry and
-sends nothing), and the entry stays: every minute the escalation sweep publishes the entries that are
-due (the grace period keeps it out of the way of the publish that follows a write, and covers the
-index's lag) and deletes them. A pending entry whose alerts are all closed by then (a nurse saw it on
-the triage list) is deleted without a message.
+publish fails after the write (SNS outage, a timeout), the error is not raised: the alert is decided and
+stored, so failing the caller would only hold up other patients; the entry stays (counted as
+``deferred``), and so do the other entries of that call, which are not tried (one failure is taken as
+an outage). Every minute the escalation sweep publishes the entries that are due (the grace period
+keeps it out of the way of the publish that follows a write, and covers the index's lag) and deletes
+them; a crash between write and publish leaves the entry there too. A pending entry whose alerts are
+all closed by then (a nurse saw it on the triage list) is deleted without a message.
 
 Delivery is therefore at least once, not exactly once: if SNS accepted a message but its entry could
 not be deleted (the delete failed, or the function died in between), or the publish path stalled for
@@ -57,6 +58,7 @@ class AlertOutcome:
     redelivered: int = 0  # of those, published by the sweep from the outbox (their first publish failed)
     dropped: int = 0  # outbox entries deleted unpublished: every alert they were about is closed
     unsettled: int = 0  # published, but the outbox entry could not be deleted (it will be sent again)
+    deferred: int = 0  # not published (SNS failed, or publishing was held): left in the outbox for the sweep
 
 
 class AlertService:
@@ -86,8 +88,10 @@ class AlertService:
         self._grace = notification_grace
         self._clock = clock or utc_now
 
-    def on_evaluation(self, evaluation: Evaluation, now: datetime) -> AlertOutcome:
-        """Apply one evaluation (from scoring) to the patient's alerts and tell the nurses."""
+    def on_evaluation(self, evaluation: Evaluation, now: datetime, *, publish: bool = True) -> AlertOutcome:
+        """Apply one evaluation (from scoring) to the patient's alerts and tell the nurses. ``publish``
+        False leaves the notifications in the outbox for the sweep (the caller saw SNS fail already and
+        will not wait on it again for every patient)."""
         total = AlertOutcome()
         for _ in range(self._attempts):
             open_alerts = self._alerts.list_open(evaluation.patient_id)
@@ -97,8 +101,9 @@ class AlertService:
             could_raise = any(finding.rule not in open_rules for finding in evaluation.findings)
             closed_through = self._alerts.closed_through(evaluation.patient_id) if could_raise else {}
             decision = self._policy.decide(evaluation, open_alerts, now, closed_through=closed_through)
-            outcome, lost_race = self._apply(decision, now)
+            outcome, lost_race = self._apply(decision, now, publish=publish)
             total = _sum(total, outcome)
+            publish = publish and not outcome.deferred
             if not lost_race:
                 return total
         raise AlertConflict(f"alerts of {evaluation.patient_id} kept changing; {self._attempts} attempts")
@@ -123,15 +128,16 @@ class AlertService:
                     written.append(write.alert.alert_id)
             except AlertConflict:
                 conflicts += 1
-        notified, unsettled = self._publish(outbox.carried)
-        redelivered, dropped, late_unsettled = self._redeliver(now)
+        published = self._publish(outbox.carried)
+        redelivered, dropped = self._redeliver(now, publish=not published.deferred)
         return AlertOutcome(
             written=tuple(written),
             conflicts=conflicts,
-            notified=notified + redelivered,
-            redelivered=redelivered,
+            notified=published.sent + redelivered.sent,
+            redelivered=redelivered.sent,
             dropped=dropped,
-            unsettled=unsettled + late_unsettled,
+            unsettled=published.unsettled + redelivered.unsettled,
+            deferred=published.deferred + redelivered.deferred,
         )
 
     def index_open_alerts(self) -> int:
@@ -164,7 +170,7 @@ class AlertService:
             return changed
         raise AlertConflict(f"alert {alert_id} kept changing; {self._attempts} attempts")
 
-    def _apply(self, decision: Decision, now: datetime) -> tuple[AlertOutcome, bool]:
+    def _apply(self, decision: Decision, now: datetime, *, publish: bool) -> tuple[AlertOutcome, bool]:
         written: list[str] = []
         already: list[str] = []
         lost_race = False
@@ -176,8 +182,11 @@ class AlertService:
                 lost_race = True
                 break  # decide again on fresh state; what is written stays written
             (written if stored else already).append(write.alert.alert_id)
-        notified, unsettled = self._publish(outbox.carried)
-        outcome = AlertOutcome(tuple(written), tuple(already), int(lost_race), notified, unsettled=unsettled)
+        published = self._publish(outbox.carried, publish=publish)
+        outcome = AlertOutcome(
+            tuple(written), tuple(already), int(lost_race), published.sent,
+            unsettled=published.unsettled, deferred=published.deferred,
+        )
         return outcome, lost_race
 
     def _due_at(self, now: datetime) -> datetime:
@@ -194,19 +203,29 @@ class AlertService:
             outbox.carry(riding)
         return stored
 
-    def _publish(self, pending: Sequence[PendingNotification]) -> tuple[int, int]:
-        """Publish each notification, then settle its outbox entry. A failed publish raises (the rest
-        stay in the outbox); a failed delete does not stop the others (that entry is sent again)."""
-        sent = unsettled = 0
+    def _publish(self, pending: Sequence[PendingNotification], *, publish: bool = True) -> _Published:
+        """Publish each notification, then settle its outbox entry. A failed publish is not raised: that
+        entry and the ones after it stay in the outbox (deferred; SNS is taken to be down, and every
+        further try could wait out the client's timeouts); a failed delete does not stop the others
+        (that entry is sent again)."""
+        sent = unsettled = deferred = 0
         for entry in pending:
+            if not publish:
+                deferred += 1
+                continue
             notification = entry.notification
             text = render_alert_text(
                 notification, tenant_name=self._tenant_name, language=self._language, detail=self._detail
             )
-            self._notifier.publish(notification, text)
+            try:
+                self._notifier.publish(notification, text)
+            except Exception:  # any SNS error (outage, throttling, a policy or key problem): the outbox has it
+                publish = False
+                deferred += 1
+                continue
             sent += 1
             unsettled += not self._settle(entry)
-        return sent, unsettled
+        return _Published(sent, unsettled, deferred)
 
     def _settle(self, entry: PendingNotification) -> bool:
         """False only if the entry may still be in the outbox (gone already counts as settled)."""
@@ -216,22 +235,28 @@ class AlertService:
             return False
         return True
 
-    def _redeliver(self, now: datetime) -> tuple[int, int, int]:
+    def _redeliver(self, now: datetime, *, publish: bool) -> tuple[_Published, int]:
         """Publish the outbox entries due by ``now``; those whose alerts are all closed are only deleted."""
         due = self._alerts.due_notifications(now, limit=REDELIVERIES_PER_SWEEP)
         if not due:
-            return 0, 0, 0
+            return _Published(), 0
         open_ids = self._alerts.open_ids({i for entry in due for i in entry.notification.alert_ids})
         dropped = 0
-        publish: list[PendingNotification] = []
+        to_publish: list[PendingNotification] = []
         for entry in due:
             if open_ids.intersection(entry.notification.alert_ids):
-                publish.append(entry)
+                to_publish.append(entry)
             else:
                 self._settle(entry)
                 dropped += 1
-        sent, unsettled = self._publish(publish)
-        return sent, dropped, unsettled
+        return self._publish(to_publish, publish=publish), dropped
+
+
+@dataclass(frozen=True, slots=True)
+class _Published:
+    sent: int = 0
+    unsettled: int = 0  # sent, but the outbox entry may still be there
+    deferred: int = 0  # not sent: left in the outbox
 
 
 class _Outbox:
@@ -273,4 +298,5 @@ def _sum(a: AlertOutcome, b: AlertOutcome) -> AlertOutcome:
         a.redelivered + b.redelivered,
         a.dropped + b.dropped,
         a.unsettled + b.unsettled,
+        a.deferred + b.deferred,
     )

@@ -102,7 +102,9 @@ METRIC_SPECS: dict[Metric, MetricSpec] = {
             "mmol/L",
             {"mmol/L": _same, "mmol/l": _same, "mg/dL": _glucose_mg_dl_to_mmol_l,
              "mg/dl": _glucose_mg_dl_to_mmol_l},
-            0.5, 60, 2,
+            # What a glucometer can read: it shows HI above 33.3 mmol/L (600 mg/dL). A number above that
+            # is a fault or a mg/dL value sent as mmol/L (54 "mmol/L" would be 3.0, a hypo).
+            0.5, 33.3, 2,
         ),
     )
 }

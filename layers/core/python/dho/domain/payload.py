@@ -41,6 +41,8 @@ class ParserLimits:
     max_payload_bytes: int = 8192  # real payloads are 200-600 bytes; IoT Core itself allows 128 KiB
     max_clock_skew: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=14)  # (guess) how long a gateway may buffer while offline
+    # The IoT rule stamps received_at and hands the message to SQS at once; both are AWS clocks.
+    max_delivery_lag: timedelta = timedelta(minutes=5)
 
 
 def parse_device_message(body: str, *, tenant_id: str, limits: ParserLimits | None = None) -> DeviceReading:

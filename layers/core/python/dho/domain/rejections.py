@@ -35,6 +35,8 @@ class RejectionReason(StrEnum):
     DEVICE_MISMATCH = "device_mismatch"
     DEVICE_NOT_ASSIGNED = "device_not_assigned"
     CONFLICTING_REPLAY = "conflicting_replay"
+    RECEIVED_AT_MISMATCH = "received_at_mismatch"  # the body's arrival time is not the queue's
+    IMPLAUSIBLE_CHANGE = "implausible_change"  # too far from the patient's previous reading of the metric
 
 
 class PayloadRejected(Exception):

@@ -56,10 +56,12 @@ class OutcomeTally:
     def publish_scores(score: BatchScore, metrics: Metrics, logger: Logger) -> None:
         written = sum(len(o.written) for o in score.alerts)
         notified = sum(o.notified for o in score.alerts)
+        deferred = sum(o.deferred for o in score.alerts)  # SNS failed: left in the outbox for the sweep
         metrics.add_metric(name="AlertsWritten", unit=MetricUnit.Count, value=written)
         metrics.add_metric(name="AlertNotificationsSent", unit=MetricUnit.Count, value=notified)
+        metrics.add_metric(name="AlertNotificationsDeferred", unit=MetricUnit.Count, value=deferred)
         # Series scored on their newest entries only: a device sending far more often than planned.
         metrics.add_metric(name="WindowSeriesTruncated", unit=MetricUnit.Count, value=score.truncated_series)
         logger.info("patients scored", extra={"patients": len(score.alerts), "alerts_written": written,
-                                             "notifications": notified,
+                                             "notifications": notified, "notifications_deferred": deferred,
                                              "window_series_truncated": score.truncated_series})
