@@ -18,5 +18,5 @@ TRIAGE_SORT_KEY = "triage_sk"
 # may put items with these attributes only (IAM ``dynamodb:Attributes``), so it cannot write anything else.
 ACCESS_LOG_ATTRIBUTES = (
     PARTITION_KEY, SORT_KEY, "item_type", "access_id", "patient_id", "accessed_at", "information_object",
-    "outcome", "hpr", "role", "organisation", "period_start", "period_end", "resources",
+    "outcome", "hpr", "role", "organisation", "period_start", "period_end", "resources", "subject", "purpose",
 )  # fmt: skip
