@@ -307,8 +307,17 @@ class Operations(_Strict):
     alarm_emails: tuple[Email, ...] = Field(min_length=1)
 
 
+class Identity(_Strict):
+    """The OpenID Connect issuer whose tokens the centre APIs accept (the gateway's JWT authorizer
+    checks issuer, audience, signature and expiry). In production HelseID."""
+
+    issuer: Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+(/[^\s]*)?$")] = "https://helseid-sts.nhn.no"
+    audience: str = Field(default="dho:centre-api", min_length=1, max_length=200)
+
+
 class PlatformConfig(_Strict):
     operations: Operations
+    identity: Identity = Identity()
     tenants: tuple[Tenant, ...] = Field(min_length=1)
     centres: tuple[Centre, ...] = ()
 
