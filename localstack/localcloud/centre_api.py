@@ -2,20 +2,23 @@
 centre stack's template) in front of the centre_api function, with a local OIDC issuer playing the
 issuer the template names (HelseID in production), and tokens for the demo users of the tenant file.
 
-Entry point: :func:`running_centre_api` (the demo and the tests); :func:`demo_users` lists who can log
-in locally (the staff entries of the centre and its tenants) with the claims their HelseID tokens carry.
+Entry point: :func:`running_centre_api` (the local cloud, the demo and the tests); :func:`demo_users` lists
+who can log in locally (the centre's staff directory, from the tenant file) with the claims their HelseID
+tokens carry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from dho.centre.roles import HPR_CLAIM, ORG_CHILD_CLAIM
-from infra.config import Centre, PlatformConfig
+from localcloud.cloud_assembly import StackTemplate
 from localcloud.http_api import JwtVerifier, LocalHttpApi, http_api_routes, running_http_api
+from localcloud.local_lambda import LocalFunction
 from localcloud.oidc_issuer import LocalIssuer, running_issuer
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
@@ -44,25 +47,26 @@ def function_environment(template: Mapping[str, Any]) -> dict[str, str]:
     return {name: value for name, value in variables.items() if isinstance(value, str)}
 
 
-def demo_users(config: PlatformConfig, centre: Centre) -> dict[str, dict[str, Any]]:
-    """``<role>-<n>`` → the claims of that person's token (``sub``, the HPR number, the organisation)."""
+def demo_users(staff_json: str) -> dict[str, dict[str, Any]]:
+    """``<role>-<n>`` → the claims of that person's token (``sub``, the HPR number, the organisation),
+    for every entry of the centre's staff directory (``DHO_STAFF``, from the tenant file)."""
     users: dict[str, dict[str, Any]] = {}
-    members: list[tuple[str, Any]] = [(m.role, m) for m in centre.staff]
-    members += [(s.role, s) for t in config.served_tenants(centre) for s in t.staff]
-    for role, member in members:
-        claims: dict[str, Any] = {"sub": member.subject or f"demo-{role}-{member.hpr}"}
-        if member.hpr is not None:
-            claims[HPR_CLAIM] = member.hpr
-        if getattr(member, "organisation", None) is not None:
-            claims[ORG_CHILD_CLAIM] = member.organisation
-        users[f"{role}-{sum(1 for name in users if name.startswith(role + '-')) + 1}"] = claims
+    for key, assignments in sorted(json.loads(staff_json).items()):
+        kind, _, value = key.partition(":")
+        for assignment in assignments:
+            role = assignment["role"]
+            claims: dict[str, Any] = {"sub": value if kind == "sub" else f"demo-{role}-{value}"}
+            if kind == "hpr":
+                claims[HPR_CLAIM] = value
+            if assignment.get("organisation"):
+                claims[ORG_CHILD_CLAIM] = assignment["organisation"]
+            number = 1 + sum(1 for name in users if name.startswith(f"{role}-"))
+            users[f"{role}-{number}"] = claims
     return users
 
 
 @contextmanager
-def running_centre_api(
-    config: PlatformConfig, centre: Centre, template: Mapping[str, Any], invoke: Invoke
-) -> Iterator[LocalCentreApi]:
+def running_centre_api(template: Mapping[str, Any], invoke: Invoke) -> Iterator[LocalCentreApi]:
     """The centre's API at a local URL, verifying tokens of a local issuer that plays the template's."""
     routes = http_api_routes(template)
     (authorizer,) = {r.authorizer for r in routes if r.authorizer is not None}
@@ -71,4 +75,25 @@ def running_centre_api(
         verifier = JwtVerifier(lambda wanted: f"{issuer.url}/.well-known/openid-configuration"
                                if wanted == issuer.issuer else f"{wanted}/.well-known/openid-configuration")
         api = stack.enter_context(running_http_api(routes, invoke, verifier))
-        yield LocalCentreApi(api, issuer, authorizer.audiences[0], demo_users(config, centre))
+        users = demo_users(function_environment(template).get("DHO_STAFF", "{}"))
+        yield LocalCentreApi(api, issuer, authorizer.audiences[0], users)
+
+
+@contextmanager
+def running_centre_apis(
+    stacks: Iterable[StackTemplate], lambda_client: Any, log: TextIO | None = None
+) -> Iterator[dict[str, LocalCentreApi]]:
+    """Every centre API of a deployed cloud assembly (stacks with an HTTP API), by stack name, each in
+    front of its function as deployed (the environment Lambda holds for it)."""
+    with ExitStack() as stack:
+        apis: dict[str, LocalCentreApi] = {}
+        for deployed in stacks:
+            if not deployed.resources_of_type("AWS::ApiGatewayV2::Api"):
+                continue
+            (function,) = deployed.resources_of_type("AWS::Lambda::Function").values()
+            name = function["Properties"]["FunctionName"]
+            configuration = lambda_client.get_function_configuration(FunctionName=name)
+            environment = dict(configuration.get("Environment", {}).get("Variables", {}))
+            invoke = LocalFunction(name, "centre_api", environment, log=log)
+            apis[deployed.stack_name] = stack.enter_context(running_centre_api(deployed.template, invoke))
+        yield apis

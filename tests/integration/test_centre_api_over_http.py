@@ -61,7 +61,7 @@ def centre_api(
     DynamoDbAlerts(dynamodb, bodo["table_name"]).save(alert, None)
     function = LocalFunction(f"dho-centre-{centre.centre_id}-centre-api", "centre_api",
                              {**environment, "AWS_ENDPOINT_URL": moto_endpoint})
-    with running_centre_api(platform_config, centre, template, function) as api:
+    with running_centre_api(template, function) as api:
         yield api, {"alert": alert, "access_log": DynamoDbAccessLog(dynamodb, bodo["access_log_table_name"])}
 
 
