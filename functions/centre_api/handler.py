@@ -29,6 +29,7 @@ from dho.centre.routes import ROUTE_ACTIONS
 from dho.centre.schemas import AccessEntryOut, AccessLogOut, AlertOut, CloseIn, PatientOut, WorklistOut, WorklistRowOut
 from dho.centre.service import ACCESS_LOG_MAX_PERIOD, CentreService, CloseAlert, NotFound, StaleVersion
 from dho.centre.wiring import build_centre_service, build_staff_directory
+from dho.domain.access_log import AccessOutcome
 from dho.domain.alerts import CloseReason
 from dho.domain.clock import utc_now
 from dho.ports import TransientStoreError
@@ -110,6 +111,23 @@ def close(
 @app.get("/patients/<tenant>/<patient_id>", summary="The patient view: enrolment, open alerts, recent readings")
 def patient(tenant: TenantId, patient_id: PatientId) -> PatientOut:
     return PatientOut.of(centre_service().patient(caller(), tenant, patient_id, clock()))
+
+
+@app.get("/patients/<tenant>/<patient_id>/fhir", summary="The patient's data as a FHIR R4B Bundle (a period)")
+def fhir_export(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, until: AwareDatetime) -> Response[str]:
+    result = centre_service().fhir_export(caller(), tenant, patient_id, since, until, clock())
+    status = _EXPORT_STATUS[result.outcome]
+    headers = {"X-Access-Id": result.access_id}
+    if status != 200:  # the OperationOutcome's issue says why, never a value
+        issues = [str(issue.get("diagnostics", "")) for issue in result.resource.get("issue", [])]
+        return _problem(status, "; ".join(issues) or result.outcome.value, headers=headers)
+    return Response(200, "application/fhir+json", json.dumps(result.resource, separators=(",", ":")), headers=headers)
+
+
+_EXPORT_STATUS = {
+    AccessOutcome.EXPORTED: 200, AccessOutcome.REFUSED: 422, AccessOutcome.NOT_FOUND: 404,
+    AccessOutcome.TOO_LARGE: 413, AccessOutcome.FAILED: 500,
+}
 
 
 @app.get("/access-log/<tenant>/<patient_id>", summary="Who accessed the patient in a period (privacy officer)")

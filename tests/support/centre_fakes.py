@@ -18,9 +18,13 @@ from dho.domain.alerts import Alert, AlertPolicySettings, AlertState, alert_id_f
 from dho.domain.findings import Rule, Severity
 from dho.domain.metrics import Metric
 from dho.domain.readings import DeviceReading, Measurement
+from dho.domain.registry import Patient
+from dho.export.service import FhirExportService
+from dho.fhir.validation import validate_r4b
+from dho.settings import ExportSettings
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 from tests.support.export_fakes import InMemoryAccessLog
-from tests.support.fakes import InMemoryTimeline
+from tests.support.fakes import InMemoryRegistry, InMemoryTimeline
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 CENTRE = "salten"
@@ -87,17 +91,34 @@ def alert(patient_id: str, rule: Rule, severity: Severity, opened_at: datetime) 
 
 
 @dataclass
+class AlertHistoryOf:
+    """The export's view of the in-memory alerts: opened in [start, end), oldest first."""
+
+    alerts: InMemoryAlerts
+
+    def opened_between(self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000) -> list[Alert]:
+        found = [a for a in self.alerts.alerts.values() if a.patient_id == patient_id and start <= a.opened_at < end]
+        return sorted(found, key=lambda a: (a.opened_at, a.rule.value))[:limit]
+
+
+@dataclass
 class FakeTenantStores:
     tenant_id: str
     alerts: InMemoryAlerts = field(default_factory=InMemoryAlerts)
     enrolments: InMemoryEnrolments = field(default_factory=InMemoryEnrolments)
     timeline: InMemoryTimeline = field(default_factory=InMemoryTimeline)
     access_log: InMemoryAccessLog = field(default_factory=InMemoryAccessLog)
+    registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
 
     def data(self) -> TenantData:
         actions = AlertService(AlertPolicy(AlertPolicySettings(version="test")), self.alerts, RecordingNotifier(),
                                tenant_name=self.tenant_id)
-        return TenantData(self.tenant_id, self.alerts, actions, self.enrolments, self.timeline, self.access_log)
+        settings = ExportSettings(tenant_id=self.tenant_id, table_name=f"dho-{self.tenant_id}",
+                                  access_log_table_name=f"dho-{self.tenant_id}-access-log")
+        exporter = FhirExportService(settings, self.registry, self.timeline, AlertHistoryOf(self.alerts),
+                                     self.access_log, validate_r4b)
+        return TenantData(self.tenant_id, self.alerts, actions, self.enrolments, self.timeline, self.access_log,
+                          exporter)
 
     def add_alert(self, new: Alert) -> Alert:
         self.alerts.save(new, None)
@@ -111,6 +132,8 @@ class FakeCentre:
         self.tenants = {t: FakeTenantStores(t) for t in SERVED}
         bodo, saltdal = self.tenants["bodo"], self.tenants["saltdal"]
         bodo.enrolments.enrol(enrolment(OWN_PATIENT, "B-01", gp=GP_HPR, hospitals=(HOSPITAL,)))
+        bodo.registry.register_patient(Patient(OWN_PATIENT, "12888500055", "copd"))
+        bodo.registry.register_patient(Patient(OTHER_GPS_PATIENT, "03895200076", "heart_failure"))
         bodo.enrolments.enrol(enrolment(OTHER_GPS_PATIENT, "B-02", gp=OTHER_GP_HPR, programme="heart_failure"))
         saltdal.enrolments.enrol(enrolment(SALTDAL_PATIENT, "S-01", gp="9300001"))
         self.red = bodo.add_alert(alert(OWN_PATIENT, Rule.SPO2_BAND, Severity.RED, NOW - timedelta(hours=2)))

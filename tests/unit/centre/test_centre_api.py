@@ -220,6 +220,41 @@ def test_a_patient_id_that_is_not_one_is_refused_before_anything_is_read(
     assert centre.access_records() == []
 
 
+def test_the_fhir_export_answers_a_gp_with_a_bundle_requested_with_the_verified_identity(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    answer = client.call("GET", f"/patients/bodo/{OWN_PATIENT}/fhir", CLAIMS["gp"],
+                         query="since=2026-12-01T00:00:00Z&until=2026-12-08T00:00:00Z")
+
+    assert answer.status == 200 and answer.content_type == "application/fhir+json"
+    kinds = {e["resource"]["resourceType"] for e in answer.body["entry"]}
+    assert {"Patient", "Observation", "Flag"} <= kinds
+    (record,) = centre.tenants["bodo"].access_log.records
+    assert (record.patient_id, record.hpr, record.role, record.outcome) == (
+        OWN_PATIENT, GP_HPR, "gp", AccessOutcome.EXPORTED)
+    assert answer.headers["X-Access-Id"] == record.access_id
+
+
+def test_the_fhir_export_of_another_gps_patient_is_404_and_logged(client: HandlerClient, centre: FakeCentre) -> None:
+    answer = client.call("GET", f"/patients/bodo/{OTHER_GPS_PATIENT}/fhir", CLAIMS["gp"],
+                         query="since=2026-12-01T00:00:00Z&until=2026-12-08T00:00:00Z")
+
+    assert answer.status == 404 and answer.content_type == "application/problem+json"
+    (record,) = centre.tenants["bodo"].access_log.records
+    assert (record.patient_id, record.outcome) == (OTHER_GPS_PATIENT, AccessOutcome.REFUSED)
+
+
+def test_a_fhir_period_longer_than_the_export_allows_is_refused_with_problem_details(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    answer = client.call("GET", f"/patients/bodo/{OWN_PATIENT}/fhir", NURSE,
+                         query="since=2026-01-01T00:00:00Z&until=2026-12-08T00:00:00Z")
+
+    assert answer.status == 422 and answer.content_type == "application/problem+json"
+    assert "90 days" in answer.body["detail"]
+    assert [r.outcome for r in centre.tenants["bodo"].access_log.records] == [AccessOutcome.REFUSED]
+
+
 # ---- the access log -----------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ TITLES = {
     404: "Not found",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     422: "Unprocessable content",
     428: "Precondition required",
     500: "Internal error",

@@ -14,6 +14,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "POST /alerts/{tenant}/{alert_id}/acknowledge": Action.ACT_ON_ALERT,
     "POST /alerts/{tenant}/{alert_id}/close": Action.ACT_ON_ALERT,
     "GET /patients/{tenant}/{patient_id}": Action.READ_PATIENT,
+    "GET /patients/{tenant}/{patient_id}/fhir": Action.READ_PATIENT,
     "GET /access-log/{tenant}/{patient_id}": Action.READ_ACCESS_LOG,
 }
 

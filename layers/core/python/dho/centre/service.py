@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from dho.alerting.service import AlertService
 from dho.centre.access import Action, grants, readable_tenants, sees_patient
@@ -24,7 +25,7 @@ from dho.domain.access_log import AccessOutcome, AccessRecord
 from dho.domain.alerts import SEVERITY_RANK, Alert, AlertClosedError, CloseReason
 from dho.domain.findings import Rule
 from dho.domain.timeline import TimelineEntry
-from dho.export.service import EXPORTED_SERIES
+from dho.export.service import EXPORTED_SERIES, ExportResult
 from dho.ports import AccessLog, AlertConflict, AlertRepository, Enrolments, TimelineRepository
 
 ROWS_PER_TENANT = 200  # one triage query per tenant is bounded by this (the list says when it was cut)
@@ -36,6 +37,7 @@ WORKLIST_OBJECT = "worklist row: alert summary with the patient's name, code and
 PATIENT_OBJECT = "patient view: enrolment, open alerts, readings of the last 7 days"
 ALERT_ACTION_OBJECT = "alert: state after a nurse's action"
 ACCESS_LOG_OBJECT = "access log of the patient"
+FHIR_OBJECT = "home-monitoring FHIR R4B Bundle (refused before export)"
 
 
 class NotFound(Exception):
@@ -50,6 +52,10 @@ class StaleVersion(Exception):
         self.current = current
 
 
+class FhirExporter(Protocol):
+    def export(self, event: Any, *, now: datetime) -> ExportResult: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TenantData:
     """One served tenant's stores, as the centre's function reaches them."""
@@ -60,6 +66,7 @@ class TenantData:
     enrolments: Enrolments
     timeline: TimelineRepository
     access_log: AccessLog
+    exporter: FhirExporter | None = None  # the FHIR export (dho.export), with the verified identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,16 +192,7 @@ class CentreService:
 
     def patient(self, caller: Caller, tenant_id: str, patient_id: str, now: datetime) -> PatientView:
         data = self._tenants[tenant_id]
-        enrolment = data.enrolments.get(patient_id)
-        if enrolment is None:
-            self._log(data, caller, Action.READ_PATIENT, patient_id, now, PATIENT_OBJECT, AccessOutcome.NOT_FOUND,
-                      purpose="patient view")
-            raise NotFound(f"no patient {patient_id} in tenant {tenant_id}")
-        if not sees_patient(caller, Action.READ_PATIENT, tenant_id, enrolment):
-            # Outside the caller's scope: refused, logged, and answered like an unknown patient.
-            self._log(data, caller, Action.READ_PATIENT, patient_id, now, PATIENT_OBJECT, AccessOutcome.REFUSED,
-                      purpose="patient view")
-            raise NotFound(f"no patient {patient_id} in tenant {tenant_id}")
+        enrolment = self._enrolment_in_scope(caller, data, patient_id, now, PATIENT_OBJECT, "patient view")
         since = now - RECENT_READINGS
         readings: list[TimelineEntry] = []
         for series in EXPORTED_SERIES:
@@ -204,6 +202,33 @@ class CentreService:
         self._log(data, caller, Action.READ_PATIENT, patient_id, now, PATIENT_OBJECT, AccessOutcome.EXPORTED,
                   purpose="patient view", since=since, until=now, resources=len(readings) + len(open_alerts))
         return PatientView(tenant_id, enrolment, open_alerts, tuple(readings))
+
+    def _enrolment_in_scope(
+        self, caller: Caller, data: TenantData, patient_id: str, now: datetime, information_object: str, purpose: str
+    ) -> Enrolment:
+        """The patient's enrolment if one of the caller's roles covers the patient; otherwise the attempt
+        is logged and answered like an unknown patient (NotFound)."""
+        enrolment = data.enrolments.get(patient_id)
+        outcome = AccessOutcome.NOT_FOUND if enrolment is None else AccessOutcome.REFUSED
+        if enrolment is None or not sees_patient(caller, Action.READ_PATIENT, data.tenant_id, enrolment):
+            self._log(data, caller, Action.READ_PATIENT, patient_id, now, information_object, outcome, purpose=purpose)
+            raise NotFound(f"no patient {patient_id} in tenant {data.tenant_id}")
+        return enrolment
+
+    def fhir_export(
+        self, caller: Caller, tenant_id: str, patient_id: str, since: datetime, until: datetime, now: datetime
+    ) -> ExportResult:
+        """The patient's data as a FHIR R4B Bundle (``dho.export``) for a caller whose role covers the
+        patient, requested with the verified identity (the export writes its own access-log entry)."""
+        data = self._tenants[tenant_id]
+        if data.exporter is None or caller.hpr is None:
+            raise NotFound("the FHIR export needs an HPR number and is not configured here")
+        self._enrolment_in_scope(caller, data, patient_id, now, FHIR_OBJECT, "fhir export")
+        roles = ",".join(sorted(a.role.value for a in grants(caller, Action.READ_PATIENT, tenant_id)))
+        request = {"patient_id": patient_id, "since": since.isoformat(), "until": until.isoformat(),
+                   "requested_by": {"hpr": caller.hpr, "role": roles,
+                                    "organisation": caller.organisation or f"centre {self._centre_id}"}}
+        return data.exporter.export(request, now=now)
 
     # ---- the access log -----------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ from dho.alerting.service import AlertService
 from dho.centre.roles import StaffDirectory
 from dho.centre.service import CentreService, TenantData
 from dho.domain.alerts import AlertPolicySettings, Notification
-from dho.settings import CentreSettings
+from dho.export.wiring import build_export_service
+from dho.settings import CentreSettings, ExportSettings
 
 # A nurse waits on the answer: fail fast (the page retries with the same If-Match) rather than hang.
 CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
@@ -32,6 +33,8 @@ def build_centre_service(settings: CentreSettings) -> CentreService:
     dynamodb = boto3.client("dynamodb", config=CLIENT_CONFIG)
     tenants: dict[str, TenantData] = {}
     for tenant_id, tenant in settings.centre_tenants.items():
+        export = ExportSettings(tenant_id=tenant_id, table_name=tenant.table_name,
+                                access_log_table_name=tenant.access_log_table_name)
         alerts = DynamoDbAlerts(dynamodb, tenant.table_name)
         policy = AlertPolicy(AlertPolicySettings.from_tenant_policy(tenant.alert_policy))
         tenants[tenant_id] = TenantData(
@@ -41,6 +44,7 @@ def build_centre_service(settings: CentreSettings) -> CentreService:
             enrolments=DynamoDbEnrolments(dynamodb, tenant.table_name),
             timeline=DynamoDbTimeline(dynamodb, tenant.table_name),
             access_log=DynamoDbAccessLog(dynamodb, tenant.access_log_table_name),
+            exporter=build_export_service(export),
         )
     return CentreService(settings.centre_id, tenants)
 
