@@ -18,6 +18,7 @@ from aws_cdk import App, Environment
 from infra.compliance import enable_compliance_checks
 from infra.config import DEFAULT_CONFIG_FILE, ConfigError, PlatformConfig, load_config
 from infra.layer_catalog import REPO_ROOT
+from infra.stacks.centre_stack import CentreStack
 from infra.stacks.shared_stack import SharedStack
 from infra.stacks.tenant_stack import TenantStack
 
@@ -30,6 +31,10 @@ def shared_stack_name(region: str) -> str:
 
 def tenant_stack_name(tenant_id: str) -> str:
     return f"DhoTenant-{tenant_id}"
+
+
+def centre_stack_name(centre_id: str) -> str:
+    return f"DhoCentre-{centre_id}"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -56,6 +61,7 @@ def build_app(
         )
         for region in config.regions
     }
+    tenant_stacks: dict[str, TenantStack] = {}
     for tenant in config.tenants:
         stack = TenantStack(
             app,
@@ -69,6 +75,24 @@ def build_app(
         )
         # The layer ARNs are parameters the shared stack writes: deploy it first.
         stack.add_stack_dependency(shared[tenant.region])
+        tenant_stacks[tenant.tenant_id] = stack
+    for centre in config.centres:
+        tenants = config.served_tenants(centre)
+        region = tenants[0].region  # the config keeps a centre's tenants in one region
+        centre_stack = CentreStack(
+            app,
+            centre_stack_name(centre.centre_id),
+            centre=centre,
+            identity=config.identity,
+            served=tenants,
+            staff=config.staff_assignments(centre),
+            env=Environment(account=account, region=region),
+            description=f"DHO response centre {centre.centre_id} ({centre.name}): its HTTP API",
+            termination_protection=True,
+        )
+        centre_stack.add_stack_dependency(shared[region])
+        for tenant in tenants:  # the tables and the key parameter must exist first
+            centre_stack.add_stack_dependency(tenant_stacks[tenant.tenant_id])
     return app
 
 

@@ -72,6 +72,12 @@ E164Phone = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{7,14}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)]
 MunicipalityNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+# HPR-nummer (Helsepersonellregisteret) and a Norwegian organisation number (Enhetsregisteret, 9 digits).
+HprNumber = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{3,8}$")]
+OrganisationNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
+# The centre API's roles (dho.centre.roles.Role): the nurses' at a centre, the others' per tenant.
+CentreRole = Literal["centre_nurse"]
+TenantRole = Literal["gp", "hospital_nurse", "tenant_admin", "privacy_officer"]
 # The escalation tiers (0 centre nurses, 1 second nurse, 2 out-of-hours clinic): the functions' policy has
 # three (``AlertPolicySettings.from_tenant_policy``), and out of hours a red goes straight to the last.
 OUT_OF_HOURS_TIER = 2
@@ -181,6 +187,66 @@ def _role_arn_of_the_tenants_partition(arn: str, info: ValidationInfo) -> str:
     return arn
 
 
+class StaffMember(_Strict):
+    """One person's role, keyed by the HPR number from their HelseID token (health workers), or by the
+    token's ``sub`` for staff without one (an administrator, the privacy officer). Never by a name."""
+
+    hpr: HprNumber | None = None
+    subject: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> StaffMember:
+        if (self.hpr is None) == (self.subject is None):
+            raise ValueError("give exactly one of hpr and subject")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"hpr:{self.hpr}" if self.hpr is not None else f"sub:{self.subject}"
+
+
+class CentreStaff(StaffMember):
+    role: CentreRole
+
+
+class TenantStaff(StaffMember):
+    role: TenantRole
+    # A hospital nurse sees the patients enrolled in a collaboration with this hospital (its org number).
+    organisation: OrganisationNumber | None = None
+
+    @model_validator(mode="after")
+    def _role_needs(self) -> TenantStaff:
+        if self.role == "gp" and self.hpr is None:
+            raise ValueError("a gp is known by an hpr number (the patients' GP is recorded by it)")
+        if (self.role == "hospital_nurse") != (self.organisation is not None):
+            raise ValueError("organisation is given for a hospital_nurse, and only for one")
+        return self
+
+
+def _distinct_staff(staff: tuple[StaffMember, ...]) -> None:
+    keys = Counter(member.key for member in staff)
+    if duplicates := sorted(k for k, count in keys.items() if count > 1):
+        raise ValueError(f"staff lists {duplicates} twice (one role per person and place)")
+
+
+class Centre(_Strict):
+    """A response centre serving one or more tenants (a host-municipality agreement). Each served
+    tenant names the centre too (``centre`` in its block): both sides must agree, so a centre never
+    sees a tenant that has not named it. The centre has one API; its nurses are listed here."""
+
+    centre_id: Slug
+    name: str = Field(min_length=2, max_length=100)
+    tenants: tuple[Slug, ...] = Field(min_length=1, max_length=20)
+    staff: tuple[CentreStaff, ...] = Field(default=(), max_length=200)
+
+    @model_validator(mode="after")
+    def _check_centre(self) -> Centre:
+        if duplicates := sorted(t for t, count in Counter(self.tenants).items() if count > 1):
+            raise ValueError(f"tenants lists {duplicates} twice")
+        _distinct_staff(self.staff)
+        return self
+
+
 class Tenant(_Strict):
     tenant_id: Slug
     name: str = Field(min_length=2, max_length=100)
@@ -198,6 +264,10 @@ class Tenant(_Strict):
     export_invoker_role_arns: tuple[Annotated[str, AfterValidator(_role_arn_of_the_tenants_partition)], ...] = Field(
         default=(), max_length=10
     )
+    # The shared response centre that handles this tenant's patients ([[centres]] lists the tenant too).
+    centre: Slug | None = None
+    # GPs, hospital nurses, administrators and privacy officers of this tenant (the centre API's roles).
+    staff: tuple[TenantStaff, ...] = Field(default=(), max_length=200)
 
     @field_validator("export_invoker_role_arns")
     @classmethod
@@ -215,6 +285,7 @@ class Tenant(_Strict):
             raise ValueError(f"duplicate nurse keys {duplicates}")
         if not any("red" in n.alerts.sms and n.first_tier == 0 for n in self.nurses):
             raise ValueError("no nurse receives red alerts by SMS at once (first_tier 0)")
+        _distinct_staff(self.staff)
         return self
 
     @property
@@ -244,9 +315,19 @@ class Operations(_Strict):
     sms_monthly_spend_limit_usd: float = Field(default=1.0, gt=0, le=1_000_000)
 
 
+class Identity(_Strict):
+    """The OpenID Connect issuer whose tokens the centre APIs accept (the gateway's JWT authorizer
+    checks issuer, audience, signature and expiry). In production HelseID."""
+
+    issuer: Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+(/[^\s]*)?$")] = "https://helseid-sts.nhn.no"
+    audience: str = Field(default="dho:centre-api", min_length=1, max_length=200)
+
+
 class PlatformConfig(_Strict):
     operations: Operations
+    identity: Identity = Identity()
     tenants: tuple[Tenant, ...] = Field(min_length=1)
+    centres: tuple[Centre, ...] = ()
 
     @model_validator(mode="after")
     def _tenants_are_distinct(self) -> PlatformConfig:
@@ -261,11 +342,60 @@ class PlatformConfig(_Strict):
                         f"municipality number {number} belongs to both {owners[number]!r} and {tenant.tenant_id!r}"
                     )
                 owners[number] = tenant.tenant_id
+        self._check_centres()
         return self
+
+    def _check_centres(self) -> None:
+        """Both sides agree: a centre lists exactly the tenants that name it, in one region."""
+        if duplicates := sorted(c for c, n in Counter(c.centre_id for c in self.centres).items() if n > 1):
+            raise ValueError(f"duplicate centre ids {duplicates}")
+        tenants = {t.tenant_id: t for t in self.tenants}
+        centres = {c.centre_id: c for c in self.centres}
+        for centre in self.centres:
+            for tenant_id in centre.tenants:
+                if tenant_id not in tenants:
+                    raise ValueError(f"centre {centre.centre_id!r} lists tenant {tenant_id!r}, which does not exist")
+                named = tenants[tenant_id].centre
+                if named != centre.centre_id:
+                    raise ValueError(
+                        f"centre {centre.centre_id!r} lists tenant {tenant_id!r}, but that tenant names "
+                        f"{'no centre' if named is None else repr(named)}"
+                    )
+            regions = sorted({tenants[t].region for t in centre.tenants})
+            if len(regions) > 1:
+                raise ValueError(f"centre {centre.centre_id!r} serves tenants in several regions {regions}")
+        for tenant in self.tenants:
+            if tenant.centre is None:
+                continue
+            if tenant.centre not in centres:
+                raise ValueError(f"tenant {tenant.tenant_id!r} names centre {tenant.centre!r}, which does not exist")
+            if tenant.tenant_id not in centres[tenant.centre].tenants:
+                raise ValueError(
+                    f"tenant {tenant.tenant_id!r} names centre {tenant.centre!r}, which does not list it"
+                )
 
     @property
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({t.region for t in self.tenants}))
+
+    def served_tenants(self, centre: Centre) -> tuple[Tenant, ...]:
+        """The tenants a centre serves (each has named it), in the centre's order."""
+        by_id = {t.tenant_id: t for t in self.tenants}
+        return tuple(by_id[t] for t in centre.tenants)
+
+    def staff_assignments(self, centre: Centre) -> dict[str, list[dict[str, Any]]]:
+        """The role assignments the centre's API knows (``dho.centre.roles.StaffDirectory``): its own
+        nurses for every tenant it serves, and each served tenant's staff for that tenant only."""
+        entries: dict[str, list[dict[str, Any]]] = {}
+        for member in centre.staff:
+            entries.setdefault(member.key, []).append({"role": member.role, "tenants": list(centre.tenants)})
+        for tenant in self.served_tenants(centre):
+            for staff in tenant.staff:
+                entry: dict[str, Any] = {"role": staff.role, "tenants": [tenant.tenant_id]}
+                if staff.organisation is not None:
+                    entry["organisation"] = staff.organisation
+                entries.setdefault(staff.key, []).append(entry)
+        return entries
 
 
 def load_config(path: Path = DEFAULT_CONFIG_FILE) -> PlatformConfig:
@@ -322,4 +452,8 @@ _PATTERN_HINTS = {
     "municipality_numbers": "four-digit kommunenummer, e.g. 1804",
     "opens": "HH:MM",
     "closes": "HH:MM",
+    "hpr": "HPR number, 4 to 9 digits",
+    "organisation": "nine-digit organisation number",
+    "centre_id": "lowercase ASCII slug, e.g. salten",
+    "centre": "lowercase ASCII slug, e.g. salten",
 }

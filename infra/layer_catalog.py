@@ -76,7 +76,13 @@ FHIR_EXPORT = FunctionSpec(
     handler="handler.lambda_handler",
     layers=("core", "runtime", "fhir"),
 )
-FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS, FHIR_EXPORT)}
+# The response centre's HTTP API: reads and acts on alerts, and serves the FHIR export (validated): no numba.
+CENTRE_API = FunctionSpec(
+    name="centre_api",
+    handler="handler.lambda_handler",
+    layers=("core", "runtime", "fhir"),
+)
+FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS, FHIR_EXPORT, CENTRE_API)}
 
 
 def unzipped_bytes(folder: Path) -> int:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+
+
+def tenant_key_arn_parameter(tenant_id: str) -> str:
+    """The SSM parameter holding the tenant key's ARN: a response centre's stack reads it at deploy time
+    (a parameter, not a CloudFormation export: an export in use could never change)."""
+    return f"/dho/{tenant_id}/key/arn"
 
 
 def tenant_log_group_prefix(tenant_id: str) -> str:
@@ -57,3 +64,14 @@ class TenantKey(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
         )
+
+
+def publish_key_arn(scope: Construct, tenant_id: str, key: kms.IKey) -> None:
+    """Write the key's ARN where a centre that the tenant named can find it (``tenant_key_arn_parameter``)."""
+    ssm.StringParameter(
+        scope,
+        "KeyArn",
+        parameter_name=tenant_key_arn_parameter(tenant_id),
+        string_value=key.key_arn,
+        description=f"ARN of the DHO tenant key of {tenant_id} (read by the response centre it named)",
+    )

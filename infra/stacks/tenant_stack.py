@@ -23,7 +23,7 @@ from infra.constructs.process_readings_function import (
 )
 from infra.constructs.readings_queue import ReadingsQueue
 from infra.constructs.readings_rule import ReadingsRule
-from infra.constructs.tenant_key import TenantKey
+from infra.constructs.tenant_key import TenantKey, publish_key_arn
 from infra.constructs.tenant_table import TenantTable
 from infra.layer_catalog import ESCALATE_ALERTS, FHIR_EXPORT, PROCESS_READINGS, check_bundle_size
 
@@ -45,6 +45,7 @@ class TenantStack(Stack):
         Tags.of(self).add("dho:data-classification", "health-special-category")
 
         key = TenantKey(self, "Key", tenant_id=tenant_id).key
+        publish_key_arn(self, tenant_id, key)  # for the response centre's API (infra.stacks.centre_stack)
         topics = AlertTopics(
             self,
             "Topics",

@@ -1,6 +1,7 @@
 """The whole local cloud in one context manager: the moto harness with the real CDK app deployed,
 each tenant's functions run in-process from their queues, the IoT front door + rules engine on a real
-MQTT broker, and the SNS outbox where the nurses' SMS and e-mails land.
+MQTT broker, the SNS outbox where the nurses' SMS and e-mails land, and each response centre's HTTP API
+(``localcloud.centre_api``: local JWT issuer, tokens for the demo users).
 
 Used by ``make demo`` and the end-to-end tests. Everything it starts, it stops.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud import deploy
+from localcloud.centre_api import LocalCentreApi, running_centre_apis
 from localcloud.cloud_assembly import cloudformation_resolver, load_assembly
 from localcloud.demo_cloud import Delivery
 from localcloud.deployed import LOCAL_CREDENTIALS, TenantDeployment, client, tenant_deployments
@@ -41,6 +43,7 @@ class LocalCloud:
     outbox: SnsOutbox
     pump: QueuePump
     functions: dict[tuple[str, str], LocalFunction] = field(default_factory=dict)  # (tenant, folder) -> function
+    centre_apis: dict[str, LocalCentreApi] = field(default_factory=dict)  # stack name -> the centre's API
 
     def aws(self, service: str) -> Any:
         return client(service, self.endpoint, deploy.REGION)
@@ -153,4 +156,5 @@ def running_local_cloud(
         outbox = SnsOutbox(subscriptions_from_stacks(stacks), client("sns", endpoint, deploy.REGION), sqs, resolver,
                            outbox_dir=state_dir / "outbox").install()
         pump = QueuePump(sqs, routes, batch_size=BATCH_SIZE)
-        yield LocalCloud(endpoint, assembly_dir, tenants, iot, outbox, pump, functions)
+        centre_apis = cleanup.enter_context(running_centre_apis(stacks, lambda_client, log=function_log))
+        yield LocalCloud(endpoint, assembly_dir, tenants, iot, outbox, pump, functions, centre_apis)

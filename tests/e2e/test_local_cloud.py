@@ -1,15 +1,18 @@
 """The whole local cloud end to end: the real CDK app deployed to the moto harness, devices publishing
 over MQTT through the IoT front door, the rules engine, process_readings run from its queue, and the
-SNS outbox where the nurses' SMS and e-mails land."""
+SNS outbox where the nurses' SMS and e-mails land, and the response centre's HTTP API."""
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +163,30 @@ def test_a_message_the_handler_keeps_failing_ends_in_the_dead_letter_queue(cloud
         sqs.set_queue_attributes(QueueUrl=tenant.readings_queue_url, Attributes={"VisibilityTimeout": visibility})
     dead = sqs.receive_message(QueueUrl=tenant.dead_letter_queue_url, MaxNumberOfMessages=10).get("Messages", [])
     assert [json.loads(m["Body"])["reading_id"] for m in dead] == [json.loads(payload)["reading_id"]]
+
+
+def test_the_red_alert_is_on_the_centres_worklist_for_a_nurse_with_a_token(cloud: LocalCloud) -> None:
+    _send(cloud, "oxi-0001", _payload("oxi-0001", "spo2", 84, "%"))
+    api = cloud.centre_apis["DhoCentre-salten"]
+    nurse = next(name for name in api.users if name.startswith("centre_nurse"))
+
+    def worklist(token: str | None) -> tuple[int, Any]:
+        request = urllib.request.Request(f"{api.url}/worklist")
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    # The triage index is eventually consistent: the new alert shows up within a moment.
+    for _ in range(50):
+        status, body = worklist(api.token(nurse))
+        if status == 200 and any(r["patient_id"] == COPD_PATIENT for r in body["rows"]):
+            break
+        time.sleep(0.1)
+    assert status == 200
+    row = next(r for r in body["rows"] if r["patient_id"] == COPD_PATIENT)
+    assert (row["tenant"], row["severity"], row["rule"]) == ("bodo", "red", "spo2_band")
+    assert worklist(None)[0] == 401

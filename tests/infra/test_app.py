@@ -1,18 +1,20 @@
-"""GIVEN the demo tenant file WHEN the app is synthesized THEN there is one stack per tenant + shared."""
+"""GIVEN the demo tenant file WHEN the app is synthesized THEN there is one stack per tenant, per response
+centre and a shared one per region."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from infra.app import shared_stack_name, tenant_stack_name
+from infra.app import centre_stack_name, shared_stack_name, tenant_stack_name
 from infra.config import PlatformConfig
 from tests.infra.helpers import resources_of_type, shared_template
 
 
-def test_one_stack_per_tenant_plus_one_shared_stack_per_region(
+def test_one_stack_per_tenant_and_centre_plus_one_shared_stack_per_region(
     templates: dict[str, dict[str, Any]], platform_config: PlatformConfig
 ) -> None:
     expected = {tenant_stack_name(t.tenant_id) for t in platform_config.tenants}
+    expected |= {centre_stack_name(c.centre_id) for c in platform_config.centres}
     expected |= {shared_stack_name(region) for region in platform_config.regions}
     assert set(templates) == expected
     assert len(platform_config.tenants) >= 2  # the demo config really is multi-tenant

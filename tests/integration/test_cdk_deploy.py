@@ -356,3 +356,21 @@ def test_an_update_with_changed_function_code_publishes_a_new_version_behind_the
         assert new["CodeSha256"] == latest["CodeSha256"] != old["CodeSha256"]
         assert tenant.event_source_mapping_uuids == tenants[tenant.tenant_id].event_source_mapping_uuids
         assert tenant.function_alias_arn == alias["AliasArn"]
+
+
+def test_each_centre_api_is_deployed_with_its_routes_and_jwt_authorizer(
+    endpoint: str, deployed: dict[str, Any], config: PlatformConfig
+) -> None:
+    from dho.centre.routes import ROUTE_ACTIONS
+
+    api_gateway = aws("apigatewayv2", endpoint)
+    apis = {api["Name"]: api["ApiId"] for api in api_gateway.get_apis()["Items"]}
+    for centre in config.centres:
+        api_id = apis[f"dho-centre-{centre.centre_id}-api"]
+        routes = {r["RouteKey"]: r for r in api_gateway.get_routes(ApiId=api_id)["Items"]}
+        assert set(routes) == set(ROUTE_ACTIONS)
+        authorizer = api_gateway.get_authorizer(ApiId=api_id, AuthorizerId=routes["GET /worklist"]["AuthorizerId"])
+        assert authorizer["AuthorizerType"] == "JWT"
+        assert authorizer["JwtConfiguration"] == {"Audience": [config.identity.audience],
+                                                  "Issuer": config.identity.issuer}
+        assert routes["GET /openapi.json"]["AuthorizationType"] == "NONE"

@@ -44,6 +44,7 @@ PATCH_MODULES = (
     "sns_subscription",
     "resource_policies",
     "iot_topic_rule",
+    "apigatewayv2_http_api",
     "iot_policy_document",
     "kms_key",
     "backup",

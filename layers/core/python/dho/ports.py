@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from dho.centre.enrolment import Enrolment
 from dho.domain.access_log import AccessRecord
 from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
@@ -185,4 +186,17 @@ class AccessLog(Protocol):
         self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000
     ) -> Sequence[AccessRecord]:
         """Who accessed the patient's data in [start, end), newest first, at most ``limit``."""
+        ...
+
+
+# ---- the centre API ----------------------------------------------------------------------------------
+class Enrolments(Protocol):
+    def enrol(self, enrolment: Enrolment) -> None:
+        """Store the patient's enrolment (replaces the previous one of the patient)."""
+        ...
+
+    def get(self, patient_id: str) -> Enrolment | None: ...
+
+    def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
+        """The enrolments of these patients (bounded batch reads, never a scan); absent ones left out."""
         ...

@@ -77,3 +77,25 @@ class ExportSettings(TenantSettings):
     @property
     def max_period(self) -> timedelta:
         return timedelta(days=self.max_period_days)
+
+
+class CentreTenant(BaseSettings):
+    """One tenant a centre serves, as the centre's function reaches it."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid")
+
+    table_name: str = Field(min_length=1)
+    access_log_table_name: str = Field(min_length=1)
+    alert_policy: str = Field(default="{}", description="the tenant's policy JSON (acknowledgement re-trigger)")
+
+
+class CentreSettings(BaseSettings):
+    """The centre API's function: its centre, the tenants that named it (``DHO_CENTRE_TENANTS``, JSON
+    ``{tenant_id: {table_name, access_log_table_name, alert_policy}}``) and the role assignments
+    (``DHO_STAFF``, JSON, ``dho.centre.roles.StaffDirectory.from_json``)."""
+
+    model_config = SettingsConfigDict(env_prefix="DHO_", frozen=True)
+
+    centre_id: str = Field(min_length=1)
+    centre_tenants: dict[str, CentreTenant] = Field(min_length=1)
+    staff: str = Field(default="{}")

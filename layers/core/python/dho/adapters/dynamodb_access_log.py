@@ -85,6 +85,8 @@ def _item(access: AccessRecord) -> dict[str, Any]:
         "period_start": _time(access.period_start),
         "period_end": _time(access.period_end),
         "resources": access.resources,
+        "subject": access.subject,
+        "purpose": access.purpose,
     }
 
 
@@ -106,4 +108,6 @@ def _record_from(item: dict[str, Any]) -> AccessRecord:
         period_start=_optional_time(item, "period_start"),
         period_end=_optional_time(item, "period_end"),
         resources=int(item.get("resources", 0)),
+        subject=item.get("subject"),
+        purpose=item.get("purpose"),
     )

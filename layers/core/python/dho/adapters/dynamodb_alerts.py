@@ -520,6 +520,7 @@ def _alert_item(alert: Alert) -> dict[str, Any]:
         "closed_by": alert.closed_by,
         "closed_at": _time(alert.closed_at),
         "close_reason": None if alert.close_reason is None else alert.close_reason.value,
+        "close_note": alert.close_note,
         "version": alert.version,
         # Only open and acknowledged alerts are on the triage list (a sparse index: closed ones drop out).
         TRIAGE_PARTITION_KEY: keys.TRIAGE_OPEN if alert.is_open else None,
@@ -563,5 +564,6 @@ def _alert_from(item: dict[str, Any]) -> Alert:
         closed_by=item.get("closed_by"),
         closed_at=_optional_time(item, "closed_at"),
         close_reason=None if reason is None else CloseReason(reason),
+        close_note=item.get("close_note"),
         version=int(item["version"]),
     )

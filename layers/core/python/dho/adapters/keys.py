@@ -4,6 +4,7 @@
 |----------------------|-------------------------|--------------------------------------------|
 | patient profile      | ``PATIENT#<patient_id>``| ``PROFILE``                                |
 | roster entry         | ``PATIENT#<patient_id>``| ``ROSTER``                                 |
+| enrolment            | ``PATIENT#<patient_id>``| ``ENROLMENT``                              |
 | timeline entry       | ``PATIENT#<patient_id>``| ``TL#<series>#<measured_at>#<reading_id>`` |
 | self-management plan | ``PATIENT#<patient_id>``| ``PLAN#<version, 6 digits>``                |
 | alert                | ``PATIENT#<patient_id>``| ``ALERT#<rule>#<opened_at>``               |
@@ -105,6 +106,7 @@ from datetime import date, datetime, timedelta
 from dho.domain.clock import to_canonical
 
 PROFILE = "PROFILE"
+ENROLMENT_SK = "ENROLMENT"  # the patient's enrolment (decision, centre, GP, collaborations): the centre API
 ROSTER_SK = "ROSTER"
 
 

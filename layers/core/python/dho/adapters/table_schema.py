@@ -22,5 +22,5 @@ TIME_TO_LIVE_ATTRIBUTE = "expires_at"
 # may put items with these attributes only (IAM ``dynamodb:Attributes``), so it cannot write anything else.
 ACCESS_LOG_ATTRIBUTES = (
     PARTITION_KEY, SORT_KEY, "item_type", "access_id", "patient_id", "accessed_at", "information_object",
-    "outcome", "hpr", "role", "organisation", "period_start", "period_end", "resources",
+    "outcome", "hpr", "role", "organisation", "period_start", "period_end", "resources", "subject", "purpose",
 )  # fmt: skip

@@ -397,15 +397,22 @@ class AlertPolicy:
             version=alert.version + 1,
         )
 
-    def close(self, alert: Alert, nurse_hpr: str, now: datetime, reason: CloseReason = CloseReason.RESOLVED) -> Alert:
-        """The nurse closes this alert (the only way a red ends)."""
+    def close(
+        self,
+        alert: Alert,
+        nurse_hpr: str,
+        now: datetime,
+        reason: CloseReason = CloseReason.RESOLVED,
+        note: str | None = None,
+    ) -> Alert:
+        """The nurse closes this alert (the only way a red ends), with a reason and an optional note."""
         require_aware(now)
         _require_hpr(nurse_hpr)
         if reason.automatic:
             raise ValueError(f"{reason} is for automatic closing, not a nurse's reason")
         if not alert.is_open:
             raise AlertClosedError(f"alert {alert.alert_id} is closed")
-        return replace(_closed(alert, nurse_hpr, now, reason), version=alert.version + 1)
+        return replace(_closed(alert, nurse_hpr, now, reason), close_note=note, version=alert.version + 1)
 
     # ---- helpers ------------------------------------------------------------------------------------
 

@@ -148,24 +148,45 @@ class AlertService:
             self._alerts.index_for_sweep(alert, self._policy.sweep_due_at(alert)) for alert in self._alerts.triage()
         )
 
-    def acknowledge(self, alert_id: str, nurse_hpr: str, now: datetime) -> Alert | None:
-        """The nurse acknowledges this alert only; None if there is no such alert."""
-        return self._nurse_action(alert_id, lambda alert: self._policy.acknowledge(alert, nurse_hpr, now))
+    def acknowledge(
+        self, alert_id: str, nurse_hpr: str, now: datetime, *, expected_version: int | None = None
+    ) -> Alert | None:
+        """The nurse acknowledges this alert only; None if there is no such alert. With
+        ``expected_version`` (the version the nurse saw) the action applies to that version only and
+        raises :class:`AlertConflict` if the alert has moved on (the nurse should look again)."""
+        return self._nurse_action(
+            alert_id, lambda alert: self._policy.acknowledge(alert, nurse_hpr, now), expected_version
+        )
 
     def close(
-        self, alert_id: str, nurse_hpr: str, now: datetime, reason: CloseReason = CloseReason.RESOLVED
+        self,
+        alert_id: str,
+        nurse_hpr: str,
+        now: datetime,
+        reason: CloseReason = CloseReason.RESOLVED,
+        *,
+        note: str | None = None,
+        expected_version: int | None = None,
     ) -> Alert | None:
-        return self._nurse_action(alert_id, lambda alert: self._policy.close(alert, nurse_hpr, now, reason))
+        return self._nurse_action(
+            alert_id, lambda alert: self._policy.close(alert, nurse_hpr, now, reason, note), expected_version
+        )
 
-    def _nurse_action(self, alert_id: str, action: Callable[[Alert], Alert]) -> Alert | None:
+    def _nurse_action(
+        self, alert_id: str, action: Callable[[Alert], Alert], expected_version: int | None = None
+    ) -> Alert | None:
         for _ in range(self._attempts):
             alert = self._alerts.get(alert_id)
             if alert is None:
                 return None
+            if expected_version is not None and alert.version != expected_version:
+                raise AlertConflict(f"alert {alert_id} is at version {alert.version}, not {expected_version}")
             changed = action(alert)
             try:
                 self._alerts.save(changed, alert.version, sweep_due_at=self._policy.sweep_due_at(changed))
             except AlertConflict:
+                if expected_version is not None:
+                    raise  # the nurse acted on what they saw: a newer version needs a new look
                 continue  # the sweep or scoring wrote it in between: act on the new version
             return changed
         raise AlertConflict(f"alert {alert_id} kept changing; {self._attempts} attempts")

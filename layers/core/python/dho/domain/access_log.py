@@ -30,7 +30,8 @@ class AccessRecord:
     """One access. ``patient_id`` is None only for a refused request that named no usable patient
     id; ``hpr``/``role``/``organisation`` are what the request said (None where it said nothing usable).
     ``period_*``: the measured-time window asked for, when it was valid. ``resources``: how many FHIR
-    resources were returned (0 unless exported)."""
+    resources were returned (0 unless exported). Through the centre API the identity is the one the
+    gateway verified (never the request's), and ``purpose`` says why (e.g. ``worklist``)."""
 
     access_id: str
     patient_id: str | None
@@ -43,3 +44,6 @@ class AccessRecord:
     period_start: datetime | None = None
     period_end: datetime | None = None
     resources: int = 0
+    # The centre API's calls: the verified token subject (staff without an HPR number) and the purpose.
+    subject: str | None = None
+    purpose: str | None = None

@@ -37,6 +37,14 @@ class CloseReason(StrEnum):
     RESOLVED = "resolved"  # the nurse dealt with it
     NO_ACTION_NEEDED = "no_action_needed"  # looked at it: nothing to do (a false alarm)
     REFERRED = "referred"  # handed to the GP, the hospital or the out-of-hours clinic
+    # The coded outcomes a nurse closes with in the centre API (what was done about it).
+    CONTACTED_PATIENT = "contacted_patient"
+    ADVICE_PER_PLAN = "advice_per_plan"  # advice given by the patient's self-management plan
+    GP_INFORMED = "gp_informed"
+    HOME_VISIT = "home_visit"
+    ADMITTED = "admitted"
+    FALSE_ALARM = "false_alarm"
+    DEVICE_PROBLEM = "device_problem"
     QUIET = "auto_quiet"  # yellow: N evaluations in a row without the rule firing (hysteresis)
     STALE = "auto_stale"  # yellow: no new evidence for a long time
 
@@ -122,6 +130,7 @@ class Alert:
     closed_by: str | None = None  # HPR number, or None when closed automatically
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
+    close_note: str | None = None  # the nurse's note on closing; may hold health data: never logged or sent
     version: int = 1
 
     @property
