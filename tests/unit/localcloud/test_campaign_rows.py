@@ -8,6 +8,7 @@ from pathlib import Path
 
 from localcloud.campaign.output import all_passed, table, write_json
 from localcloud.campaign.row import Row, Verdict
+from localcloud.demo.report import Reconciliation
 
 
 def _row(*, lost: int = 0, duplicated: int = 0, crossed_tenants: int = 0, other_failures: int = 0) -> Row:
@@ -34,3 +35,12 @@ def test_a_part_without_its_local_mode_is_not_counted_as_passed(tmp_path: Path) 
 def test_a_part_that_raises_becomes_a_failed_row_with_its_error() -> None:
     row = Row.crashed("hostile input", "each refused", TimeoutError("no PUBACK"))
     assert row.verdict is Verdict.FAIL and row.notes == ["TimeoutError: no PUBACK"]
+
+
+def test_the_reconciliation_balances_only_when_every_published_message_is_accounted_for() -> None:
+    balanced = Reconciliation(published=100, stored=90, quarantined=3, refused=1, rule_errors=1, filtered=0,
+                              duplicates=5)
+    one_missing = Reconciliation(published=101, stored=90, quarantined=3, refused=1, rule_errors=1, filtered=0,
+                                 duplicates=5)
+    assert balanced.balanced and balanced.line().endswith("= 100  -> OK")
+    assert not one_missing.balanced and one_missing.line().endswith("-> MISMATCH")
