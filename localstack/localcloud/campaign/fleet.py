@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,14 +107,3 @@ def reading_document(device: FleetDevice, reading_id: str, measured_at: datetime
 def reading_payload(device: FleetDevice, reading_id: str, measured_at: datetime, rng: random.Random,
                     overrides: dict[Metric, float] | None = None) -> str:
     return encode(reading_document(device, reading_id, measured_at, rng, overrides))
-
-
-def reading_ids(prefix: str, count: int) -> Iterator[str]:
-    return (f"{prefix}-{index:06d}" for index in range(count))
-
-
-def by_tenant(devices: Sequence[FleetDevice]) -> dict[str, list[FleetDevice]]:
-    grouped: dict[str, list[FleetDevice]] = {}
-    for device in devices:
-        grouped.setdefault(device.tenant, []).append(device)
-    return grouped

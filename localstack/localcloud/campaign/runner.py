@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,7 +54,6 @@ class Campaign:
     state_dir: Path
     cleanup: ExitStack
     clock: Clock = _utc_now
-    figures: dict[str, float] = field(default_factory=dict)
 
     @property
     def device_address(self) -> tuple[str, int]:
