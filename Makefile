@@ -23,7 +23,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus bench layers synth localstack-host clean
+.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench layers synth localstack-host clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,11 @@ integration: $(STAMP) ## only the tests that go through the moto server
 
 demo: $(STAMP) layers $(NPM_STAMP) ## the local cloud end to end: real CDK app on moto (EMULATOR=localstack: LocalStack), ~100 patients over MQTT, alerts to nurses
 	PYTHONPATH=localstack $(BIN)/python -m localcloud.demo --emulator $(EMULATOR)
+
+# make campaign READINGS=2000: a shorter load part (the full campaign publishes 20,000 readings).
+READINGS ?= 20000
+campaign: $(STAMP) layers $(NPM_STAMP) ## reliability campaign: hostile input, forgery, load, faults, privacy; table + build/campaign.json
+	PYTHONPATH=localstack $(BIN)/python -m localcloud.campaign --readings $(READINGS)
 
 demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py

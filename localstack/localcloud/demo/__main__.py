@@ -31,6 +31,7 @@ from dho.domain.alerts import AlertPolicySettings
 from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
 from localcloud.demo.report import (
+    Reconciliation,
     TenantReport,
     alert_burden,
     detection,
@@ -212,18 +213,15 @@ def _summarise(cloud: DemoCloud, simulation: Simulation, reports: list[TenantRep
         _say(f"   {report.tenant:<10} published {s.messages:>5} (duplicates {s.duplicates}, bad {sum(s.bad.values())})"
              f" | stored {report.stored} | quarantined {sum(report.quarantined.values())} ({reasons})"
              f" | alerts red {report.alerts['red']}, yellow {report.alerts['yellow']}")
-    published = sum(s.messages for s in stats.values())
-    duplicates = sum(s.duplicates for s in stats.values())
-    stored = sum(r.stored for r in reports)
-    quarantined = sum(sum(r.quarantined.values()) for r in reports)
-    accounted = stored + quarantined + delivery.refused + delivery.not_evaluated + delivery.filtered + duplicates
+    reconciliation = Reconciliation(
+        published=sum(s.messages for s in stats.values()), stored=sum(r.stored for r in reports),
+        quarantined=sum(sum(r.quarantined.values()) for r in reports), refused=delivery.refused,
+        rule_errors=delivery.not_evaluated, filtered=delivery.filtered,
+        duplicates=sum(s.duplicates for s in stats.values()))
     if delivery.received is not None:
         _say(f"\nrules engine: received {delivery.received}, delivered to the readings queues {delivery.delivered}, "
              f"sent to the error action {delivery.not_evaluated} (not JSON)")
-    _say(f"reconciliation: published {published} = stored {stored} + quarantined {quarantined}"
-         f" + refused at the front door {delivery.refused} + rule error action {delivery.not_evaluated}"
-         f" + filtered {delivery.filtered}"
-         f" + duplicates (stored once) {duplicates} = {accounted}  -> {'OK' if accounted == published else 'MISMATCH'}")
+    _say(f"reconciliation: {reconciliation.line()}")
     _print_outbox(cloud, limit=12)
     _say("\nground truth")
     for line in _truth_check(simulation, reports):
@@ -232,7 +230,7 @@ def _summarise(cloud: DemoCloud, simulation: Simulation, reports: list[TenantRep
     if picture:
         _say(f"\ntimeline of the patient with the most severe alert: {picture}")
     _say(f"\ndone in {time.monotonic() - began:.0f} s; stopping the local cloud")
-    return 0 if accounted == published else 1
+    return 0 if reconciliation.balanced else 1
 
 
 if __name__ == "__main__":

@@ -30,6 +30,33 @@ class TenantReport:
     alert_items: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Reconciliation:
+    """published = stored + quarantined + refused + rule errors + filtered + duplicates (stored once)."""
+
+    published: int
+    stored: int
+    quarantined: int
+    refused: int  # at the IoT front door
+    rule_errors: int  # sent to a rule's error action (not JSON)
+    filtered: int  # dropped by a rule's WHERE clause
+    duplicates: int  # published again; stored once
+
+    @property
+    def accounted(self) -> int:
+        return self.stored + self.quarantined + self.refused + self.rule_errors + self.filtered + self.duplicates
+
+    @property
+    def balanced(self) -> bool:
+        return self.accounted == self.published
+
+    def line(self) -> str:
+        return (f"published {self.published} = stored {self.stored} + quarantined {self.quarantined}"
+                f" + refused at the front door {self.refused} + rule error action {self.rule_errors}"
+                f" + filtered {self.filtered} + duplicates (stored once) {self.duplicates} = {self.accounted}"
+                f"  -> {'OK' if self.balanced else 'MISMATCH'}")
+
+
 def tenant_report(dynamodb: Any, table: str, tenant: str, *, arrival_days: Iterable[date], now: datetime,
                   at_most: int) -> TenantReport:
     """``arrival_days``: the days the demo's messages arrived on (the quarantine is listed per day, as
