@@ -134,10 +134,10 @@ class RacedAlertsOf(InMemoryAlerts):
     raced: str = ""
 
     def save(self, alert: Alert, expected_version: int | None, *,
-             pending: Sequence[PendingNotification] = ()) -> bool:
+             pending: Sequence[PendingNotification] = (), sweep_due_at: datetime | None = None) -> bool:
         if alert.patient_id == self.raced:
             raise AlertConflict("lost the race")
-        return super().save(alert, expected_version, pending=pending)
+        return super().save(alert, expected_version, pending=pending, sweep_due_at=sweep_due_at)
 
 
 def test_one_patients_failed_scoring_returns_only_that_patients_records_and_the_others_are_alerted(
@@ -205,7 +205,7 @@ def test_a_body_claiming_another_arrival_time_than_the_queues_is_quarantined_not
 
     # THEN it is acknowledged and kept with its reason, dated by the queue; nothing is stored or told
     assert response == {"batchItemFailures": []}
-    (kept,) = tenant.quarantine.list_all()
+    (kept,) = list(tenant.quarantine.messages.values())
     assert (kept.reason.value, kept.received_at) == ("received_at_mismatch", RECEIVED_AT)
     assert tenant.timeline.entries == [] and tenant.alerts.alerts == {} and tenant.notifier.sent == []
 
@@ -236,7 +236,7 @@ def test_a_weight_far_from_yesterdays_is_quarantined_as_an_implausible_change(
     # THEN a plausible one is stored; one no body can show in a day is kept with its own reason
     assert response == {"batchItemFailures": []}
     assert [e.reading_id for e in tenant.timeline.entries] == (["w-1", "w-2"] if stored else ["w-1"])
-    assert [m.reason.value for m in tenant.quarantine.list_all()] == ([] if stored else ["implausible_change"])
+    assert [m.reason.value for m in tenant.quarantine.messages.values()] == ([] if stored else ["implausible_change"])
 
 
 def test_a_glucose_above_what_a_glucometer_reads_is_quarantined(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,4 +250,4 @@ def test_a_glucose_above_what_a_glucometer_reads_is_quarantined(monkeypatch: pyt
 
     # THEN it is not stored as a glucose of 54, but kept with its reason
     assert tenant.timeline.entries == []
-    assert [m.reason.value for m in tenant.quarantine.list_all()] == ["implausible_value"]
+    assert [m.reason.value for m in tenant.quarantine.messages.values()] == ["implausible_value"]

@@ -12,10 +12,10 @@ from typing import Any
 
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.domain.quarantine import QuarantinedMessage
+from localcloud.demo.report import TenantReport, tenant_report
 from localcloud.local_cloud import LocalCloud
 from localcloud.quarantine_listing import days_between, quarantined_on
 from localcloud.tenant_table import scan_all
-
 
 # A campaign runs for minutes to an hour: its records are in the quarantine partitions of the last two days.
 CAMPAIGN_DAYS = timedelta(days=2)
@@ -26,6 +26,12 @@ def quarantined_recently(dynamodb: Any, table_name: str) -> list[QuarantinedMess
     now = datetime.now(UTC)
     return quarantined_on(DynamoDbQuarantine(dynamodb, table_name), days_between(now - CAMPAIGN_DAYS, now),
                           now=now, at_most=MAX_QUARANTINED)
+
+
+def recent_tenant_report(dynamodb: Any, table_name: str, tenant: str) -> TenantReport:
+    now = datetime.now(UTC)
+    return tenant_report(dynamodb, table_name, tenant, arrival_days=days_between(now - CAMPAIGN_DAYS, now),
+                         now=now, at_most=MAX_QUARANTINED)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import time
 
 from localcloud.campaign import readings
-from localcloud.campaign.ledger import Ledger, tally
+from localcloud.campaign.ledger import Ledger, recent_tenant_report, tally
 from localcloud.campaign.row import Row
 from localcloud.campaign.runner import Campaign
-from localcloud.demo.report import Reconciliation, tenant_report
+from localcloud.demo.report import Reconciliation
 
 EXPECTED = "published = stored + duplicates + quarantined, exactly"
 
 
 def _totals(campaign: Campaign) -> tuple[int, int]:
     dynamodb = campaign.cloud.aws("dynamodb")
-    reports = [tenant_report(dynamodb, t.table_name, name) for name, t in campaign.cloud.tenants.items()]
+    reports = [recent_tenant_report(dynamodb, t.table_name, name) for name, t in campaign.cloud.tenants.items()]
     return sum(r.stored for r in reports), sum(sum(r.quarantined.values()) for r in reports)
 
 

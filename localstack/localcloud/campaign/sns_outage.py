@@ -11,10 +11,9 @@ from dho.alerting.messages import patient_code
 from dho.domain.metrics import Metric
 from localcloud.campaign import readings
 from localcloud.campaign.faults import short_visibility
-from localcloud.campaign.ledger import Ledger, tally
+from localcloud.campaign.ledger import Ledger, recent_tenant_report, tally
 from localcloud.campaign.row import Row
 from localcloud.campaign.runner import Campaign
-from localcloud.demo.report import tenant_report
 from localcloud.simulator.cohort import DeviceKind
 
 EXPECTED = "one red alert per patient, one message per change"
@@ -45,7 +44,7 @@ def run(campaign: Campaign) -> Row:
     dynamodb = campaign.cloud.aws("dynamodb")
     alerts: dict[str, Counter[str]] = defaultdict(Counter)
     for name, deployment in campaign.cloud.tenants.items():
-        for item in tenant_report(dynamodb, deployment.table_name, name).alert_items:
+        for item in recent_tenant_report(dynamodb, deployment.table_name, name).alert_items:
             alerts[item["pk"]["S"].removeprefix("PATIENT#")][item["severity"]["S"]] += 1
     lost = duplicated = crossed = 0
     for device in devices:
