@@ -19,7 +19,8 @@ from localcloud.sns_outbox import mask_endpoint
 # CloudFormation namespace -> LocalStack service name, for every namespace the app may use.
 SERVICE_OF_NAMESPACE = {"Backup": "backup", "CloudWatch": "cloudwatch", "DynamoDB": "dynamodb", "Events": "events",
                         "IAM": "iam", "IoT": "iot", "KMS": "kms", "Lambda": "lambda", "Logs": "logs", "SNS": "sns",
-                        "SQS": "sqs", "SSM": "ssm", "S3": "s3", "Scheduler": "scheduler"}
+                        "SQS": "sqs", "SSM": "ssm", "S3": "s3", "Scheduler": "scheduler",
+                        "ApiGatewayV2": "apigateway"}
 
 
 @pytest.fixture(scope="module")
