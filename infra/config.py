@@ -104,7 +104,7 @@ class Nurse(_Strict):
     phone: E164Phone | None = None
     email: Email | None = None
     alerts: AlertChannels = AlertChannels()
-    # The escalation tier from which on this contact is told (DOMAIN.md): 0 the response centre's nurses
+    # The escalation tier from which on this contact is told (README, alerts): 0 the response centre's nurses
     # (every alert), 1 the second nurse, 2 the out-of-hours clinic (legevakt), who hear of an
     # unacknowledged red only when it escalates that far, and of every red while the centre is closed (an
     # out-of-hours red is always at the last tier, 2). Yellow alerts never leave tier 0.
@@ -126,7 +126,7 @@ class ResponseCentre(_Strict):
     ``opens`` to ``closes`` on ``days`` (default Monday to Friday; closed on Norwegian public holidays unless
     ``closed_on_public_holidays`` is false; no overnight service). Outside
     them a red goes to the out-of-hours route (the ``first_tier = 2`` contacts) and a yellow waits for the
-    next opening (DOMAIN.md "Opening hours"). The hours reach the functions in ``DHO_ALERT_POLICY``."""
+    next opening (README "Scoring and alerts"). The hours reach the functions in ``DHO_ALERT_POLICY``."""
 
     name: str = Field(min_length=2, max_length=100)
     timezone: Literal["Europe/Oslo"] = "Europe/Oslo"
@@ -152,7 +152,7 @@ def has_out_of_hours_contact(nurses: tuple[Nurse, ...]) -> bool:
 
 
 class Escalation(_Strict):
-    """Alert escalation defaults (DOMAIN.md: red repeats until acknowledged, at most 3 loops)."""
+    """Alert escalation defaults (red repeats until acknowledged, at most 3 loops)."""
 
     red_repeat_minutes: int = Field(default=15, ge=5, le=60)
     second_nurse_after_minutes: int = Field(default=15, ge=5, le=120)

@@ -1,6 +1,6 @@
 """SNS topics of a tenant: nurse alerts filtered by severity, escalation tier and route, and operator alarms.
 
-Routes (DOMAIN.md "Opening hours"): while the centre is open a notification has ``route = centre`` and
+Routes (README "Scoring and alerts"): while the centre is open a notification has ``route = centre`` and
 climbs the tiers; while it is closed a red has ``route = out_of_hours`` and is always at the last tier (2,
 the out-of-hours clinic's). So the clinic's contacts keep their one filter, ``tier >= 2``: it lets through
 the centre's reds that escalated that far *and* every out-of-hours red, with no OR across attributes. The

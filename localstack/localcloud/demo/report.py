@@ -14,7 +14,7 @@ from dho.domain.clock import from_canonical
 from localcloud.quarantine_listing import quarantined_on
 from localcloud.tenant_table import scan_all
 
-# DOMAIN.md: the measured burden to beat (Maasstad/Luscii), alerts per patient-week.
+# The measured burden to beat (Maasstad/Luscii), alerts per patient-week.
 BASELINE_ALERTS_PER_PATIENT_WEEK = 3.4
 
 

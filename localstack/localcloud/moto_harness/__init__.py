@@ -1,6 +1,6 @@
 """A moto server for ``cdk deploy``: moto 5.2.5 plus small, named patches registered before it starts.
 
-Plain moto cannot deploy the DHO CDK app (``/work/shared/PLATFORM.md``, "Local AWS emulation"): several
+Plain moto cannot deploy the DHO CDK app (docs/local-iot.md): several
 resource types are silently skipped, change sets lose outputs and mix up stacks, and some resources drop
 settings. Each module in this package fixes one such moto behaviour and says which in its docstring;
 :data:`PATCH_MODULES` lists them in the order they are applied. The production templates stay unchanged.

@@ -1,4 +1,4 @@
-"""Opening hours in the alert policy (DOMAIN.md "Opening hours"), with an injected clock: while the centre
+"""Opening hours in the alert policy (README "Scoring and alerts"), with an injected clock: while the centre
 is closed a red goes on the out-of-hours route, straight to the last tier (the out-of-hours clinic), and
 repeats there; at opening an unacknowledged one is handed to the centre; a yellow waits for the opening
 and is told then, once, unless it ended before."""

@@ -1,4 +1,4 @@
-"""NEWS2: every chart edge for both SpO2 scales (DOMAIN.md table), partial scores, total bands."""
+"""NEWS2: every chart edge for both SpO2 scales (RCP 2017 chart), partial scores, total bands."""
 
 from __future__ import annotations
 

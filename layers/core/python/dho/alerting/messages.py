@@ -1,6 +1,6 @@
 """The text of an alert SMS / e-mail: that there is something to look at, for whom, and where.
 
-What a text may hold (GDPR Art. 9, DOMAIN.md "Rules of the sector"; SMS and e-mail leave AWS in the
+What a text may hold (GDPR Art. 9: SMS says there is something to look at, not what; SMS and e-mail leave AWS in the
 clear): the tenant's display name, the severity, a short pseudonymous patient code, the rule's label
 (``MessageDetail.RULE``, the default; ``MessageDetail.MINIMAL`` leaves it out) and where to look. Never a
 name, a national id, a measured value or the finding's detail: the text is built from the

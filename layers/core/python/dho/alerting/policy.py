@@ -5,7 +5,7 @@ decision. The caller loads the open alerts, asks for a :class:`Decision`, writes
 :class:`AlertWrite` with its expected version (optimistic concurrency: on a conflict, reload and decide
 again), then publishes the notifications of the alerts it wrote.
 
-Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.md):
+Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, described in the README's "Scoring and alerts"):
 
 * one open alert per patient + rule; a re-fire with new evidence bumps its count;
 * replay-safe: a finding whose newest evidence the alert has already counted changes nothing, a
@@ -26,7 +26,7 @@ Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, from DOMAIN.
 * yellow → red on the same rule upgrades the alert and notifies at once (breaks through suppression);
 * a red inhibits new yellow alerts about the same parameter (``rule_family``);
 * acknowledging or closing one alert never touches another;
-* opening hours (``settings.opening_hours``, Europe/Oslo; DOMAIN.md "Opening hours"): while the centre
+* opening hours (``settings.opening_hours``, Europe/Oslo): while the centre
   is closed, a red is told on the out-of-hours route (``Route.OUT_OF_HOURS``): straight to the last tier
   (the out-of-hours clinic), and its repeats follow the escalation schedule's times, all at that tier.
   A centre cycle that reaches a step after closing time moves to the out-of-hours route there (the

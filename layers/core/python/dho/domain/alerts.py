@@ -7,7 +7,7 @@ red, and is closed by a nurse (red, yellow) or automatically (yellow only: after
 when no new evidence came for a long time). A closed episode stays closed: closing moves the patient +
 rule watermark up to the alert's ``last_evidence_at``, and no new alert opens on evidence measured at or
 before it (a replay of the episode's readings). The decisions live in ``dho.alerting.policy``; this
-module holds the data and the defaults (DOMAIN.md "Alert handling").
+module holds the data and the defaults (after Alertmanager, PagerDuty and Nightscout; README "Scoring and alerts").
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class NotificationKind(StrEnum):
 
 
 class Route(StrEnum):
-    """Who a notification is for (DOMAIN.md "Opening hours"; published as the ``route`` attribute)."""
+    """Who a notification is for (README "Scoring and alerts"; published as the ``route`` attribute)."""
 
     CENTRE = "centre"  # the centre is open: its nurses, escalating by tier
     OUT_OF_HOURS = "out_of_hours"  # the centre is closed: a red goes to the out-of-hours clinic (last tier)
@@ -182,7 +182,7 @@ class PendingNotification:
 
 
 class AlertPolicySettings(BaseModel):
-    """The alert policy's knobs, with DOMAIN.md's defaults. ``version`` is stored on every alert raised
+    """The alert policy's knobs, with the README's defaults. ``version`` is stored on every alert raised
     under these settings; change it whenever a value changes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

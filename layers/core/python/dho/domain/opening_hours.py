@@ -1,4 +1,4 @@
-"""The response centre's opening hours (DOMAIN.md "Opening hours"): is it open at a moment, and when does
+"""The response centre's opening hours (a day service): is it open at a moment, and when does
 it open next. Local wall-clock times in the centre's time zone (Europe/Oslo), so the hours stay 08:00 to 15:30
 across the change to and from summer time; the answers are instants (UTC). Pure: the moment is a parameter.
 

@@ -142,7 +142,7 @@ def _limits(**by_metric: dict[str, float]) -> dict[Metric, MetricLimits]:
     return {Metric(name): MetricLimits(**values) for name, values in by_metric.items()}
 
 
-# Defaults from DOMAIN.md (NEWS2 edges, BEAT-HF, COPD action plans); marked (guess) there where
+# Defaults from the published sources (NEWS2 edges, BEAT-HF, COPD action plans); marked (guess) there where
 # nobody has published a number. Nurses tune them per patient: that is what the versions are for.
 # Edges: a value below red_low (above red_high) is red, so "red < 88 %" is red_low=88.
 _COMMON = _limits(
@@ -182,7 +182,7 @@ _TEMPLATES: dict[Programme, tuple[int, dict[Metric, MetricLimits], TrendRules]] 
 
 
 _DAILY = MeasurementSchedule(every_hours=24)
-# What each programme expects the patient to measure (DOMAIN.md: COPD and heart-failure follow-up is daily;
+# What each programme expects the patient to measure (COPD and heart-failure follow-up is daily;
 # diabetes morning and evening). (guess) for the grace: half a day, so a late measurement is not an alert.
 _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
     Programme.GENERIC: {},

@@ -1,6 +1,6 @@
 """Symptom answers → action-plan zone (green / yellow / red), as in COPD and heart-failure plans.
 
-COPD (DOMAIN.md): red = breathless at rest, new confusion, chest pain, blood in sputum; yellow = more
+COPD (patient action plans): red = breathless at rest, new confusion, chest pain, blood in sputum; yellow = more
 breathless, more or discoloured sputum, more reliever use, feeling feverish. Heart failure: red =
 breathless at rest, chest pain, new confusion, dizziness or fainting; yellow = more breathless, more
 pillows at night, more swelling, more tired.

@@ -1,6 +1,6 @@
 """Alerts → FHIR R4B ``DetectedIssue`` (with evidence) and ``Flag`` (with priority), as plain dicts.
 
-DOMAIN.md: alerts export as ``Flag`` (with priority) or ``DetectedIssue`` with evidence pointing at the
+Alerts export as ``Flag`` (with priority) or ``DetectedIssue`` with evidence pointing at the
 Observations. Both are rendered; the tests check them against fhir.resources' R4B models. Unlike the SMS,
 the export goes to the EHR, so the worklist detail (which may hold values) is included.
 

@@ -1,4 +1,4 @@
-"""Terminology for FHIR export: LOINC codes and UCUM units of the vital-signs profile (DOMAIN.md) and
+"""Terminology for FHIR export: LOINC codes and UCUM units of the vital-signs profile and
 the Norwegian identifier systems (HL7 Norway NamingSystems)."""
 
 from __future__ import annotations

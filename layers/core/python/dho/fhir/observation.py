@@ -1,6 +1,6 @@
 """Timeline entries → FHIR R4B Observation resources (as JSON-ready dicts).
 
-Rendering builds plain dicts, not fhir.resources objects: those cost ≈240 µs each (PLATFORM.md), so
+Rendering builds plain dicts, not fhir.resources objects: those cost ≈240 µs each (measured here), so
 the ingest path never renders; the export path does, and the tests check every shape against
 fhir.resources' R4B models.
 """
