@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
 
 from localcloud.http_api_event import http_api_event, match_route
+from localcloud.net import BackgroundHttpServer
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -107,7 +107,7 @@ class LocalHttpApi:
         self.routes = routes
         self._invoke = invoke
         self._verifier = verifier
-        self._server: ThreadingHTTPServer | None = None
+        self._http = BackgroundHttpServer()
         self.url = ""
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> tuple[
@@ -149,16 +149,11 @@ class LocalHttpApi:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="http-api", daemon=True).start()
+        self.url = self._http.serve(Handler, host, port, "http-api")
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._http.stop()
 
 
 def _response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:

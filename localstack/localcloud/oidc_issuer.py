@@ -9,17 +9,18 @@ exactly as API Gateway's JWT authorizer would verify HelseID's.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from localcloud.net import BackgroundHttpServer
 
 DEFAULT_LIFETIME_SECONDS = 600  # HelseID access tokens live minutes, not hours
 
@@ -30,7 +31,7 @@ class LocalIssuer:
         self._clock = clock
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.key_id = uuid.uuid4().hex[:16]
-        self._server: ThreadingHTTPServer | None = None
+        self._http = BackgroundHttpServer()
         self.url = ""
 
     @property
@@ -70,16 +71,11 @@ class LocalIssuer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: the tests and the demo print what matters
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="oidc-issuer", daemon=True).start()
+        self.url = self._http.serve(Handler, host, port, "oidc-issuer")
         return self.url
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._http.stop()
 
 
 @contextmanager
