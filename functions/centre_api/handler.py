@@ -10,11 +10,11 @@ the route, the status and counts only: no patient id, name, HPR number or value.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
+from alert_snooze import router as snooze_router
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
 from dho.centre.access import Action, Forbidden, authorize
+from dho.centre.if_match import BadPrecondition, PreconditionRequired, etag, expected_version
 from dho.centre.problems import PROBLEM_JSON, problem_body, validation_problems
 from dho.centre.roles import Caller, NotAuthenticated, StaffDirectory, caller_from_claims
 from dho.centre.routes import ROUTE_ACTIONS
@@ -38,6 +39,7 @@ from dho.settings import CentreSettings
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(snooze_router)
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 clock = utc_now  # the time of every access-log entry and nurse action (tests set it)
 
@@ -45,7 +47,6 @@ TenantId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")]
 PatientId = Annotated[str, Path(pattern=r"^P-[0-9A-Z]{4,32}$")]
 AlertId = Annotated[str, Path(pattern=r"^A-[0-9a-f]{6,64}$")]
 IfMatch = Annotated[str | None, Header(alias="if-match", description='the alert version seen, e.g. "3"')]
-_VERSION = re.compile(r'^(?:W/)?"?([1-9][0-9]{0,8})"?$')
 
 
 @cache
@@ -95,7 +96,7 @@ def missed_measurements(
 
 @app.post("/alerts/<tenant>/<alert_id>/acknowledge", summary="Acknowledge an alert (stops its escalation)")
 def acknowledge(tenant: TenantId, alert_id: AlertId, if_match: IfMatch = None) -> Response[AlertOut]:
-    alert = centre_service().act(caller(), tenant, alert_id, _expected_version(if_match), None, clock())
+    alert = centre_service().act(caller(), tenant, alert_id, expected_version(if_match), None, clock())
     return _alert_response(tenant, AlertOut.of(tenant, alert))
 
 
@@ -104,7 +105,7 @@ def close(
     tenant: TenantId, alert_id: AlertId, body: Annotated[CloseIn, Body()], if_match: IfMatch = None
 ) -> Response[AlertOut]:
     action = CloseAlert(CloseReason(body.outcome), body.note or None)
-    alert = centre_service().act(caller(), tenant, alert_id, _expected_version(if_match), action, clock())
+    alert = centre_service().act(caller(), tenant, alert_id, expected_version(if_match), action, clock())
     return _alert_response(tenant, AlertOut.of(tenant, alert))
 
 
@@ -145,21 +146,8 @@ class _BadRequest(Exception):
     pass
 
 
-class _PreconditionRequired(Exception):
-    pass
-
-
-def _expected_version(if_match: str | None) -> int:
-    if if_match is None:
-        raise _PreconditionRequired("send If-Match with the alert's version (from the worklist)")
-    match = _VERSION.fullmatch(if_match.strip())
-    if match is None:
-        raise _BadRequest('If-Match must be the alert\'s version, e.g. "3"')
-    return int(match[1])
-
-
 def _alert_response(tenant: str, alert: AlertOut) -> Response[AlertOut]:
-    return Response(200, "application/json", alert, headers={"ETag": f'"{alert.version}"'})
+    return Response(200, "application/json", alert, headers={"ETag": etag(alert.version)})
 
 
 # Powertools' decorator is untyped: this keeps the handlers' signatures for mypy.
@@ -176,12 +164,13 @@ def _invalid(error: RequestValidationError) -> Response[str]:
 
 
 @_on(_BadRequest)
-def _bad_request(error: _BadRequest) -> Response[str]:
+@_on(BadPrecondition)
+def _bad_request(error: Exception) -> Response[str]:
     return _problem(400, str(error))
 
 
-@_on(_PreconditionRequired)
-def _precondition_required(error: _PreconditionRequired) -> Response[str]:
+@_on(PreconditionRequired)
+def _precondition_required(error: PreconditionRequired) -> Response[str]:
     return _problem(428, str(error))
 
 
@@ -193,7 +182,7 @@ def _not_found(error: NotFound) -> Response[str]:
 @_on(StaleVersion)
 def _stale(error: StaleVersion) -> Response[str]:
     current = error.current
-    return _problem(409, f"{error}: reload it and decide again", headers={"ETag": f'"{current.version}"'},
+    return _problem(409, f"{error}: reload it and decide again", headers={"ETag": etag(current.version)},
                     current_version=current.version, current_state=current.state.value)
 
 
@@ -223,7 +212,8 @@ def _gate(event: dict[str, Any]) -> Response[str] | None:
         return _problem(401, "a valid token is required")
     except Forbidden as refused:
         return _problem(403, str(refused))
-    app.context["caller"] = who
+    # What a route module (a Router included below) needs, without importing this module.
+    app.context.update(caller=who, centre=centre_service(), now=clock())
     return None
 
 

@@ -31,6 +31,9 @@ def load_handler(function: str, module_name: str | None = None) -> ModuleType:
     """Import ``functions/<function>/handler.py`` afresh (it reads its environment on first use);
     ``module_name`` keeps several instances apart, e.g. one per tenant."""
     name = module_name or f"{function}_handler"
+    folder = str(FUNCTIONS / function)
+    if folder not in sys.path:  # the asset's root, as in Lambda: the handler imports its sibling modules
+        sys.path.append(folder)
     spec = importlib.util.spec_from_file_location(name, FUNCTIONS / function / "handler.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

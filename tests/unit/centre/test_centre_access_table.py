@@ -33,6 +33,8 @@ def _requests(centre: FakeCentre) -> dict[str, tuple[str, str, str, Any]]:
                      f"/alerts/bodo/{centre.red.alert_id}/acknowledge", ""),
         "close saltdal": ("POST /alerts/{tenant}/{alert_id}/close", "POST",
                           f"/alerts/saltdal/{centre.saltdal_red.alert_id}/close", ""),
+        "snooze bodo": ("POST /alerts/{tenant}/{alert_id}/snooze", "POST",
+                        f"/alerts/bodo/{centre.red.alert_id}/snooze", ""),
         "ack sunnfjord": ("POST /alerts/{tenant}/{alert_id}/acknowledge", "POST",
                           f"/alerts/{NOT_SERVED}/{sunnfjord_alert}/acknowledge", ""),
         "own patient": ("GET /patients/{tenant}/{patient_id}", "GET", f"/patients/bodo/{OWN_PATIENT}", ""),
@@ -57,6 +59,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "missed":               (200, 403, 403, 403, 403, 403),
     "ack bodo":             (200, 403, 403, 403, 403, 403),
     "close saltdal":        (200, 403, 403, 403, 403, 403),
+    "snooze bodo":          (200, 403, 403, 403, 403, 403),
     "ack sunnfjord":        (403, 403, 403, 403, 403, 403),
     "own patient":          (200, 200, 200, 403, 403, 403),
     "other gp's patient":   (200, 404, 404, 403, 403, 403),
@@ -83,7 +86,8 @@ def test_route_role_tenant(monkeypatch: pytest.MonkeyPatch, case: str, role: str
     centre = FakeCentre()
     client = HandlerClient(monkeypatch, centre)
     route_key, method, path, query = _requests(centre)[case]
-    body = {"outcome": "contacted_patient", "note": "called"} if route_key.endswith("/close") else None
+    bodies = {"/close": {"outcome": "contacted_patient", "note": "called"}, "/snooze": {"minutes": 30}}
+    body = next((b for suffix, b in bodies.items() if route_key.endswith(suffix)), None)
     headers = {"if-match": '"1"'} if method == "POST" else {}
     before = {t: dict(s.alerts.alerts) for t, s in centre.tenants.items()}
 

@@ -22,7 +22,7 @@ from dho.centre.access import Action, grants, readable_tenants, sees_patient
 from dho.centre.enrolment import Enrolment
 from dho.centre.roles import Caller
 from dho.domain.access_log import AccessOutcome, AccessRecord
-from dho.domain.alerts import SEVERITY_RANK, Alert, AlertClosedError, CloseReason
+from dho.domain.alerts import SEVERITY_RANK, ActionKind, Alert, AlertClosedError, CloseReason
 from dho.domain.findings import Rule
 from dho.domain.timeline import TimelineEntry
 from dho.export.service import EXPORTED_SERIES, ExportResult
@@ -96,7 +96,24 @@ class CloseAlert:
     note: str | None
 
 
-NurseAction = CloseAlert | None  # None: acknowledge (it carries nothing but who and when)
+@dataclass(frozen=True, slots=True)
+class SnoozeAlert:
+    """Snooze until a time, or for some minutes from the request (exactly one of the two)."""
+
+    until: datetime | None
+    minutes: int | None
+    note: str | None
+
+    def wakes_at(self, now: datetime) -> datetime:
+        if self.until is not None:
+            return self.until
+        if self.minutes is None:
+            raise ValueError("a snooze needs until or minutes")
+        return now + timedelta(minutes=self.minutes)
+
+
+NurseAction = CloseAlert | SnoozeAlert | None  # None: acknowledge (it carries nothing but who and when)
+_PURPOSE = {CloseAlert: "close", SnoozeAlert: "snooze"}
 
 
 class CentreService:
@@ -157,7 +174,7 @@ class CentreService:
     def act(
         self, caller: Caller, tenant_id: str, alert_id: str, expected_version: int, action: NurseAction, now: datetime
     ) -> Alert:
-        """Acknowledge (``action`` None) or close the alert, if it is still at ``expected_version``.
+        """Acknowledge (``action`` None), snooze or close the alert, if it is still at ``expected_version``.
         A retry of a request that went through (same caller, same action, the alert one version on)
         answers with the alert as it is, writing nothing; any other version mismatch is stale."""
         data = self._tenants[tenant_id]
@@ -168,7 +185,7 @@ class CentreService:
         if alert is None:
             raise NotFound(f"no alert {alert_id} in tenant {tenant_id}")
         self._log(data, caller, Action.ACT_ON_ALERT, alert.patient_id, now, ALERT_ACTION_OBJECT,
-                  AccessOutcome.EXPORTED, purpose="acknowledge" if action is None else "close")
+                  AccessOutcome.EXPORTED, purpose=_PURPOSE.get(type(action), "acknowledge"))
         if alert.version != expected_version:
             if _already_done(alert, hpr, action, expected_version):
                 return alert
@@ -177,6 +194,9 @@ class CentreService:
             if isinstance(action, CloseAlert):
                 changed = data.actions.close(alert_id, hpr, now, action.outcome, note=action.note,
                                              expected_version=expected_version)
+            elif isinstance(action, SnoozeAlert):
+                changed = data.actions.snooze(alert_id, hpr, now, action.wakes_at(now), note=action.note,
+                                              expected_version=expected_version)
             else:
                 changed = data.actions.acknowledge(alert_id, hpr, now, expected_version=expected_version)
         except (AlertConflict, AlertClosedError):
@@ -279,4 +299,10 @@ def _already_done(alert: Alert, hpr: str, action: NurseAction, expected_version:
         return False
     if isinstance(action, CloseAlert):
         return alert.closed_by == hpr and alert.close_reason is action.outcome and alert.close_note == action.note
+    if isinstance(action, SnoozeAlert):
+        last = alert.history[-1] if alert.history else None
+        if last is None or last.kind is not ActionKind.SNOOZED or last.by != hpr or last.note != action.note:
+            return False
+        # Minutes count from the first request's time, so a retry's own clock cannot tell: the length tells.
+        return last.until == (action.until or last.at + timedelta(minutes=action.minutes or 0))
     return alert.acknowledged_by == hpr and alert.is_open and alert.updated_at == alert.acknowledged_at
