@@ -93,18 +93,19 @@ def test_the_bundle_holds_exactly_the_patients_stored_readings_of_the_period_and
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in resources:
         by_type.setdefault(resource["resourceType"], []).append(resource)
-    assert [p["id"] for p in by_type["Patient"]] == [patient_id]
+    assert [p["identifier"][1]["value"] for p in by_type["Patient"]] == [f"bodo/{patient_id}"]
     observation_ids = [o["identifier"][0]["value"] for o in by_type["Observation"]]
     assert len(observation_ids) == len(set(observation_ids))
     assert set(observation_ids) == expected_observations
     assert {q["identifier"]["value"] for q in by_type["QuestionnaireResponse"]} == expected_responses
-    assert {r["subject"]["reference"] for r in resources if "subject" in r} == {f"Patient/{patient_id}"}
-    # AND the alerts opened in the period, as stored, are its Flags
+    assert {r["subject"]["reference"] for r in resources if "subject" in r} == {bundle["entry"][0]["fullUrl"]}
+    # AND the alerts opened in the period, as stored, are its DetectedIssues and Flags
     stored_alerts = {i["alert_id"]["S"] for i in scan_all(dynamodb, stored_corpus)
                      if i["pk"]["S"] == keys.patient_pk(patient_id) and i["sk"]["S"].startswith("ALERT#")
                      and "rule" in i and SINCE.strftime("%Y-%m-%d") <= i["opened_at"]["S"] < UNTIL.strftime("%Y-%m-%d")}
     assert stored_alerts  # the corpus raises alerts for both patients that day
-    assert {f["id"] for f in by_type["Flag"]} == stored_alerts
+    for kind in ("DetectedIssue", "Flag"):
+        assert {f["identifier"][0]["value"] for f in by_type[kind]} == {f"bodo/{a}" for a in stored_alerts}
 
 
 def test_every_export_is_on_the_patients_access_log_before_it_is_returned(

@@ -134,12 +134,13 @@ def test_the_bundle_holds_the_patient_the_readings_symptoms_and_alerts_of_the_pe
     assert bundle["identifier"] == {"system": "urn:dho:export", "value": f"bodo/{response['access_id']}"}
     # AND it holds this patient only, first
     (patient,) = _resources(bundle, "Patient")
-    assert bundle["entry"][0]["resource"] is patient and patient["id"] == PATIENT.patient_id
+    assert bundle["entry"][0]["resource"] is patient
+    assert patient["identifier"][1]["value"] == f"bodo/{PATIENT.patient_id}"
     # AND exactly the readings measured in [since, until), in measured order (BP as one panel)
     observations = _resources(bundle, "Observation")
     assert [o["identifier"][0]["value"].split("/", 1)[1] for o in observations] == [
         "oxi-0001/s-1/heart_rate", "oxi-0001/s-1/spo2", "bpm-0001/bp-1/blood_pressure", "oxi-0001/s-2/spo2"]
-    assert {o["subject"]["reference"] for o in observations} == {f"Patient/{PATIENT.patient_id}"}
+    assert {o["subject"]["reference"] for o in observations} == {bundle["entry"][0]["fullUrl"]}
     (answers,) = _resources(bundle, "QuestionnaireResponse")
     assert answers["identifier"]["value"] == "bodo/app-0001/q-1/symptoms.copd"
     # AND the alert opened in the period as a Flag (not the one opened before it)
@@ -251,12 +252,13 @@ def test_an_invalid_bundle_never_leaves_and_the_failed_attempt_is_logged(
     monkeypatch: pytest.MonkeyPatch, tenant: Tenant
 ) -> None:
     def breaking_validator(bundle: dict[str, Any]) -> None:
-        bundle["entry"][1]["resource"]["status"] = None  # an Observation without its required status
+        observation = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+        observation["status"] = None  # an Observation without its required status
         validate_r4b(bundle)
 
     handler = _handler(monkeypatch, tenant, validate=breaking_validator)
 
-    with pytest.raises(InvalidFhirResource, match=r"entry\.1\.resource\.status") as raised:
+    with pytest.raises(InvalidFhirResource, match=r"entry\.\d+\.resource\.status") as raised:
         handler.lambda_handler(_event(), FakeLambdaContext())
     assert "95" not in str(raised.value)
     assert [r.outcome for r in tenant.access_log.records] == [AccessOutcome.FAILED]
