@@ -9,7 +9,7 @@ import pytest
 
 from dho.domain.alerts import ActionKind
 from tests.support.centre_client import Answer, HandlerClient
-from tests.support.centre_fakes import CLAIMS, NOW, NURSE_HPR, FakeCentre
+from tests.support.centre_fakes import CLAIMS, NOW, NURSE_HPR, OWN_PATIENT, FakeCentre
 
 NURSE = CLAIMS["centre_nurse"]
 
@@ -98,3 +98,24 @@ def test_a_snooze_with_bad_input_gets_problem_details_and_changes_nothing(
 
     assert answer.status == 422 and answer.content_type == "application/problem+json"
     assert centre.tenants["bodo"].alerts.alerts[centre.red.alert_id].version == 1
+
+
+def test_the_nurses_snooze_and_close_reach_the_gps_fhir_export_as_the_detected_issues_history(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    alert_id = centre.red.alert_id
+    _snooze(client, alert_id, {"minutes": 30})
+    client.call("POST", f"/alerts/bodo/{alert_id}/close", NURSE, headers={"if-match": '"2"'},
+                body={"outcome": "gp_informed", "note": ""})
+
+    answer = client.call("GET", f"/patients/bodo/{OWN_PATIENT}/fhir", CLAIMS["gp"],
+                         query="since=2026-12-01T00:00:00Z&until=2026-12-08T00:00:00Z")
+
+    assert answer.status == 200
+    entries = {e["fullUrl"]: e["resource"] for e in answer.body["entry"]}
+    (issue,) = [r for r in entries.values() if r["resourceType"] == "DetectedIssue"]
+    assert issue["status"] == "final"
+    assert [(m["action"]["coding"][0]["code"], m["author"]["identifier"]["value"]) for m in issue["mitigation"]] == [
+        ("snoozed", NURSE_HPR), ("closed-gp_informed", NURSE_HPR)]
+    (evidence,) = issue["evidence"][0]["detail"]
+    assert entries[evidence["reference"]]["resourceType"] == "Observation"  # the reading in the same Bundle
