@@ -25,6 +25,7 @@ from dho.domain.access_log import AccessOutcome, AccessRecord
 from dho.domain.alerts import SEVERITY_RANK, ActionKind, Alert, AlertClosedError, CloseReason
 from dho.domain.findings import Rule
 from dho.domain.timeline import TimelineEntry
+from dho.export.request import Requester
 from dho.export.service import EXPORTED_SERIES, ExportResult
 from dho.ports import AccessLog, AlertConflict, AlertRepository, Enrolments, TimelineRepository
 
@@ -53,7 +54,7 @@ class StaleVersion(Exception):
 
 
 class FhirExporter(Protocol):
-    def export(self, event: Any, *, now: datetime) -> ExportResult: ...
+    def export(self, query: Any, requester: Requester, *, now: datetime) -> ExportResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,10 +246,10 @@ class CentreService:
             raise NotFound("the FHIR export needs an HPR number and is not configured here")
         self._enrolment_in_scope(caller, data, patient_id, now, FHIR_OBJECT, "fhir export")
         roles = ",".join(sorted(a.role.value for a in grants(caller, Action.READ_PATIENT, tenant_id)))
-        request = {"patient_id": patient_id, "since": since.isoformat(), "until": until.isoformat(),
-                   "requested_by": {"hpr": caller.hpr, "role": roles,
-                                    "organisation": caller.organisation or f"centre {self._centre_id}"}}
-        return data.exporter.export(request, now=now)
+        query = {"patient_id": patient_id, "since": since.isoformat(), "until": until.isoformat()}
+        organisation = caller.organisation or f"centre {self._centre_id}"
+        requester = Requester(hpr=caller.hpr, role=roles, organisation=organisation)
+        return data.exporter.export(query, requester, now=now)
 
     # ---- the access log -----------------------------------------------------------------------------
 
