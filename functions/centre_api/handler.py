@@ -212,7 +212,7 @@ def _gate(event: dict[str, Any]) -> Response[str] | None:
         return _problem(401, "a valid token is required")
     except Forbidden as refused:
         return _problem(403, str(refused))
-    # What a route module (a Router included below) needs, without importing this module.
+    # What a route module (a Router included at the top) needs, without importing this module.
     app.context.update(caller=who, centre=centre_service(), now=clock())
     return None
 

@@ -31,9 +31,14 @@ def load_handler(function: str, module_name: str | None = None) -> ModuleType:
     """Import ``functions/<function>/handler.py`` afresh (it reads its environment on first use);
     ``module_name`` keeps several instances apart, e.g. one per tenant."""
     name = module_name or f"{function}_handler"
-    folder = str(FUNCTIONS / function)
-    if folder not in sys.path:  # the asset's root, as in Lambda: the handler imports its sibling modules
-        sys.path.append(folder)
+    folder = FUNCTIONS / function
+    if str(folder) not in sys.path:  # the asset's root, as in Lambda: the handler imports its sibling modules
+        sys.path.append(str(folder))
+    # Each instance gets its own sibling modules, as each Lambda function has its own process: a shared
+    # module (a Powertools Router) would be bound to whichever instance included it last.
+    for loaded, module in list(sys.modules.items()):
+        if Path(getattr(module, "__file__", None) or "/").parent == folder:
+            del sys.modules[loaded]
     spec = importlib.util.spec_from_file_location(name, FUNCTIONS / function / "handler.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

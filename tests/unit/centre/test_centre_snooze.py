@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from dho.domain.alerts import ActionKind
+from localcloud.lambda_loader import load_handler
 from tests.support.centre_client import Answer, HandlerClient
 from tests.support.centre_fakes import CLAIMS, NOW, NURSE_HPR, OWN_PATIENT, FakeCentre
 
@@ -119,3 +120,15 @@ def test_the_nurses_snooze_and_close_reach_the_gps_fhir_export_as_the_detected_i
         ("snoozed", NURSE_HPR), ("closed-gp_informed", NURSE_HPR)]
     (evidence,) = issue["evidence"][0]["detail"]
     assert entries[evidence["reference"]]["resourceType"] == "Observation"  # the reading in the same Bundle
+
+
+def test_two_centre_functions_loaded_side_by_side_each_run_their_own_snooze_route(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    # GIVEN another centre's function loaded in the same process after this one (the local cloud runs one
+    # instance per centre): each has its own route modules, as each Lambda function has its own process
+    load_handler("centre_api", module_name="centre_api_other_centre")
+
+    answer = _snooze(client, centre.red.alert_id, {"minutes": 30})
+
+    assert answer.status == 200 and answer.body["snoozed_until"] is not None
