@@ -8,16 +8,17 @@ told at once."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dho.domain.alerts import ActionKind, AlertClosedError, AlertPolicySettings, NotificationKind, SnoozeRefused
-from dho.domain.findings import Finding, Rule
+from dho.domain.findings import Finding, Rule, Severity
 from tests.unit.alerting.helpers import NURSE, PATIENT, RED, T0, YELLOW, Ward, evaluation, finding, minutes
 
 
-def _news2(score: float, at_minutes: float, severity: object = RED) -> Finding:
+def _news2(score: float, at_minutes: float, severity: Severity = RED) -> Finding:
     at = T0 + minutes(at_minutes)
-    return Finding(PATIENT, Rule.NEWS2, severity, f"NEWS2 {score:g}", (f"r-{at_minutes}",), at,  # type: ignore[arg-type]
-                   score=score)
+    return Finding(PATIENT, Rule.NEWS2, severity, f"NEWS2 {score:g}", (f"r-{at_minutes}",), at, score=score)
 
 
 def _snoozed_red(ward: Ward, *, until_minutes: float = 60, at_minutes: float = 2) -> None:
@@ -89,9 +90,9 @@ def test_a_snoozed_yellow_with_a_worse_score_is_told_again_once() -> None:
 
 
 @pytest.mark.parametrize(("severity", "longest", "too_long"), [(RED, 60, 61), (YELLOW, 24 * 60, 24 * 60 + 1)])
-def test_a_snooze_is_bounded_by_the_alerts_severity(severity: object, longest: int, too_long: int) -> None:
+def test_a_snooze_is_bounded_by_the_alerts_severity(severity: Severity, longest: int, too_long: int) -> None:
     ward = Ward()
-    ward.evaluate(evaluation(finding(Rule.SPO2_BAND, severity, at=T0)))  # type: ignore[arg-type]
+    ward.evaluate(evaluation(finding(Rule.SPO2_BAND, severity, at=T0)))
     alert = ward.only()
 
     with pytest.raises(SnoozeRefused, match=f"at most {longest} minutes"):
@@ -136,3 +137,22 @@ def test_a_closed_alert_cannot_be_snoozed() -> None:
 
     with pytest.raises(AlertClosedError):
         ward.service.snooze(alert.alert_id, NURSE, T0 + minutes(6), T0 + minutes(30))
+
+
+@settings(max_examples=100, deadline=None)
+@given(scores=st.lists(st.integers(min_value=5, max_value=12), min_size=1, max_size=10))
+def test_property_while_snoozed_only_a_worse_score_is_told_and_it_is_told_at_once(scores: list[int]) -> None:
+    # GIVEN a NEWS2 red of 7 snoozed for the full hour, then NEWS2 evaluations every 5 minutes (a score
+    # under 7 is the yellow band) with a sweep between each two
+    ward = Ward()
+    _snoozed_red(ward, until_minutes=60, at_minutes=1)
+    for step, score in enumerate(scores):
+        at = 5 * (step + 1)
+        told = ward.evaluate(evaluation(_news2(score, at, RED if score >= 7 else YELLOW)))
+        # THEN the first score worse than the snoozed 7 is told at once, as a worsening; nothing before it
+        if score > 7:
+            assert [n.kind for n in told] == [NotificationKind.WORSENED]
+            assert ward.only(Rule.NEWS2).snoozed_until is None
+            return
+        assert told == []
+        assert ward.sweep(T0 + minutes(at + 4)) == []  # and the sweep holds every escalation step
