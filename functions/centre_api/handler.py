@@ -27,7 +27,14 @@ from dho.centre.problems import PROBLEM_JSON, problem_body, validation_problems
 from dho.centre.roles import Caller, NotAuthenticated, StaffDirectory, caller_from_claims
 from dho.centre.routes import ROUTE_ACTIONS
 from dho.centre.schemas import AccessEntryOut, AccessLogOut, AlertOut, CloseIn, PatientOut, WorklistOut, WorklistRowOut
-from dho.centre.service import ACCESS_LOG_MAX_PERIOD, CentreService, CloseAlert, NotFound, StaleVersion
+from dho.centre.service import (
+    ACCESS_LOG_MAX_PERIOD,
+    AccessNotRecorded,
+    CentreService,
+    CloseAlert,
+    NotFound,
+    StaleVersion,
+)
 from dho.centre.wiring import build_centre_service, build_staff_directory
 from dho.domain.access_log import AccessOutcome
 from dho.domain.alerts import CloseReason
@@ -195,6 +202,12 @@ def _stale(error: StaleVersion) -> Response[str]:
     current = error.current
     return _problem(409, f"{error}: reload it and decide again", headers={"ETag": f'"{current.version}"'},
                     current_version=current.version, current_state=current.state.value)
+
+
+@_on(AccessNotRecorded)
+def _not_recorded(error: AccessNotRecorded) -> Response[str]:
+    return _problem(503, "the access could not be recorded, so nothing is returned: try again",
+                    headers={"Retry-After": "1"})
 
 
 @_on(TransientStoreError)
