@@ -19,11 +19,12 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
 from dho.centre.access import Action, Forbidden, authorize
-from dho.centre.problems import PROBLEM_JSON, problem_body, validation_problems
+from dho.centre.problems import PROBLEM_JSON, documented, problem_body, validation_problems
 from dho.centre.roles import Caller, NotAuthenticated, StaffDirectory, caller_from_claims
 from dho.centre.routes import ROUTE_ACTIONS
 from dho.centre.schemas import AccessEntryOut, AccessLogOut, AlertOut, CloseIn, PatientOut, WorklistOut, WorklistRowOut
@@ -77,13 +78,23 @@ def caller() -> Caller:
 
 # ---- routes (each runs only after the access policy let the caller in) -----------------------------
 
+# The refusals a route can give besides its own (problem details; 401 also as the gateway's answer).
+_READ = (401, 403, 422, 503)
+_ACT = (400, 401, 403, 404, 409, 422, 428, 503)
+_ACTED: OpenAPIResponse = {"description": "The alert after the action; ETag: its new version",
+                           "headers": {"ETag": {"description": 'the alert\'s version, e.g. "2"',
+                                                "schema": {"type": "string"}}}}
+_BUNDLE: OpenAPIResponse = {"description": "A FHIR R4B Bundle of the period; X-Access-Id: its access-log entry",
+                            "content": {"application/fhir+json": {"schema": {"type": "object"}}}}
+
 
 @app.get("/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
     return Response(200, "application/json", app.get_openapi_json_schema(title="DHO centre API", version="1"))
 
 
-@app.get("/worklist", summary="Open alerts of the centre's tenants: red before yellow, oldest first")
+@app.get("/worklist", summary="Open alerts of the centre's tenants: red before yellow, oldest first",
+         responses=documented("The worklist (each row's patient is in the access log)", *_READ))
 def worklist(
     tenant: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")] = None,
     programme: Annotated[str | None, Query(pattern=r"^[a-z_]{2,32}$")] = None,
@@ -92,7 +103,8 @@ def worklist(
     return WorklistOut(rows=[WorklistRowOut.of_row(r) for r in found.rows], truncated_tenants=list(found.truncated))
 
 
-@app.get("/worklist/missed-measurements", summary="Today's missed measurements (a list of their own)")
+@app.get("/worklist/missed-measurements", summary="Today's missed measurements (a list of their own)",
+         responses=documented("The missed measurements", *_READ))
 def missed_measurements(
     tenant: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")] = None,
 ) -> WorklistOut:
@@ -100,13 +112,15 @@ def missed_measurements(
     return WorklistOut(rows=[WorklistRowOut.of_row(r) for r in found.rows], truncated_tenants=list(found.truncated))
 
 
-@app.post("/alerts/<tenant>/<alert_id>/acknowledge", summary="Acknowledge an alert (stops its escalation)")
+@app.post("/alerts/<tenant>/<alert_id>/acknowledge", summary="Acknowledge an alert (stops its escalation)",
+          responses=documented("The alert as acknowledged", *_ACT, ok_response=_ACTED))
 def acknowledge(tenant: TenantId, alert_id: AlertId, if_match: IfMatch = None) -> Response[AlertOut]:
     alert = centre_service().act(caller(), tenant, alert_id, _expected_version(if_match), None, clock())
     return _alert_response(tenant, AlertOut.of(tenant, alert))
 
 
-@app.post("/alerts/<tenant>/<alert_id>/close", summary="Close an alert with a coded outcome and a note")
+@app.post("/alerts/<tenant>/<alert_id>/close", summary="Close an alert with a coded outcome and a note",
+          responses=documented("The alert as closed", *_ACT, ok_response=_ACTED))
 def close(
     tenant: TenantId, alert_id: AlertId, body: Annotated[CloseIn, Body()], if_match: IfMatch = None
 ) -> Response[AlertOut]:
@@ -115,12 +129,14 @@ def close(
     return _alert_response(tenant, AlertOut.of(tenant, alert))
 
 
-@app.get("/patients/<tenant>/<patient_id>", summary="The patient view: enrolment, open alerts, recent readings")
+@app.get("/patients/<tenant>/<patient_id>", summary="The patient view: enrolment, open alerts, recent readings",
+         responses=documented("The patient view", *_READ, 404))
 def patient(tenant: TenantId, patient_id: PatientId) -> PatientOut:
     return PatientOut.of(centre_service().patient(caller(), tenant, patient_id, clock()))
 
 
-@app.get("/patients/<tenant>/<patient_id>/fhir", summary="The patient's data as a FHIR R4B Bundle (a period)")
+@app.get("/patients/<tenant>/<patient_id>/fhir", summary="The patient's data as a FHIR R4B Bundle (a period)",
+         responses=documented("", *_READ, 404, 413, 500, ok_response=_BUNDLE))
 def fhir_export(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, until: AwareDatetime) -> Response[str]:
     result = centre_service().fhir_export(caller(), tenant, patient_id, since, until, clock())
     status = _EXPORT_STATUS[result.outcome]
@@ -137,7 +153,8 @@ _EXPORT_STATUS = {
 }
 
 
-@app.get("/access-log/<tenant>/<patient_id>", summary="Who accessed the patient in a period (privacy officer)")
+@app.get("/access-log/<tenant>/<patient_id>", summary="Who accessed the patient in a period (privacy officer)",
+         responses=documented("Who accessed the patient, newest first", 400, *_READ))
 def access_log(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, until: AwareDatetime) -> AccessLogOut:
     if not since < until <= since + ACCESS_LOG_MAX_PERIOD:
         raise _BadRequest(f"since must be before until, at most {ACCESS_LOG_MAX_PERIOD.days} days apart")
