@@ -213,7 +213,7 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float, st
     stopped = shown is None or shown.sms_acknowledged == 0
     with running_token_desk(apis):
         _say("\nthe response centres' APIs (tokens of a local issuer that plays HelseID)")
-        for line in api_lines(apis):
+        for line in api_lines(apis) if apis else ["not served by this emulator's run (the moto path serves them)"]:
             _say(f"   {line}")
         _say(f"\ndone in {time.monotonic() - began:.0f} s")
         _stay_up(stay_up_minutes)
