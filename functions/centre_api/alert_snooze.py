@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
 from dho.centre.if_match import etag, expected_version
-from dho.centre.problems import PROBLEM_JSON, problem_body
+from dho.centre.problems import ACT_REFUSALS, ALERT_ACTED, PROBLEM_JSON, documented, problem_body
 from dho.centre.schemas import AlertOut, SnoozeIn
 from dho.centre.service import CentreService, SnoozeAlert
 from dho.domain.alerts import SnoozeRefused
@@ -26,6 +26,7 @@ IfMatch = Annotated[str | None, Header(alias="if-match", description='the alert 
 @router.post(
     "/alerts/<tenant>/<alert_id>/snooze",
     summary="Snooze an alert: no repeat or escalation until it wakes; a worsening breaks through",
+    responses=documented("The alert as snoozed", *ACT_REFUSALS, ok_response=ALERT_ACTED),
 )
 def snooze(
     tenant: TenantId, alert_id: AlertId, body: Annotated[SnoozeIn, Body()], if_match: IfMatch = None

@@ -45,6 +45,10 @@ class NotFound(Exception):
     """No such patient or alert in this tenant, or not one the caller may see (404: no difference told)."""
 
 
+class AccessNotRecorded(Exception):
+    """The access log could not store the access: the read is refused, nothing is returned (503)."""
+
+
 class StaleVersion(Exception):
     """The alert has moved on since the version the caller acted on (409)."""
 
@@ -162,10 +166,12 @@ class CentreService:
                 for alert in wanted
                 if programme is None or _programme(enrolments.get(alert.patient_id)) == programme
             ]
-            # Normen: every patient shown is logged before the list is returned.
-            for patient_id in dict.fromkeys(row.alert.patient_id for row in tenant_rows):
-                self._log(data, caller, Action.READ_WORKLIST, patient_id, now, WORKLIST_OBJECT,
-                          AccessOutcome.EXPORTED, purpose="worklist")
+            # Normen: every patient shown is logged before the list is returned (one write for them all).
+            self._write(data, [
+                self._access(data, caller, Action.READ_WORKLIST, patient_id, now, WORKLIST_OBJECT,
+                             AccessOutcome.EXPORTED, purpose="worklist")
+                for patient_id in dict.fromkeys(row.alert.patient_id for row in tenant_rows)
+            ])
             rows.extend(tenant_rows)
         rows.sort(key=lambda r: (SEVERITY_RANK[r.alert.severity], r.alert.opened_at, r.tenant_id, r.alert.alert_id))
         return Worklist(tuple(rows), tuple(truncated))
@@ -280,13 +286,41 @@ class CentreService:
         until: datetime | None = None,
         resources: int = 0,
     ) -> None:
+        self._write(data, [self._access(data, caller, action, patient_id, now, information_object, outcome,
+                                        purpose=purpose, since=since, until=until, resources=resources)])
+
+    def _write(self, data: TenantData, records: Sequence[AccessRecord]) -> None:
+        """Any failure to log refuses the read: :class:`AccessNotRecorded`, and nothing is returned."""
+        try:
+            if len(records) == 1:
+                data.access_log.record(records[0])
+            elif records:
+                data.access_log.record_all(records)
+        except Exception as error:
+            raise AccessNotRecorded(f"the access log of tenant {data.tenant_id} refused the write") from error
+
+    def _access(
+        self,
+        data: TenantData,
+        caller: Caller,
+        action: Action,
+        patient_id: str,
+        now: datetime,
+        information_object: str,
+        outcome: AccessOutcome,
+        *,
+        purpose: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        resources: int = 0,
+    ) -> AccessRecord:
         roles = ",".join(sorted(a.role.value for a in grants(caller, action, data.tenant_id))) or "none"
-        data.access_log.record(AccessRecord(
+        return AccessRecord(
             access_id=self._new_id(), patient_id=patient_id, accessed_at=now,
             information_object=information_object, outcome=outcome, hpr=caller.hpr, role=roles,
             organisation=caller.organisation, period_start=since, period_end=until, resources=resources,
             subject=caller.subject, purpose=f"{purpose} (centre {self._centre_id})",
-        ))
+        )
 
 
 def _programme(enrolment: Enrolment | None) -> str | None:
