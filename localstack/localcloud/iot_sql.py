@@ -304,10 +304,12 @@ _UNDEFINED = object()
 def decode_payload(payload: bytes) -> dict[str, Any] | None:
     """The payload as a JSON object, or None if it is not one (binary, text, array, number…).
 
+    JSON means RFC 8259 text as IoT Core reads it: UTF-8 without a byte order mark. Python's
+    ``json.loads(bytes)`` would also guess UTF-16/32 and skip a BOM; such payloads are binary here.
     JSON nested deeper than the parser's recursion limit raises ``PayloadNotJson``: it is JSON the rules
     engine cannot read, so the rule fails (error action) rather than passing it on as binary."""
     try:
-        document = json.loads(payload)
+        document = json.loads(payload.decode("utf-8"))  # strict: a BOM stays U+FEFF, which JSON refuses
     except RecursionError as problem:
         raise PayloadNotJson("payload is JSON nested too deeply for the rules engine to read") from problem
     except (UnicodeDecodeError, ValueError):

@@ -86,6 +86,21 @@ def test_a_non_json_object_payload_cannot_get_fields_added(payload: bytes) -> No
         evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
 
 
+@pytest.mark.parametrize("payload", [
+    pytest.param(b"\xef\xbb\xbf" + json.dumps({"value": 94}).encode(), id="UTF-8 with a byte order mark"),
+    pytest.param(json.dumps({"value": 94}).encode("utf-16"), id="UTF-16"),
+    pytest.param(json.dumps({"value": 94}).encode("utf-16-be"), id="UTF-16 big-endian without BOM"),
+    pytest.param(json.dumps({"value": 94}).encode("utf-32"), id="UTF-32"),
+])
+def test_json_not_in_plain_utf8_is_a_binary_payload_the_readings_rule_cannot_extend(payload: bytes) -> None:
+    # GIVEN a JSON object encoded other than as RFC 8259 text (UTF-8, no byte order mark)
+    # WHEN the readings rule (which adds fields) evaluates it THEN it fails as IoT Core's does: not JSON
+    with pytest.raises(PayloadNotJson):
+        evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
+    # AND a rule that passes binary on unchanged hands over the bytes as they came
+    assert evaluate(parse_sql("SELECT * FROM 'dho/bodo/devices/+/readings'"), payload, TOPIC, NOW_MS) == payload
+
+
 def test_select_star_alone_passes_a_binary_payload_through_unchanged() -> None:
     assert evaluate(parse_sql("SELECT * FROM 'a/+'"), b"\x00\x01raw", "a/b", NOW_MS) == b"\x00\x01raw"
     assert evaluate(parse_sql("SELECT * FROM 'a/+' WHERE topic(2) = 'b'"), b"raw", "a/b", NOW_MS) == b"raw"
