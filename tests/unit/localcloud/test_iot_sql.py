@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -160,3 +161,23 @@ def test_json_nested_deeper_than_the_parser_can_read_is_refused_with_its_reason_
     deep = b"[" * 100_000 + b"]" * 100_000
     with pytest.raises(PayloadNotJson, match="nested too deeply"):
         evaluate(parse_sql(sql), deep, "a/b", NOW_MS)
+
+
+def test_encode_star_hands_over_the_payload_bytes_as_they_came_even_where_the_json_collapses_them() -> None:
+    # GIVEN a payload that names a key twice (a JSON parser keeps one of them)
+    payload = b'{"reading_id": "r-1", "value": 97, "value": 86}'
+    sql = READINGS_SQL.replace("SELECT *,", "SELECT *, encode(*, 'base64') AS raw,")
+    # WHEN the rule adds the payload's base64 next to the parsed fields
+    result = evaluate(parse_sql(sql), payload, TOPIC, NOW_MS)
+    # THEN the parsed copy kept one value, and the raw copy still holds both
+    assert isinstance(result, dict)
+    assert result["value"] in (97, 86)
+    assert base64.b64decode(result["raw"]) == payload
+
+
+def test_encode_star_without_star_works_on_a_binary_payload_and_only_base64_is_supported() -> None:
+    sql = "SELECT encode(*, 'base64') AS data, timestamp() AS ts FROM 'a/+'"
+    assert evaluate(parse_sql(sql), b"\xef\xbb\xbf{}", "a/b", NOW_MS) == {
+        "data": base64.b64encode(b"\xef\xbb\xbf{}").decode(), "ts": NOW_MS}
+    with pytest.raises(SqlError, match="only 'base64'"):
+        parse_sql("SELECT encode(*, 'hex') AS data FROM 'a/+'")
