@@ -19,9 +19,10 @@ from infra.constructs.tenant_key import tenant_log_group_prefix
 
 def readings_rule_sql(tenant_id: str) -> str:
     # topic(2) is the tenant and topic(4) the device as IoT Core saw them: a payload cannot claim them.
+    # raw: the bytes the device sent; the parsed copy (*) would hide a key given twice.
     return (
-        "SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS received_at "
-        f"FROM '{readings_topic(tenant_id)}'"
+        "SELECT *, encode(*, 'base64') AS raw, topic(2) AS tenant, topic(4) AS device_id, "
+        f"timestamp() AS received_at FROM '{readings_topic(tenant_id)}'"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,15 +22,17 @@ class CorpusMessage:
 
 
 def rule_output(payload_text: str, tenant: str, device_id: str, received_at_ms: int) -> str:
-    """What `SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS received_at` makes of
-    a payload. A payload that is not a JSON object passes through unchanged (the handler refuses it)."""
+    """What the readings rule (``SELECT *, encode(*, 'base64') AS raw, topic(2) AS tenant, topic(4) AS
+    device_id, timestamp() AS received_at``) makes of a payload. A payload that is not a JSON object
+    passes through unchanged here (the handler refuses it; IoT Core would fail it to the error action)."""
     try:
         document = json.loads(payload_text)
     except ValueError:
         return payload_text
     if not isinstance(document, dict):
         return payload_text
-    return json.dumps({**document, "tenant": tenant, "device_id": device_id, "received_at": received_at_ms})
+    raw = base64.b64encode(payload_text.encode("utf-8", errors="surrogatepass")).decode()
+    return json.dumps({**document, "raw": raw, "tenant": tenant, "device_id": device_id, "received_at": received_at_ms})
 
 
 def manifest() -> dict[str, Any]:

@@ -362,7 +362,7 @@ class RulesEngine:
             try:
                 raw = content.encode() if isinstance(content, str) else content
                 bodies.append((index, base64.b64encode(raw).decode() if action.use_base64 else raw.decode("utf-8")))
-            except UnicodeDecodeError as problem:
+            except UnicodeError as problem:  # not UTF-8, or a lone surrogate no SQS body can carry
                 failed[index] = failure(problem)
         for chunk in _chunks(bodies):
             try:

@@ -4,7 +4,7 @@ Grammar (keywords case-insensitive)::
 
     query      := SELECT item ("," item)* FROM 'topic filter' [WHERE condition]
     item       := "*" | function AS name
-    function   := topic "(" [integer] ")" | timestamp "(" ")"
+    function   := topic "(" [integer] ")" | timestamp "(" ")" | encode "(" "*" "," 'base64' ")"
     condition  := conjunct (OR conjunct)*
     conjunct   := primary (AND primary)*
     primary    := "(" condition ")" | operand op operand
@@ -15,15 +15,18 @@ Anything else (other functions, bare field projections, CASE, nested SELECT, …
 naming what is not supported, so a new rule cannot silently behave differently locally.
 
 Semantics, as AWS documents them: ``topic(n)`` is the n-th level (1-based) of the message's topic,
-``topic()`` the whole topic; ``timestamp()`` the time the rules engine received the message, in ms. A
+``topic()`` the whole topic; ``timestamp()`` the time the rules engine received the message, in ms;
+``encode(*, 'base64')`` the payload's bytes as they came, base64-encoded (JSON or not). A
 missing field or a comparison of different types is *Undefined*, which makes WHERE false. Aliases are
 added after the payload's fields, so a payload cannot claim them. Binary (non-JSON) payloads (AWS IoT
-"Working with binary payloads"): only ``SELECT *`` alone, or a WHERE on functions only, works;
-``SELECT *, timestamp() AS ts`` or a WHERE on a field cannot be evaluated (``PayloadNotJson``).
+"Working with binary payloads"): ``SELECT *`` alone, functions without ``*`` (``SELECT encode(*, 'base64')
+AS data, timestamp() AS ts``), or a WHERE on functions only, work; ``SELECT *, timestamp() AS ts`` or a
+WHERE on a field cannot be evaluated (``PayloadNotJson``).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass
@@ -51,6 +54,11 @@ class TimestampFunction:
 
 
 @dataclass(frozen=True)
+class EncodedPayload:
+    """``encode(*, 'base64')``: the whole payload, whatever it holds."""
+
+
+@dataclass(frozen=True)
 class FieldRef:
     path: tuple[str, ...]
 
@@ -60,8 +68,8 @@ class Literal_:
     value: str | int | float | bool
 
 
-Operand = TopicFunction | TimestampFunction | FieldRef | Literal_
-Function = TopicFunction | TimestampFunction
+Operand = TopicFunction | TimestampFunction | EncodedPayload | FieldRef | Literal_
+Function = TopicFunction | TimestampFunction | EncodedPayload
 Operator = Literal["=", "<>", "<", "<=", ">", ">="]
 
 
@@ -91,7 +99,8 @@ class Query:
     @property
     def needs_json(self) -> bool:
         """True if evaluating the query needs a JSON object payload."""
-        return bool(self.projections) or (self.where is not None and _refers_to_fields(self.where))
+        adds_to_payload = self.select_star and bool(self.projections)
+        return adds_to_payload or (self.where is not None and _refers_to_fields(self.where))
 
 
 def _refers_to_fields(condition: Condition) -> bool:
@@ -176,7 +185,8 @@ class _Parser:
             else:
                 function = self.function()
                 if function is None:
-                    raise self.error("not supported locally: select only *, topic(n) AS x, timestamp() AS x")
+                    raise self.error("not supported locally: select only *, topic(n) AS x, timestamp() AS x, "
+                                     "encode(*, 'base64') AS x")
                 self.expect("keyword", "AS", "AS <name> after a function")
                 alias = self.expect("name", what="a name after AS").text
                 if "." in alias or alias in (name for name, _ in projections):
@@ -196,11 +206,19 @@ class _Parser:
 
     def function(self) -> Function | None:
         token = self.current
-        if token.kind != "name" or token.text.lower() not in ("topic", "timestamp"):
+        if token.kind != "name" or token.text.lower() not in ("topic", "timestamp", "encode"):
             return None
         if self.tokens[self.index + 1].text != "(":
             return None
         self.index += 2
+        if token.text.lower() == "encode":
+            self.expect("punct", "*", "encode(*, 'base64'): only the whole payload")
+            self.expect("punct", ",", "encode(*, 'base64')")
+            scheme = self.expect("string", what="encode(*, 'base64')")
+            if _unquote(scheme.text) != "base64":
+                raise SqlError(f"encode() supports only 'base64' (as IoT SQL does), got {scheme.text} in: {self.sql}")
+            self.expect("punct", ")", "encode(*, 'base64')")
+            return EncodedPayload()
         if token.text.lower() == "timestamp":
             self.expect("punct", ")", "timestamp()")
             return TimestampFunction()
@@ -304,10 +322,12 @@ _UNDEFINED = object()
 def decode_payload(payload: bytes) -> dict[str, Any] | None:
     """The payload as a JSON object, or None if it is not one (binary, text, array, number…).
 
+    JSON means RFC 8259 text as IoT Core reads it: UTF-8 without a byte order mark. Python's
+    ``json.loads(bytes)`` would also guess UTF-16/32 and skip a BOM; such payloads are binary here.
     JSON nested deeper than the parser's recursion limit raises ``PayloadNotJson``: it is JSON the rules
     engine cannot read, so the rule fails (error action) rather than passing it on as binary."""
     try:
-        document = json.loads(payload)
+        document = json.loads(payload.decode("utf-8"))  # strict: a BOM stays U+FEFF, which JSON refuses
     except RecursionError as problem:
         raise PayloadNotJson("payload is JSON nested too deeply for the rules engine to read") from problem
     except (UnicodeDecodeError, ValueError):
@@ -315,9 +335,11 @@ def decode_payload(payload: bytes) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def _value(operand: Operand, document: dict[str, Any] | None, topic: str, now_ms: int) -> Any:
+def _value(operand: Operand, document: dict[str, Any] | None, topic: str, now_ms: int, payload: bytes) -> Any:
     if isinstance(operand, Literal_):
         return operand.value
+    if isinstance(operand, EncodedPayload):
+        return base64.b64encode(payload).decode("ascii")
     if isinstance(operand, TimestampFunction):
         return now_ms
     if isinstance(operand, TopicFunction):
@@ -348,12 +370,12 @@ def _compare(left: Any, op: Operator, right: Any) -> bool:
     return False  # different types: Undefined
 
 
-def _holds(condition: Condition, document: dict[str, Any] | None, topic: str, now_ms: int) -> bool:
+def _holds(condition: Condition, document: dict[str, Any] | None, topic: str, now_ms: int, payload: bytes) -> bool:
     if isinstance(condition, BoolOp):
-        results = (_holds(item, document, topic, now_ms) for item in condition.items)
+        results = (_holds(item, document, topic, now_ms, payload) for item in condition.items)
         return all(results) if condition.op == "AND" else any(results)
-    return _compare(_value(condition.left, document, topic, now_ms), condition.op,
-                    _value(condition.right, document, topic, now_ms))
+    return _compare(_value(condition.left, document, topic, now_ms, payload), condition.op,
+                    _value(condition.right, document, topic, now_ms, payload))
 
 
 def evaluate(query: Query, payload: bytes, topic: str, now_ms: int) -> dict[str, Any] | bytes | None:
@@ -362,13 +384,13 @@ def evaluate(query: Query, payload: bytes, topic: str, now_ms: int) -> dict[str,
     document = decode_payload(payload)
     if document is None and query.needs_json:
         raise PayloadNotJson("payload is not a JSON object: the rule cannot add fields or read fields from it")
-    if query.where is not None and not _holds(query.where, document, topic, now_ms):
+    if query.where is not None and not _holds(query.where, document, topic, now_ms, payload):
         return None
-    if document is None:
+    if document is None and not query.projections:
         return payload  # SELECT * alone: the payload as it came
-    result: dict[str, Any] = dict(document) if query.select_star else {}
+    result: dict[str, Any] = dict(document) if query.select_star and document is not None else {}
     for alias, function in query.projections:
-        value = _value(function, document, topic, now_ms)
+        value = _value(function, document, topic, now_ms, payload)
         if value is not _UNDEFINED:
             result[alias] = value
         else:

@@ -3,6 +3,7 @@ the rules engine evaluates the synthesized rule and the reading lands in the ten
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import time
@@ -105,14 +106,15 @@ def test_a_reading_published_by_its_device_arrives_with_tenant_device_and_receip
     device = cloud.device("oxi-0001", "bodo")
     assert device.connect()
     before = time.time_ns() // 1_000_000
-    assert device.publish(readings("bodo", "oxi-0001"), json.dumps(READING))
+    sent = json.dumps(READING).encode()
+    assert device.publish(readings("bodo", "oxi-0001"), sent)
     cloud.engine.wait_for(lambda counts: counts.delivered == 1)
     after = time.time_ns() // 1_000_000
     device.close()
 
     [queued] = cloud.queued("DhoTenant-bodo")
     assert before <= queued.pop("received_at") <= after
-    assert queued == {**READING, "tenant": "bodo", "device_id": "oxi-0001"}
+    assert queued == {**READING, "raw": base64.b64encode(sent).decode(), "tenant": "bodo", "device_id": "oxi-0001"}
     assert cloud.queued("DhoTenant-sunnfjord") == []
 
 

@@ -29,8 +29,8 @@ def test_rule_selects_its_own_tenants_topic_and_adds_the_routing_fields(template
     _, rule = only_resource(tenant_template(templates, tenant), "AWS::IoT::TopicRule")
     payload = rule["Properties"]["TopicRulePayload"]
     assert payload["Sql"] == (
-        "SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS received_at "
-        f"FROM 'dho/{tenant.tenant_id}/devices/+/readings'"
+        "SELECT *, encode(*, 'base64') AS raw, topic(2) AS tenant, topic(4) AS device_id, "
+        f"timestamp() AS received_at FROM 'dho/{tenant.tenant_id}/devices/+/readings'"
     )
     assert payload["RuleDisabled"] is False
     assert rule["Properties"]["RuleName"] == f"dho_{tenant.tenant_id.replace('-', '_')}_readings"

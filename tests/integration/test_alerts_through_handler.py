@@ -11,6 +11,7 @@ import pytest
 
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.alerting.policy import AlertPolicy
 from dho.domain.plans import Programme, plan_from_template
@@ -292,3 +293,28 @@ def test_a_patient_who_stops_weighing_gets_one_missed_measurement_e_mail_and_one
     assert (closed["state"]["S"], closed["close_reason"]["S"]) == ("closed", "auto_quiet")
     tick(NOW + timedelta(hours=42))
     assert repo.triage() == [] and alert_inbox.messages() == []
+
+
+def test_a_reading_with_two_values_is_quarantined_with_its_reason_never_stored_with_either(
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox
+) -> None:
+    # GIVEN an oximeter message that names its SpO2 value twice (97 %, then a red 86 %), and after it a
+    # good reading from the same device
+    twice = _message("oxi-0001", "s-twice", NOW - timedelta(minutes=5), "spo2", 97, "%").replace(
+        '"value": 97', '"value": 97, "value": 86')
+    assert twice.count('"value"') == 2
+    good = _message("oxi-0001", "s-good", NOW - timedelta(minutes=4), "spo2", 95, "%")
+    handler = load_handler("process_readings")
+
+    # WHEN both arrive through the handler
+    response = handler.lambda_handler(sqs_event([twice, good], sent_timestamp_ms=int(NOW.timestamp() * 1000)),
+                                      FakeLambdaContext())
+
+    # THEN neither value is stored, the message is kept with its reason, and nobody is alerted
+    assert response == {"batchItemFailures": []}
+    items = scan_all(dynamodb, tenant)
+    stored = {i["sk"]["S"].removeprefix("READING#") for i in items if i["sk"]["S"].startswith("READING#")}
+    assert stored == {"s-good"}
+    kept = DynamoDbQuarantine(dynamodb, tenant).list_day(NOW.date(), now=NOW).messages
+    assert [(m.reason.value, m.body) for m in kept] == [("malformed_json", twice)]
+    assert _alerts(dynamodb, tenant) == {} and alert_inbox.messages() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -63,7 +64,8 @@ def test_a_reading_reaches_the_tenant_queue_resolved_through_the_template(
     assert engine.handle(bodo_rule, TOPIC, b'{"reading_id": "r1"}') == "delivered"
 
     assert [json.loads(body) for body in drain(sqs, queue_url)] == [
-        {"reading_id": "r1", "tenant": "bodo", "device_id": "oxi-0001", "received_at": NOW_MS}]
+        {"reading_id": "r1", "raw": base64.b64encode(b'{"reading_id": "r1"}').decode(), "tenant": "bodo",
+         "device_id": "oxi-0001", "received_at": NOW_MS}]
 
 
 def test_an_undeliverable_reading_is_logged_by_the_error_action_in_cloudwatch_logs(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -101,6 +103,55 @@ def test_the_size_limit_counts_utf8_bytes() -> None:
 def test_a_json_object_with_a_repeated_key_is_malformed() -> None:
     text = body()[:-1] + ', "reading_id": "other"}'
     assert _reason_of(text) is RejectionReason.MALFORMED_JSON
+
+
+_RULE_FIELDS = ("tenant", "device_id", "received_at")
+
+
+def _from_rule(sent: bytes) -> str:
+    """The readings rule's body: the payload parsed (one value per key), its bytes in base64, its fields."""
+    document = {**message(), **json.loads(sent)}  # json.loads keeps one value of a repeated key
+    envelope = {k: message()[k] for k in _RULE_FIELDS}
+    return json.dumps({**document, "raw": base64.b64encode(sent).decode(), **envelope})
+
+
+def _device_payload(**changes: Any) -> dict[str, Any]:
+    return {k: v for k, v in message(**changes).items() if k not in _RULE_FIELDS}
+
+
+def test_a_value_given_twice_is_malformed_although_the_rules_parsed_copy_holds_only_one() -> None:
+    # GIVEN a payload naming its SpO2 value twice, which the rules engine re-serialises with one of them
+    sent = json.dumps(_device_payload(measurements=one("spo2", 97, "%"))).replace(
+        '"value": 97', '"value": 97, "value": 86').encode()
+    text = _from_rule(sent)
+    assert text.count('"value"') == 1
+    # WHEN it is parsed THEN the bytes the device sent decide: refused, neither value taken
+    assert _reason_of(text) is RejectionReason.MALFORMED_JSON
+
+
+@pytest.mark.parametrize("sent", [
+    pytest.param(b"\xef\xbb\xbf" + json.dumps(_device_payload()).encode(), id="byte order mark"),
+    pytest.param(json.dumps(_device_payload()).encode("utf-16-le"), id="UTF-16"),
+])
+def test_a_raw_payload_that_is_not_plain_utf8_json_is_malformed(sent: bytes) -> None:
+    envelope = {k: message()[k] for k in _RULE_FIELDS}
+    assert _reason_of(json.dumps({"raw": base64.b64encode(sent).decode(), **envelope})) is \
+        RejectionReason.MALFORMED_JSON
+
+
+def test_the_reading_is_what_the_device_sent_and_the_size_limit_counts_the_device_bytes() -> None:
+    # GIVEN a rule body whose parsed copy disagrees with the raw bytes (only the raw bytes are the device's)
+    sent = json.dumps(_device_payload(measurements=one("spo2", 86, "%"))).encode()
+    text = json.dumps({**json.loads(_from_rule(sent)), "measurements": one("spo2", 97, "%")})
+    # THEN the reading holds the device's value
+    [measurement] = parse_device_message(text, tenant_id="bodo").measurements
+    assert measurement.value == 86
+    # AND the limit applies to the device's bytes, not to the rule's body (which carries them twice)
+    assert len(text.encode()) > len(sent) + 100
+    assert parse_device_message(text, tenant_id="bodo", limits=ParserLimits(max_payload_bytes=len(sent))).measurements
+    assert _reason_of(text, ParserLimits(max_payload_bytes=len(sent) - 1)) is RejectionReason.PAYLOAD_TOO_LARGE
+    not_base64 = json.dumps({**json.loads(text), "raw": "not base64!"})
+    assert _reason_of(not_base64) is RejectionReason.MALFORMED_JSON
 
 
 def test_deeply_nested_json_is_malformed_not_a_crash() -> None:

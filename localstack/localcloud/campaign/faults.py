@@ -3,7 +3,9 @@
 - :class:`AwsFaults`: a botocore ``before-call`` hook on boto3's default session, which the functions run
   in this process build their clients from. Armed, it answers chosen calls the way AWS does when the SDK's
   own retries are exhausted: DynamoDB ``ProvisionedThroughputExceededException`` for the first write of
-  chosen readings, SNS ``InternalError`` for every publish while SNS is down. Unarmed it does nothing.
+  chosen readings, SNS ``InternalError`` for every publish while SNS is down; a slow SQS (each send of the
+  rules engine held back) so that a broker restart finds messages it acknowledged but has not delivered
+  yet. Unarmed it does nothing.
 - :func:`crashing_after_half_a_batch`: the function runner's invocation dies after handling the first
   half of its batch (a timeout or out-of-memory kill): Lambda returns the whole batch to the queue.
 - :func:`restart_broker`: the MQTT broker stops and starts again on the same port, mid-stream.
@@ -14,11 +16,11 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import boto3
@@ -26,8 +28,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from localcloud.local_cloud import LocalCloud
-from localcloud.moto_harness import PATCH_MODULES
-from localcloud.mqtt_broker import BrokerHandle, start
+from localcloud.mqtt_broker import BrokerHandle
 
 _GUARD_PREFIX = "READING#"
 Handler = Callable[..., None]
@@ -42,6 +43,7 @@ def _error(status: int, code: str, message: str) -> tuple[AWSResponse, dict[str,
 class AwsFaults:
     throttled_readings: set[str] = field(default_factory=set)  # reading ids whose next write is throttled
     sns_down: bool = False
+    sqs_send_delay: float = 0.0  # seconds each SendMessage(Batch) waits before it goes out
     throttled: int = 0
     sns_failed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -55,6 +57,8 @@ class AwsFaults:
         # A before-call handler may answer in place of AWS; the stubs type handlers as returning None.
         session.events.register("before-call.dynamodb.TransactWriteItems", cast(Handler, self._on_transaction))
         session.events.register("before-call.sns.Publish", cast(Handler, self._on_publish))
+        for operation in ("SendMessage", "SendMessageBatch"):
+            session.events.register(f"before-call.sqs.{operation}", cast(Handler, self._on_send))
         return self
 
     def throttle_first_write_of(self, reading_ids: set[str]) -> None:
@@ -81,6 +85,18 @@ class AwsFaults:
                 return None
             self.sns_failed += 1
         return _error(500, "InternalError", "SNS is unavailable (local fault)")
+
+    def _on_send(self, **_: Any) -> None:
+        if self.sqs_send_delay:
+            time.sleep(self.sqs_send_delay)
+
+    @contextmanager
+    def slow_sqs_sends(self, seconds: float) -> Iterator[None]:
+        self.sqs_send_delay = seconds
+        try:
+            yield
+        finally:
+            self.sqs_send_delay = 0.0
 
     @contextmanager
     def sns_outage(self) -> Iterator[None]:
@@ -120,11 +136,10 @@ def crashing_after_half_a_batch(cloud: LocalCloud, tenant: str, *, crashes: int 
         function.module = real
 
 
-def restart_broker(cloud: LocalCloud, state_dir: Path) -> BrokerHandle:
-    """Stop the broker and start the same kind on the same port; the caller stops the new one at the end."""
-    old = cloud.iot.broker
-    old.stop()
-    cloud.iot.broker = start(old.port, kind=old.kind, state_dir=state_dir)
+def restart_broker(cloud: LocalCloud, *, down_for: float = 0.0) -> BrokerHandle:
+    """Stop the broker and start it again on the same port and persistence file (as a managed broker
+    comes back with the sessions and QoS 1 messages it had acknowledged)."""
+    cloud.iot.broker.restart(down_for=down_for)
     return cloud.iot.broker
 
 
@@ -145,7 +160,3 @@ def short_visibility(cloud: LocalCloud, seconds: int = 2) -> Iterator[None]:
         for url, value in saved.items():
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": value})
 
-
-def eventual_consistency_patch() -> str | None:
-    """The moto harness patch that makes reads eventually consistent, if this branch has one."""
-    return next((name for name in PATCH_MODULES if "consisten" in name), None)

@@ -120,4 +120,5 @@ def run(campaign: Campaign) -> Row:
                       lost=outcomes["lost"] + between.lost,
                       duplicated=sum(v.records > 1 for v in verdicts) + between.duplicated,
                       crossed_tenants=sum(v.crossed for v in verdicts) + elsewhere + between.crossed_tenants,
-                      other_failures=len(wrong), notes=notes)
+                      other_failures=len(wrong), notes=notes,
+                      figures={"distinct_bodies": len({b.body for b in bodies})})

@@ -4,16 +4,15 @@ message), late (through the outbox that the escalation sweep empties) but not lo
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from datetime import timedelta
 
-from dho.alerting.messages import patient_code
 from dho.domain.metrics import Metric
 from localcloud.campaign import readings
 from localcloud.campaign.faults import short_visibility
-from localcloud.campaign.ledger import Ledger, recent_tenant_report, tally
+from localcloud.campaign.ledger import Ledger, tally
 from localcloud.campaign.row import Row
 from localcloud.campaign.runner import Campaign
+from localcloud.campaign.told import red_alerts_told
 from localcloud.simulator.cohort import DeviceKind
 
 EXPECTED = "one red alert per patient, one message per change"
@@ -39,30 +38,15 @@ def run(campaign: Campaign) -> Row:
     later = (campaign.clock() + SWEEP_LATER).strftime("%Y-%m-%dT%H:%M:%SZ")
     swept = {tenant: campaign.cloud.invoke(tenant, "escalate_alerts", {"time": later, "source": "aws.events"})
              for tenant in campaign.cloud.tenants}
-    messages = campaign.cloud.nurse_messages()
-
-    dynamodb = campaign.cloud.aws("dynamodb")
-    alerts: dict[str, Counter[str]] = defaultdict(Counter)
-    for name, deployment in campaign.cloud.tenants.items():
-        for item in recent_tenant_report(dynamodb, deployment.table_name, name).alert_items:
-            alerts[item["pk"]["S"].removeprefix("PATIENT#")][item["severity"]["S"]] += 1
-    lost = duplicated = crossed = 0
-    for device in devices:
-        code = patient_code(device.patient_id)
-        sent = {m.message_id for m in messages if f" {code}" in m.text}
-        # One change per patient (into red); its alerts share one message ("... (+1 til)").
-        lost += alerts[device.patient_id]["red"] == 0 or not sent
-        duplicated += max(0, len(sent) - 1)
-        crossed += any(m.topic_arn != campaign.cloud.tenants[device.tenant].alert_topic_arn
-                       for m in messages if f" {code}" in m.text)
+    told = red_alerts_told(campaign.cloud, devices)
+    redelivered = sum(int(s["redelivered"]) for s in swept.values())  # late, from the outbox: not lost
     counted = tally(Ledger.read(campaign.cloud), burst.expected)
-    red = sum(alerts[d.patient_id]["red"] > 0 for d in devices)
     notes = [f"{failed} SNS publish(es) failed during the outage; outbox swept at +{SWEEP_LATER}",
              f"readings: {counted.observed()}",
              "sweep: " + "; ".join(f"{t}: notified {s['notified']}, redelivered {s['redelivered']}"
                                    for t, s in swept.items())]
     return Row.judged("fault: SNS outage", burst.published, EXPECTED,
-                      f"{red} of {len(devices)} patients with a red alert; {len(devices) - lost} told once, "
-                      f"{duplicated} extra message(s)",
-                      lost=lost + counted.lost, duplicated=duplicated + counted.duplicated,
-                      crossed_tenants=crossed + counted.crossed_tenants, other_failures=int(failed == 0), notes=notes)
+                      told.observed(), lost=told.lost + counted.lost, duplicated=told.duplicated + counted.duplicated,
+                      crossed_tenants=told.crossed_tenants + counted.crossed_tenants,
+                      other_failures=int(failed == 0) + int(redelivered != len(devices)), notes=notes,
+                      figures={"sns_failed": failed, "redelivered_by_sweep": redelivered})

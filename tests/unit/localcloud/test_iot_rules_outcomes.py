@@ -114,3 +114,22 @@ def test_delivered_readings_travel_in_sqs_batches_of_at_most_ten() -> None:
     engine.handle_batch(rule, [RuleMessage(TOPIC, reading(f"r-{i}")) for i in range(10)])
 
     assert len(sqs.bodies(READINGS)) == 10 and sqs.calls == 1
+
+
+def test_a_lone_surrogate_escape_that_no_sqs_body_can_carry_ends_in_the_error_action() -> None:
+    # GIVEN valid JSON syntax whose string is not Unicode text (an escaped lone surrogate: no UTF-8 for it)
+    sqs = RecordingSqs()
+    rule = readings_rule()
+    engine = RulesEngine([rule], sqs, mapping_resolver({}), clock=lambda: NOW_MS)
+    payload = b'{"schema": "dho.device-reading/1", "reading_id": "r-1", "model": "\\ud800"}'
+
+    # WHEN the rule receives it, among good readings
+    outcomes = engine.handle_batch(rule, [RuleMessage(TOPIC, reading("r-0")), RuleMessage(TOPIC, payload),
+                                          RuleMessage(TOPIC, reading("r-2"))])
+
+    # THEN the SQS action fails for it alone, and the error action keeps it with its reason
+    assert outcomes == ["delivered", "errored", "delivered"]
+    assert [body["reading_id"] for body in sqs.bodies(READINGS)] == ["r-0", "r-2"]
+    [record] = sqs.bodies(ERRORS)
+    assert record["failures"][0]["failedAction"] == "SqsAction" and "surrogate" in record["failures"][0]["errorMessage"]
+    assert base64.b64decode(record["base64OriginalPayload"]) == payload

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
 
+from infra.constructs.readings_rule import readings_rule_sql
 from localcloud.iot_sql import (
     BoolOp,
     Comparison,
+    EncodedPayload,
     FieldRef,
     Literal_,
     PayloadNotJson,
@@ -20,17 +23,16 @@ from localcloud.iot_sql import (
     topic_matches,
 )
 
-READINGS_SQL = ("SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS received_at "
-                "FROM 'dho/bodo/devices/+/readings'")
+READINGS_SQL = readings_rule_sql("bodo")
 TOPIC = "dho/bodo/devices/oxi-0001/readings"
 NOW_MS = 1_795_000_000_123
 
 
-def test_the_readings_rule_parses_into_star_plus_three_aliases() -> None:
+def test_the_readings_rule_parses_into_star_plus_four_aliases() -> None:
     query = parse_sql(READINGS_SQL)
     assert query.select_star
-    assert query.projections == (("tenant", TopicFunction(2)), ("device_id", TopicFunction(4)),
-                                 ("received_at", TimestampFunction()))
+    assert query.projections == (("raw", EncodedPayload()), ("tenant", TopicFunction(2)),
+                                 ("device_id", TopicFunction(4)), ("received_at", TimestampFunction()))
     assert query.topic_filter == "dho/bodo/devices/+/readings"
     assert query.where is None
 
@@ -70,20 +72,38 @@ def test_only_the_2016_sql_version_is_implemented() -> None:
 def test_the_readings_rule_outputs_exactly_the_payload_plus_tenant_device_and_receipt_time() -> None:
     payload = {"schema": "dho.device-reading/1", "device": {"id": "oxi-0001"}, "reading_id": "r1",
                "measurements": [{"metric": "spo2", "value": 94, "unit": "%"}]}
-    result = evaluate(parse_sql(READINGS_SQL), json.dumps(payload).encode(), TOPIC, NOW_MS)
-    assert result == {**payload, "tenant": "bodo", "device_id": "oxi-0001", "received_at": NOW_MS}
+    sent = json.dumps(payload).encode()
+    result = evaluate(parse_sql(READINGS_SQL), sent, TOPIC, NOW_MS)
+    assert result == {**payload, "raw": base64.b64encode(sent).decode(), "tenant": "bodo", "device_id": "oxi-0001",
+                      "received_at": NOW_MS}
 
 
 def test_a_payload_cannot_claim_the_tenant_or_device_the_topic_gives() -> None:
     payload = json.dumps({"tenant": "sunnfjord", "device_id": "someone-else", "received_at": 1}).encode()
     result = evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
-    assert result == {"tenant": "bodo", "device_id": "oxi-0001", "received_at": NOW_MS}
+    assert result == {"raw": base64.b64encode(payload).decode(), "tenant": "bodo", "device_id": "oxi-0001",
+                      "received_at": NOW_MS}
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"\xff\xfe\x00", b"[1, 2]", b"42", b""])
 def test_a_non_json_object_payload_cannot_get_fields_added(payload: bytes) -> None:
     with pytest.raises(PayloadNotJson):
         evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
+
+
+@pytest.mark.parametrize("payload", [
+    pytest.param(b"\xef\xbb\xbf" + json.dumps({"value": 94}).encode(), id="UTF-8 with a byte order mark"),
+    pytest.param(json.dumps({"value": 94}).encode("utf-16"), id="UTF-16"),
+    pytest.param(json.dumps({"value": 94}).encode("utf-16-be"), id="UTF-16 big-endian without BOM"),
+    pytest.param(json.dumps({"value": 94}).encode("utf-32"), id="UTF-32"),
+])
+def test_json_not_in_plain_utf8_is_a_binary_payload_the_readings_rule_cannot_extend(payload: bytes) -> None:
+    # GIVEN a JSON object encoded other than as RFC 8259 text (UTF-8, no byte order mark)
+    # WHEN the readings rule (which adds fields) evaluates it THEN it fails as IoT Core's does: not JSON
+    with pytest.raises(PayloadNotJson):
+        evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
+    # AND a rule that passes binary on unchanged hands over the bytes as they came
+    assert evaluate(parse_sql("SELECT * FROM 'dho/bodo/devices/+/readings'"), payload, TOPIC, NOW_MS) == payload
 
 
 def test_select_star_alone_passes_a_binary_payload_through_unchanged() -> None:
@@ -145,3 +165,22 @@ def test_json_nested_deeper_than_the_parser_can_read_is_refused_with_its_reason_
     deep = b"[" * 100_000 + b"]" * 100_000
     with pytest.raises(PayloadNotJson, match="nested too deeply"):
         evaluate(parse_sql(sql), deep, "a/b", NOW_MS)
+
+
+def test_encode_star_hands_over_the_payload_bytes_as_they_came_even_where_the_json_collapses_them() -> None:
+    # GIVEN a payload that names a key twice (a JSON parser keeps one of them)
+    payload = b'{"reading_id": "r-1", "value": 97, "value": 86}'
+    # WHEN the readings rule adds the payload's base64 next to the parsed fields
+    result = evaluate(parse_sql(READINGS_SQL), payload, TOPIC, NOW_MS)
+    # THEN the parsed copy kept one value, and the raw copy still holds both
+    assert isinstance(result, dict)
+    assert result["value"] in (97, 86)
+    assert base64.b64decode(result["raw"]) == payload
+
+
+def test_encode_star_without_star_works_on_a_binary_payload_and_only_base64_is_supported() -> None:
+    sql = "SELECT encode(*, 'base64') AS data, timestamp() AS ts FROM 'a/+'"
+    assert evaluate(parse_sql(sql), b"\xef\xbb\xbf{}", "a/b", NOW_MS) == {
+        "data": base64.b64encode(b"\xef\xbb\xbf{}").decode(), "ts": NOW_MS}
+    with pytest.raises(SqlError, match="only 'base64'"):
+        parse_sql("SELECT encode(*, 'hex') AS data FROM 'a/+'")

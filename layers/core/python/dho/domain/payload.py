@@ -6,6 +6,7 @@ PayloadRejected, never another exception.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -48,19 +49,44 @@ class ParserLimits:
 def parse_device_message(body: str, *, tenant_id: str, limits: ParserLimits | None = None) -> DeviceReading:
     """Validate an SQS message body (device payload plus the IoT rule's fields) for ``tenant_id``."""
     limits = limits or ParserLimits()
-    document = _decode(body, limits)
+    # The rule's body carries the payload twice (parsed, and base64 in ``raw``) plus its own fields.
+    outer = _decode(body, 3 * limits.max_payload_bytes + _RULE_FIELDS_BYTES)
     try:
+        document = _device_document(outer, body, limits)
         return _reading_from(document, tenant_id, limits)
     except PayloadRejected as rejected:
-        rejected.device_id = _safe_identifier(document.get("device_id"))
-        rejected.reading_id = _safe_identifier(document.get("reading_id"))
+        rejected.device_id = _safe_identifier(outer.get("device_id"))
+        rejected.reading_id = _safe_identifier(outer.get("reading_id"))
         raise
 
 
-def _decode(body: str, limits: ParserLimits) -> dict[str, Any]:
-    size = len(body.encode("utf-8", errors="surrogatepass"))
-    if size > limits.max_payload_bytes:
-        raise PayloadRejected(Reason.PAYLOAD_TOO_LARGE, f"{size} bytes > {limits.max_payload_bytes}")
+_RULE_FIELDS_BYTES = 1024
+
+
+def _device_document(outer: dict[str, Any], body: str, limits: ParserLimits) -> dict[str, Any]:
+    """The payload as the device sent it (``raw``), with the rule's fields; without ``raw``, the body."""
+    raw = outer.get("raw")
+    if raw is None:
+        _check_size(body, limits.max_payload_bytes)
+        return outer
+    if not isinstance(raw, str):
+        raise PayloadRejected(Reason.WRONG_TYPE, "raw must be the payload in base64")
+    try:
+        text = base64.b64decode(raw, validate=True).decode("utf-8")  # strict: IoT Core's JSON is UTF-8
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise PayloadRejected(Reason.MALFORMED_JSON, f"raw payload not UTF-8 base64: {type(error).__name__}") from None
+    device = _decode(text, limits.max_payload_bytes)
+    return {**device, **{k: outer[k] for k in ENVELOPE_FIELDS if k in outer}}
+
+
+def _check_size(text: str, max_bytes: int) -> None:
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise PayloadRejected(Reason.PAYLOAD_TOO_LARGE, f"{size} bytes > {max_bytes}")
+
+
+def _decode(body: str, max_bytes: int) -> dict[str, Any]:
+    _check_size(body, max_bytes)
     try:
         document = json.loads(body, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except PayloadRejected:

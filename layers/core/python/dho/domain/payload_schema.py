@@ -12,7 +12,9 @@ Example::
 
 A symptom report carries ``"symptoms": {"questionnaire": "copd", "answers": {...}}`` instead of
 ``measurements``. The IoT rule adds ``tenant``, ``device_id`` (both from the topic, so they are the
-authenticated identity) and ``received_at`` (epoch milliseconds) before the message reaches SQS.
+authenticated identity), ``received_at`` (epoch milliseconds) and ``raw`` (the payload's bytes, base64)
+before the message reaches SQS. The rules engine re-serialises the payload it parsed, which would hide a
+key given twice; ``raw`` is what the device sent, and the parser reads that.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class RuleEnvelope(BaseModel):
     tenant: Identifier
     device_id: Identifier
     received_at: Annotated[int, Field(gt=0, lt=10**14)]
+    raw: str | None = None  # encode(*, 'base64'); absent in messages queued before the rule added it
 
 
 ENVELOPE_FIELDS = frozenset(RuleEnvelope.model_fields)
