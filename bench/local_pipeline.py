@@ -29,6 +29,7 @@ from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.domain.plans import SelfManagementPlan
 from localcloud.demo.report import tenant_report
 from localcloud.local_cloud import REPO_ROOT, LocalCloud, running_local_cloud
+from localcloud.quarantine_listing import days_between
 from localcloud.registry_seed import seed_registry
 from localcloud.simulator.cli import default_window
 from localcloud.simulator.publisher import MqttPublisher, paho_connector
@@ -52,7 +53,10 @@ def _register(cloud: LocalCloud, simulation: Simulation) -> None:
 
 def _accounted(cloud: LocalCloud, simulation: Simulation) -> dict[str, int]:
     stats = simulation.stats()
-    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t) for t in TENANTS]
+    now = datetime.now(UTC)
+    arrivals = days_between(simulation.start, now)  # every day a message can have arrived on
+    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals, now=now,
+                             at_most=len(simulation.messages)) for t in TENANTS]
     delivery = cloud.delivery()
     parts = {"stored": sum(r.stored for r in reports),
              "quarantined": sum(sum(r.quarantined.values()) for r in reports),

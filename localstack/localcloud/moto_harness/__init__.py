@@ -61,6 +61,7 @@ PATCH_MODULES = (
     "dynamodb_item_responses",
     "server_dispatch",
     "server_keep_alive",
+    "server_request_costs",
     "sns_outage",  # inert until a test switches it on
 )
 
