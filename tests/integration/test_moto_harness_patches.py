@@ -428,7 +428,7 @@ def test_a_narrowed_partition_query_answers_exactly_as_moto_itself(endpoint: str
     for condition, values in conditions:
         for extra in ({}, {"Limit": 1}, {"Limit": 4}, {"Limit": 100}, {"ScanIndexForward": False},
                       {"ScanIndexForward": False, "Limit": 3}, {"Limit": 5, "FilterExpression": "#v > :f"},
-                      {"ProjectionExpression": "sk", "Limit": 2}):
+                      {"ProjectionExpression": "sk", "Limit": 2}, {"ReturnConsumedCapacity": "TOTAL", "Limit": 7}):
             request: dict[str, Any] = {
                 "KeyConditionExpression": f"pk = :p AND {condition}",
                 "ExpressionAttributeValues": {":p": {"S": "P#1"}, **{k: {"S": v} for k, v in values.items()},
