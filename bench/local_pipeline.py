@@ -127,13 +127,15 @@ def run(patients: int, days: float, profile: Path | None) -> dict[str, Any]:
         accounted = _accounted(cloud, simulation)
         # batches a queue runs at once (1 where the functions run in this process)
         concurrency = [len(getattr(route, "environments", ())) or 1 for route in cloud.pump.routes]
+        invocations = sum(stats.invocations for stats in cloud.pump.stats.values())
     # drain() waits `settle` seconds of quiet before it returns: that wait is not processing.
     seconds = drained_at - t0 - 0.5
     return {"messages": report.published, "devices": len(things), "startup_s": round(started, 1),
             "publish_s": round(published_at - t0, 1), "through_rules_engine_s": round(through_rules_at - t0, 1),
             "drained_s": round(seconds, 1), "readings_per_s": round(report.published / seconds, 1),
             "cpu_s": cpu, "cpu_ms_per_reading": round(sum(cpu.values()) * 1000 / report.published, 2),
-            "batches_at_once_per_queue": concurrency, "load_average_1min": round(os.getloadavg()[0], 1),
+            "batches_at_once_per_queue": concurrency, "invocations": invocations,
+            "load_average_1min": round(os.getloadavg()[0], 1),
             "reconciliation": accounted, "all_accounted_for": accounted["accounted"] == accounted["published"]}
 
 

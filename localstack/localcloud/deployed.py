@@ -53,6 +53,7 @@ class TenantDeployment:
     function_alias_arn: str | None  # what the readings queue's event source mapping invokes
     event_source_mapping_uuids: tuple[str, ...]  # of process_readings
     max_concurrency: int | None  # the readings mapping's ScalingConfig: at most this many batches at once
+    batching_window_seconds: int  # how long the readings mapping may wait to fill a batch
     environment: dict[str, str]  # process_readings' environment as the emulator has it
     iot_rule_names: tuple[str, ...]
     iot_policy_names: tuple[str, ...]
@@ -172,6 +173,8 @@ def tenant_deployments(endpoint: str, assembly_dir: Path, region: str = "eu-nort
             event_source_mapping_uuids=tuple(m["UUID"] for m in readings_mappings),
             max_concurrency=min((m["ScalingConfig"]["MaximumConcurrency"] for m in readings_mappings
                                  if (m.get("ScalingConfig") or {}).get("MaximumConcurrency")), default=None),
+            batching_window_seconds=max((int(m.get("MaximumBatchingWindowInSeconds") or 0)
+                                         for m in readings_mappings), default=0),
             environment=process.environment,
             iot_rule_names=tuple(ids_of("AWS::IoT::TopicRule")),
             iot_policy_names=tuple(

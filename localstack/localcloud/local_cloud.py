@@ -174,7 +174,8 @@ def running_local_cloud(
                     process.name, function_handler(process.name, process.folder), process.environment,
                     log=function_log)))
                 for _ in range(concurrency(tenant)))
-            routes.append(QueueRoute(tenant.readings_queue_url, process.name, process, environments))
+            routes.append(QueueRoute(tenant.readings_queue_url, process.name, process, environments,
+                                     batching_window=tenant.batching_window_seconds))
         stacks = load_assembly(assembly_dir)
         resolver = cloudformation_resolver(client("cloudformation", endpoint, deploy.REGION))
         iot = cleanup.enter_context(running_local_iot(

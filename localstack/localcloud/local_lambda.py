@@ -13,7 +13,8 @@ execution environments (``execution_environments``) up to its concurrency.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stdout
 from dataclasses import dataclass, field
@@ -91,6 +92,7 @@ class QueueRoute:
     name: str
     function: Handler
     environments: tuple[Handler, ...] = ()
+    batching_window: float = 0.0  # seconds a poller may wait to fill a batch (MaximumBatchingWindowInSeconds)
 
     @property
     def pollers(self) -> tuple[Handler, ...]:
@@ -98,33 +100,59 @@ class QueueRoute:
 
 
 @dataclass
+class _Gathering:
+    """Messages a poller received towards its next batch (in flight, invisible to other pollers)."""
+
+    since: float
+    messages: list[dict[str, Any]]
+
+
+@dataclass
 class QueuePump:
-    """Polls every route's queue; each poll takes one batch per free environment while the queue still
-    fills whole batches (Lambda adds pollers as the backlog grows, up to the function's concurrency),
-    then runs those batches at the same time and waits for them."""
+    """Polls every route's queue as the event source mapping would. A poller gathers messages until its
+    batch is full or the route's batching window has passed since its first message; a poll takes one
+    batch per environment while the queue fills whole batches (Lambda adds pollers as the backlog
+    grows, up to the function's concurrency), then runs them at the same time and waits for them.
+    ``poll_all`` returns how many messages it handed to the functions."""
 
     sqs: Any
     routes: list[QueueRoute]
     batch_size: int = 10
+    clock: Callable[[], float] = time.monotonic
     stats: dict[str, RunnerStats] = field(default_factory=dict)
+    _gathering: dict[str, _Gathering] = field(default_factory=dict, init=False, repr=False)
     _threads: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     def poll_all(self) -> int:
-        work: list[tuple[QueueRoute, Handler, list[dict[str, Any]]]] = []
-        for route in self.routes:
-            for handler in route.pollers:
-                messages = receive_batch(self.sqs, route.queue_url, batch_size=self.batch_size)
-                if messages:
-                    work.append((route, handler, messages))
-                if len(messages) < self.batch_size:
-                    break
+        work = [(route, handler, batch) for route in self.routes
+                for handler, batch in zip(route.pollers, self._batches(route), strict=False)]
         if len(work) > 1:
             runs = list(self._pool().map(lambda job: self._invoke(*job), work))
         else:
             runs = [self._invoke(*job) for job in work]
         for route, stats in runs:
             self.stats.setdefault(route.name, RunnerStats()).add(stats)
+        if not work and self._gathering:
+            time.sleep(0.05)  # a poller filling its batch polls again shortly, not in a tight loop
         return sum(len(messages) for _, _, messages in work)
+
+    def _batches(self, route: QueueRoute) -> list[list[dict[str, Any]]]:
+        """The batches ready for the route's environments, at most one per environment."""
+        ready: list[list[dict[str, Any]]] = []
+        while len(ready) < len(route.pollers):
+            gathering = self._gathering.pop(route.queue_url, None)
+            messages = gathering.messages if gathering else []
+            messages += receive_batch(self.sqs, route.queue_url, batch_size=self.batch_size - len(messages))
+            if not messages:
+                break
+            since = gathering.since if gathering else self.clock()
+            if len(messages) < self.batch_size and self.clock() - since < route.batching_window:
+                self._gathering[route.queue_url] = _Gathering(since, messages)
+                break
+            ready.append(messages)
+            if len(messages) < self.batch_size:
+                break
+        return ready
 
     def _invoke(self, route: QueueRoute, handler: Handler,
                 messages: list[dict[str, Any]]) -> tuple[QueueRoute, RunnerStats]:

@@ -169,3 +169,39 @@ def test_an_invocation_that_raises_returns_its_whole_batch_and_the_environment_s
     time.sleep(1.1)
     assert _bodies(sqs, url) == []
     assert pump.stats["dho-test-process-readings"].failed == 5
+
+
+def test_a_poller_waits_up_to_the_batching_window_to_fill_its_batch(
+    moto_endpoint: str, tmp_path: Path,
+) -> None:
+    # GIVEN a mapping with a batching window of 5 s (the queue's visibility timeout is longer, as in the stack)
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint)
+    url = create_queue_with_dlq(sqs, f"readings-{uuid.uuid4().hex[:8]}", max_receive_count=2,
+                                visibility_timeout_seconds=60).url
+    now = [0.0]
+    batches: list[list[str]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        batches.append([r["body"] for r in event["Records"]])
+        return {"batchItemFailures": []}
+
+    pump = QueuePump(sqs, [QueueRoute(url, "dho-test-process-readings", handler, batching_window=5.0)],
+                     batch_size=10, clock=lambda: now[0])
+
+    # WHEN 3 messages arrive, then 7 more within the window
+    _send(sqs, url, ["a", "b", "c"])
+    assert pump.poll_all() == 0  # gathering
+    _send(sqs, url, [f"m{n}" for n in range(7)])
+    now[0] = 2.0
+    # THEN they go to the function as one full batch
+    assert pump.poll_all() == 10
+    assert [sorted(b) for b in batches] == [sorted(["a", "b", "c", *(f"m{n}" for n in range(7))])]
+
+    # AND a batch that does not fill goes when the window has passed since its first message
+    _send(sqs, url, ["late"])
+    assert pump.poll_all() == 0
+    now[0] = 6.9
+    assert pump.poll_all() == 0
+    now[0] = 7.1
+    assert pump.poll_all() == 1
+    assert batches[-1] == ["late"]
