@@ -15,6 +15,7 @@ at the fork would stay locked in the new process).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import threading
@@ -82,7 +83,12 @@ class ExecutionEnvironment:
         self._connection, child = _FORK.Pipe()
         self._process = _FORK.Process(target=_serve, args=(child, name, initialise, dict(environment), log_fd),
                                       name=f"lambda:{name}", daemon=True)
-        self._process.start()
+        # The new process's collector leaves the inherited objects alone: fewer shared pages copied.
+        gc.freeze()
+        try:
+            self._process.start()
+        finally:
+            gc.unfreeze()
         child.close()
         if log_fd is not None:
             os.close(log_fd)
