@@ -36,6 +36,7 @@ class DeployedFunction:
     environment: dict[str, str]
     layers: tuple[str, ...]
     event_source_mapping_uuids: tuple[str, ...]
+    reserved_concurrency: int | None = None  # at most this many invocations at once (None: the account's)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class TenantDeployment:
     function_name: str  # process_readings
     function_alias_arn: str | None  # what the readings queue's event source mapping invokes
     event_source_mapping_uuids: tuple[str, ...]  # of process_readings
+    max_concurrency: int | None  # the readings mapping's ScalingConfig: at most this many batches at once
+    batching_window_seconds: int  # how long the readings mapping may wait to fill a batch
     environment: dict[str, str]  # process_readings' environment as the emulator has it
     iot_rule_names: tuple[str, ...]
     iot_policy_names: tuple[str, ...]
@@ -140,6 +143,8 @@ def tenant_deployments(endpoint: str, assembly_dir: Path, region: str = "eu-nort
                 event_source_mapping_uuids=tuple(
                     m["UUID"] for m in all_mappings if _function_name(m["FunctionArn"]) == name
                 ),
+                reserved_concurrency=lambda_.get_function_concurrency(FunctionName=name).get(
+                    "ReservedConcurrentExecutions"),
             )
         process = next(
             (f for f in functions.values() if set(f.event_source_mapping_uuids) & {m["UUID"] for m in mappings}),
@@ -166,6 +171,10 @@ def tenant_deployments(endpoint: str, assembly_dir: Path, region: str = "eu-nort
             function_name=process.name,
             function_alias_arn=readings_mappings[0]["FunctionArn"] if readings_mappings else None,
             event_source_mapping_uuids=tuple(m["UUID"] for m in readings_mappings),
+            max_concurrency=min((m["ScalingConfig"]["MaximumConcurrency"] for m in readings_mappings
+                                 if (m.get("ScalingConfig") or {}).get("MaximumConcurrency")), default=None),
+            batching_window_seconds=max((int(m.get("MaximumBatchingWindowInSeconds") or 0)
+                                         for m in readings_mappings), default=0),
             environment=process.environment,
             iot_rule_names=tuple(ids_of("AWS::IoT::TopicRule")),
             iot_policy_names=tuple(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,16 @@ from localcloud.centre_api import LocalCentreApi, running_centre_apis
 from localcloud.cloud_assembly import cloudformation_resolver, load_assembly
 from localcloud.demo_cloud import Delivery
 from localcloud.deployed import LOCAL_CREDENTIALS, TenantDeployment, client, tenant_deployments
+from localcloud.execution_environments import ExecutionEnvironment, function_handler
 from localcloud.iot_rules import RuleCounts
 from localcloud.local_iot import LocalIot, running_local_iot
-from localcloud.local_lambda import LocalFunction, QueuePump, asset_folder_name, disable_event_source_mappings
+from localcloud.local_lambda import (
+    LocalFunction,
+    QueuePump,
+    QueueRoute,
+    asset_folder_name,
+    disable_event_source_mappings,
+)
 from localcloud.moto_harness import running_harness
 from localcloud.sns_outbox import OutboxEntry, SnsOutbox, subscriptions_from_stacks
 
@@ -31,6 +38,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 STATE_DIR = REPO_ROOT / ".local"
 # Lambda's SQS poller hands a function up to its mapping's BatchSize (100 in the stack).
 BATCH_SIZE = 100
+# A function with neither reserved concurrency nor a mapping's maximum would get up to the account's
+# (1,000) on AWS: locally a few environments show the concurrency without a process per batch.
+UNBOUNDED_CONCURRENCY = 2
 _LOCAL_AWS = {"AWS_DEFAULT_REGION": deploy.REGION, "AWS_REGION": deploy.REGION, **LOCAL_CREDENTIALS}
 
 
@@ -119,6 +129,14 @@ def _aws_environment(endpoint: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
+def concurrency(tenant: TenantDeployment) -> int:
+    """How many batches of the readings queue Lambda runs at once: the mapping's maximum concurrency and
+    the function's reserved concurrency, whichever is lower."""
+    reserved = tenant.functions[tenant.function_name].reserved_concurrency
+    limits = [limit for limit in (tenant.max_concurrency, reserved) if limit]
+    return min(limits, default=UNBOUNDED_CONCURRENCY)
+
+
 @contextmanager
 def running_local_cloud(
     assembly_dir: Path,
@@ -126,8 +144,11 @@ def running_local_cloud(
     things: Mapping[str, str] | None = None,
     state_dir: Path = STATE_DIR,
     deploy_timeout: float = 300.0,
+    in_process: bool = False,
 ) -> Iterator[LocalCloud]:
-    """``things``: device (thing name) -> tenant, the stand-in for certificates attached to things."""
+    """``things``: device (thing name) -> tenant, the stand-in for certificates attached to things.
+    ``in_process``: the queues' batches run in this process one at a time instead of side by side in the
+    functions' own execution environments (for faults injected into this process's functions)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as cleanup:
         endpoint = cleanup.enter_context(running_harness(log_file=state_dir / "moto-harness.log"))
@@ -147,7 +168,14 @@ def running_local_cloud(
                 folder = asset_folder_name(deployed.name, tenant.tenant_id)
                 functions[(tenant.tenant_id, folder)] = LocalFunction(deployed.name, folder, deployed.environment,
                                                                       log=function_log)
-            routes.append((tenant.readings_queue_url, functions[(tenant.tenant_id, "process_readings")]))
+            process = functions[(tenant.tenant_id, "process_readings")]
+            environments = () if in_process else tuple(
+                cleanup.enter_context(closing(ExecutionEnvironment(
+                    process.name, function_handler(process.name, process.folder), process.environment,
+                    log=function_log)))
+                for _ in range(concurrency(tenant)))
+            routes.append(QueueRoute(tenant.readings_queue_url, process.name, process, environments,
+                                     batching_window=tenant.batching_window_seconds))
         stacks = load_assembly(assembly_dir)
         resolver = cloudformation_resolver(client("cloudformation", endpoint, deploy.REGION))
         iot = cleanup.enter_context(running_local_iot(
@@ -156,5 +184,6 @@ def running_local_cloud(
         outbox = SnsOutbox(subscriptions_from_stacks(stacks), client("sns", endpoint, deploy.REGION), sqs, resolver,
                            outbox_dir=state_dir / "outbox").install()
         pump = QueuePump(sqs, routes, batch_size=BATCH_SIZE)
+        cleanup.callback(pump.close)
         centre_apis = cleanup.enter_context(running_centre_apis(stacks, lambda_client, log=function_log))
         yield LocalCloud(endpoint, assembly_dir, tenants, iot, outbox, pump, functions, centre_apis)

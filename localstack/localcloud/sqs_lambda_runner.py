@@ -26,6 +26,12 @@ class RunnerStats:
     succeeded: int = 0
     failed: int = 0
 
+    def add(self, other: RunnerStats) -> None:
+        self.invocations += other.invocations
+        self.delivered += other.delivered
+        self.succeeded += other.succeeded
+        self.failed += other.failed
+
 
 def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     body = message["Body"]
@@ -58,11 +64,8 @@ def _arn(sqs: Any, queue_url: str) -> str:
     return _ARNS[queue_url]
 
 
-def poll_once(
-    sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10, stats: RunnerStats | None = None
-) -> int:
-    """One receive + invoke + delete cycle; returns how many messages were delivered."""
-    stats = stats if stats is not None else RunnerStats()
+def receive_batch(sqs: Any, queue_url: str, *, batch_size: int = 10) -> list[dict[str, Any]]:
+    """What one poller hands one invocation: up to ``batch_size`` messages, now in flight."""
     messages: list[dict[str, Any]] = []
     # SQS hands out at most 10 per receive; the event source mapping gathers up to its BatchSize.
     while len(messages) < batch_size:
@@ -76,8 +79,14 @@ def poll_once(
         if not received.get("Messages"):
             break
         messages.extend(received["Messages"])
-    if not messages:
-        return 0
+    return messages
+
+
+def invoke_batch(
+    sqs: Any, queue_url: str, messages: list[dict[str, Any]], handler: Handler, context: Any, stats: RunnerStats
+) -> None:
+    """Invoke the handler with the batch's SQS event and delete what succeeded; the rest comes back after
+    its visibility timeout."""
     arn = _arn(sqs, queue_url)
     event = {"Records": [_record(m, arn, sqs.meta.region_name) for m in messages]}
     stats.invocations += 1
@@ -94,6 +103,16 @@ def poll_once(
         )
     stats.succeeded += len(done)
     stats.failed += len(failed)
+
+
+def poll_once(
+    sqs: Any, queue_url: str, handler: Handler, context: Any, *, batch_size: int = 10, stats: RunnerStats | None = None
+) -> int:
+    """One receive + invoke + delete cycle; returns how many messages were delivered."""
+    stats = stats if stats is not None else RunnerStats()
+    messages = receive_batch(sqs, queue_url, batch_size=batch_size)
+    if messages:
+        invoke_batch(sqs, queue_url, messages, handler, context, stats)
     return len(messages)
 
 

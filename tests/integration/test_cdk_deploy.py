@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from infra.config import PlatformConfig, load_config
+from infra.constructs.process_readings_function import BATCH_WINDOW
 from localcloud import deploy
 from localcloud.deployed import TenantDeployment, client, tenant_deployments
+from localcloud.local_cloud import concurrency
 from localcloud.moto_harness import running_harness
 
 pytestmark = pytest.mark.integration
@@ -180,6 +182,20 @@ def test_each_tenant_has_its_iot_rule_and_device_policy(endpoint: str, tenants: 
         thing = "${iot:Connection.Thing.ThingName}"
         assert publish["Resource"].endswith(f":topic/dho/{tenant_id}/devices/{thing}/readings")
         assert tenant.iot_rule_names == (f"dho_{tenant_id}_readings",)
+
+
+def test_the_local_runner_polls_each_readings_queue_as_its_mapping_and_concurrency_allow(
+    tenants: dict[str, TenantDeployment], config: PlatformConfig
+) -> None:
+    # GIVEN the deployed stacks WHEN the local cloud reads how to poll each tenant's readings queue
+    reserved = {t.tenant_id: t.reserved_concurrency for t in config.tenants}
+    for tenant_id, tenant in tenants.items():
+        # THEN as many batches run at once as the tenant's reserved concurrency (the mapping's maximum too),
+        # and a poller waits up to the mapping's batching window to fill a batch
+        assert tenant.functions[tenant.function_name].reserved_concurrency == reserved[tenant_id]
+        assert tenant.max_concurrency == reserved[tenant_id]
+        assert concurrency(tenant) == reserved[tenant_id]
+        assert tenant.batching_window_seconds == BATCH_WINDOW.to_seconds()
 
 
 def test_each_tenant_process_readings_function_environment_layers_alias_and_event_source(

@@ -391,6 +391,81 @@ def test_a_table_query_reads_its_partition_in_order_with_limits_and_pages(endpoi
     assert dynamodb.scan(TableName="partitioned")["Count"] == 100  # a scan still sees every partition
 
 
+def _readings_table(dynamodb: Any, name: str) -> None:
+    dynamodb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}])
+    for n in range(60):
+        series = ("TL#spo2#", "TL#pulse#", "ALERT#")[n % 3]
+        dynamodb.put_item(TableName=name, Item={"pk": {"S": "P#1"}, "sk": {"S": f"{series}{n:03d}"},
+                                                "value": {"N": str(n)}})
+    dynamodb.put_item(TableName=name, Item={"pk": {"S": "P#2"}, "sk": {"S": "TL#spo2#030"}, "value": {"N": "1"}})
+
+
+def _pages(dynamodb: Any, name: str, **request: Any) -> list[dict[str, Any]]:
+    """Every page of a query, as the client sees it (metadata aside)."""
+    pages = []
+    while True:
+        page = dynamodb.query(TableName=name, **request)
+        pages.append({k: v for k, v in page.items() if k != "ResponseMetadata"})
+        if "LastEvaluatedKey" not in page:
+            return pages
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def test_a_narrowed_partition_query_answers_exactly_as_moto_itself(endpoint: str, moto_endpoint: str) -> None:
+    # GIVEN the same partition in the harness (queries narrowed on the sort key) and in plain moto
+    name = unique("narrowed")
+    harness_dynamodb, plain_dynamodb = aws("dynamodb", endpoint), aws("dynamodb", moto_endpoint)
+    for dynamodb in (harness_dynamodb, plain_dynamodb):
+        _readings_table(dynamodb, name)
+    conditions = [("sk = :a", {":a": "TL#spo2#030"}), ("sk < :a", {":a": "TL#pulse#040"}),
+                  ("sk <= :a", {":a": "TL#pulse#040"}), ("sk > :a", {":a": "TL#pulse#040"}),
+                  ("sk >= :a", {":a": "TL#pulse#040"}), ("sk BETWEEN :a AND :b", {":a": "TL#", ":b": "TL#spo2#033"}),
+                  ("begins_with(sk, :a)", {":a": "TL#spo2#"}), ("begins_with(sk, :a)", {":a": "NOPE"})]
+    for condition, values in conditions:
+        for extra in ({}, {"Limit": 1}, {"Limit": 4}, {"Limit": 100}, {"ScanIndexForward": False},
+                      {"ScanIndexForward": False, "Limit": 3}, {"Limit": 5, "FilterExpression": "#v > :f"},
+                      {"ProjectionExpression": "sk", "Limit": 2}, {"ReturnConsumedCapacity": "TOTAL", "Limit": 7}):
+            request: dict[str, Any] = {
+                "KeyConditionExpression": f"pk = :p AND {condition}",
+                "ExpressionAttributeValues": {":p": {"S": "P#1"}, **{k: {"S": v} for k, v in values.items()},
+                                              **({":f": {"N": "20"}} if "FilterExpression" in extra else {})},
+                **({"ExpressionAttributeNames": {"#v": "value"}} if "FilterExpression" in extra else {}),
+                **extra}
+            # WHEN the same query is paged through on both
+            # THEN every page is the same: items, counts and the key of the next page
+            assert _pages(harness_dynamodb, name, **request) == _pages(plain_dynamodb, name, **request), request
+
+
+def test_a_condition_expression_used_again_is_evaluated_against_each_item_and_its_own_values(
+        endpoint: str) -> None:
+    # GIVEN a table and conditional puts like the pipeline repeats for every reading
+    name = unique("conditions")
+    dynamodb = aws("dynamodb", endpoint)
+    _readings_table(dynamodb, name)
+
+    def put(sk: str, value: str, condition: str, **expression: Any) -> str:
+        try:
+            dynamodb.put_item(TableName=name, Item={"pk": {"S": "P#9"}, "sk": {"S": sk}, "value": {"N": value}},
+                              ConditionExpression=condition, **expression)
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "written"
+
+    # WHEN the same expression comes again THEN it is checked against the item as it is now
+    assert put("a", "1", "attribute_not_exists(pk)") == "written"
+    assert put("a", "2", "attribute_not_exists(pk)") == "ConditionalCheckFailedException"
+    assert put("b", "1", "attribute_not_exists(pk)") == "written"
+    # AND with its own values: the same expression with other values decides otherwise
+    same = {"ExpressionAttributeNames": {"#v": "value"}}
+    assert put("a", "3", "#v = :v", ExpressionAttributeValues={":v": {"N": "5"}}, **same) == \
+        "ConditionalCheckFailedException"
+    assert put("a", "3", "#v = :v", ExpressionAttributeValues={":v": {"N": "1"}}, **same) == "written"
+
+
 def test_a_cancelled_transaction_leaves_every_item_as_it_was(endpoint: str) -> None:
     dynamodb = aws("dynamodb", endpoint)
     dynamodb.create_table(

@@ -108,7 +108,9 @@ def running_campaign(settings: Settings, *, assembly_dir: Path, state_dir: Path,
     fleet = Fleet.build(settings.patients_per_tenant, clock(), seed=settings.seed)
     faults = AwsFaults().install()  # before the functions build their clients
     with ExitStack() as cleanup:
-        cloud = cleanup.enter_context(running_local_cloud(assembly_dir, things=fleet.things, state_dir=state_dir))
+        # in_process: the faults are armed in this process, so its functions must run here.
+        cloud = cleanup.enter_context(running_local_cloud(assembly_dir, things=fleet.things, state_dir=state_dir,
+                                                          in_process=True))
         fleet.register(cloud.aws("dynamodb"), {t: d.table_name for t, d in cloud.tenants.items()})
         yield Campaign(cloud, fleet, faults, settings, state_dir, cleanup, clock)
 

@@ -59,8 +59,10 @@ PATCH_MODULES = (
     "sqs_send_counts",
     "sqs_receipt_index",
     "dynamodb_item_responses",
+    "dynamodb_expression_cache",
     "server_dispatch",
     "server_keep_alive",
+    "server_request_costs",
     "sns_outage",  # inert until a test switches it on
 )
 

@@ -82,7 +82,8 @@ def _as_replica_sees(table: Table, items: list[Item]) -> list[Item]:
     return sorted(by_key.values(), key=lambda i: (i.hash_key, i.range_key) if i.range_key else i.hash_key)
 
 
-def _lagging() -> bool:
+def lagging() -> bool:
+    """Whether this thread is serving an eventually consistent read that lags."""
     return bool(getattr(_request, "lagging", False))
 
 
@@ -144,18 +145,18 @@ def _patch_reads() -> None:
 
     def replica_all_items(self: Table) -> list[Item]:
         items = all_items(self)
-        return _as_replica_sees(self, items) if _lagging() else items
+        return _as_replica_sees(self, items) if lagging() else items
 
     def replica_index_items(self: Table, index_name: str) -> list[Item]:
         items = has_idx_items(self, index_name)
-        if not _lagging():
+        if not lagging():
             return items
         indexed = {attribute["AttributeName"] for attribute in self.get_index(index_name).schema}
         return [item for item in _as_replica_sees(self, items) if indexed.issubset(item.attrs)]
 
     def replica_get_item(self: Table, hash_key: DynamoType, range_key: DynamoType | None = None,
                          projection_expression: list[list[str]] | None = None) -> Item | None:
-        stale = _unseen(self) if _lagging() else {}
+        stale = _unseen(self) if lagging() else {}
         if (hash_key, range_key) not in stale:
             return get_item(self, hash_key, range_key, projection_expression)
         before = stale[(hash_key, range_key)]

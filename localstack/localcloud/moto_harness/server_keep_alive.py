@@ -21,18 +21,28 @@ from werkzeug import serving
 _kept_alive = threading.local()
 
 
-class _DrainSelector(selectors.DefaultSelector):
-    """What werkzeug's drain selects on: nothing to drain on a connection kept alive."""
+class _NothingToDrain:
+    """What werkzeug's drain selects on for a connection kept alive: nothing (and no epoll instance)."""
 
-    def select(self, timeout: float | None = None) -> Any:
-        if getattr(_kept_alive, "active", False):
-            _kept_alive.active = False
-            return []
-        return super().select(timeout)
+    def register(self, *args: Any) -> None:
+        pass
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def _drain_selector() -> Any:
+    if getattr(_kept_alive, "active", False):
+        _kept_alive.active = False
+        return _NothingToDrain()
+    return selectors.DefaultSelector()
 
 
 class _SelectorsForWerkzeug:
-    DefaultSelector = _DrainSelector
+    DefaultSelector = staticmethod(_drain_selector)
     EVENT_READ = selectors.EVENT_READ
 
 
