@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.centre.enrolment import Enrolment
+from dho.centre.enrolment_service import EnrolmentService
 from dho.centre.records import PatientRecordsService, TenantRecords
 from dho.centre.roles import HPR_CLAIM, ORG_CHILD_CLAIM, Assignment, Role, StaffDirectory
 from dho.centre.service import CentreService, TenantData
@@ -28,6 +29,7 @@ from tests.support.export_fakes import InMemoryAccessLog
 from tests.support.fakes import InMemoryPlans, InMemoryRegistry, InMemoryTimeline
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+Records = TypeVar("Records", bound=PatientRecordsService)
 CENTRE = "salten"
 SERVED = ("bodo", "saltdal")
 NOT_SERVED = "sunnfjord"
@@ -69,6 +71,13 @@ class InMemoryEnrolments:
 
     def enrol(self, enrolment: Enrolment) -> None:
         self.enrolments[enrolment.patient_id] = enrolment
+
+    def save(self, enrolment: Enrolment, expected_version: int | None) -> bool:
+        stored = self.enrolments.get(enrolment.patient_id)
+        if (stored is None) != (expected_version is None) or (stored and stored.version != expected_version):
+            return False
+        self.enrolments[enrolment.patient_id] = enrolment
+        return True
 
     def get(self, patient_id: str) -> Enrolment | None:
         return self.enrolments.get(patient_id)
@@ -113,7 +122,7 @@ class FakeTenantStores:
     plans: InMemoryPlans = field(default_factory=InMemoryPlans)
 
     def records(self) -> TenantRecords:
-        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), devices=self.registry)
+        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), registry=self.registry)
 
     def data(self) -> TenantData:
         actions = AlertService(AlertPolicy(AlertPolicySettings(version="test")), self.alerts, RecordingNotifier(),
@@ -158,8 +167,14 @@ class FakeCentre:
         return CentreService(CENTRE, {t: s.data() for t, s in self.tenants.items()}, new_id=self._new_id)
 
     def records_service(self) -> PatientRecordsService:
-        return PatientRecordsService(CENTRE, {t: s.data() for t, s in self.tenants.items()},
-                                     {t: s.records() for t, s in self.tenants.items()}, new_id=self._new_id)
+        return self._records(PatientRecordsService)
+
+    def enrolment_service(self) -> EnrolmentService:
+        return self._records(EnrolmentService)
+
+    def _records(self, kind: type[Records]) -> Records:
+        return kind(CENTRE, {t: s.data() for t, s in self.tenants.items()},
+                    {t: s.records() for t, s in self.tenants.items()}, new_id=self._new_id)
 
     def access_records(self) -> list[Any]:
         return [r for s in self.tenants.values() for r in s.access_log.records]

@@ -4,14 +4,15 @@ read by key (the patient view) or in batches of 100 (the worklist's rows), never
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
-from dho.centre.enrolment import Enrolment
+from dho.centre.enrolment import DischargeReason, Enrolment
+from dho.domain.clock import from_canonical, to_canonical
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,6 +31,27 @@ class DynamoDbEnrolments:
         except (ClientError, BotoCoreError) as error:
             raise_if_transient(error)
             raise
+
+    def save(self, enrolment: Enrolment, expected_version: int | None) -> bool:
+        """Create (``expected_version`` None: only if the patient has no enrolment) or replace the stored
+        ``expected_version``; False, writing nothing, if the stored enrolment is not what was expected."""
+        request: dict[str, Any] = {"TableName": self._table, "Item": encode(_item(enrolment))}
+        if expected_version is None:
+            request["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            # An enrolment stored before versions existed has none: it is version 1.
+            unversioned = " OR (attribute_exists(pk) AND attribute_not_exists(#v))" if expected_version == 1 else ""
+            request["ConditionExpression"] = f"#v = :expected{unversioned}"
+            request["ExpressionAttributeNames"] = {"#v": "version"}
+            request["ExpressionAttributeValues"] = encode({":expected": expected_version})
+        try:
+            self._client.put_item(**request)
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        except (ClientError, BotoCoreError) as error:
+            raise_if_transient(error)
+            raise
+        return True
 
     def get(self, patient_id: str) -> Enrolment | None:
         try:
@@ -79,7 +101,27 @@ def _item(enrolment: Enrolment) -> dict[str, Any]:
         "decided_on": enrolment.decided_on.isoformat(),
         "start": enrolment.start.isoformat(),
         "review_on": enrolment.review_on.isoformat(),
+        "recorded_by": enrolment.recorded_by,
+        "recorded_at": _time(enrolment.recorded_at),
+        "discharged_on": None if enrolment.discharged_on is None else enrolment.discharged_on.isoformat(),
+        "discharge_reason": None if enrolment.discharge_reason is None else enrolment.discharge_reason.value,
+        "discharged_by": enrolment.discharged_by,
+        "reviewed_by": enrolment.reviewed_by,
+        "reviewed_at": _time(enrolment.reviewed_at),
+        "version": enrolment.version,
     }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else to_canonical(moment)
+
+
+def _optional_date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value))
+
+
+def _optional_time(value: Any) -> datetime | None:
+    return None if value is None else from_canonical(str(value))
 
 
 def _enrolment_from(item: dict[str, Any]) -> Enrolment:
@@ -95,4 +137,12 @@ def _enrolment_from(item: dict[str, Any]) -> Enrolment:
         decided_on=date.fromisoformat(str(item["decided_on"])),
         start=date.fromisoformat(str(item["start"])),
         review_on=date.fromisoformat(str(item["review_on"])),
+        recorded_by=item.get("recorded_by"),
+        recorded_at=_optional_time(item.get("recorded_at")),
+        discharged_on=_optional_date(item.get("discharged_on")),
+        discharge_reason=None if item.get("discharge_reason") is None else DischargeReason(item["discharge_reason"]),
+        discharged_by=item.get("discharged_by"),
+        reviewed_by=item.get("reviewed_by"),
+        reviewed_at=_optional_time(item.get("reviewed_at")),
+        version=int(item.get("version", 1)),  # enrolments written before versions existed are version 1
     )

@@ -1,0 +1,49 @@
+"""Enrolments on DynamoDB (moto server) as the enrolment routes write them: created only once, changed
+only from the version read (a concurrent change loses), every field of the record kept."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from dho.adapters import keys
+from dho.adapters.dynamodb_codec import encode
+from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
+from dho.centre.enrolment import DischargeReason, Enrolment
+
+pytestmark = pytest.mark.integration
+
+AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+ENROLMENT = Enrolment("P-VER00001", "Pasient V", "V-01", "copd", "salten", "9100101", ("999000001",), "2026/1-1",
+                      date(2026, 12, 1), date(2026, 12, 2), date(2027, 3, 2), recorded_by="sub:admin", recorded_at=AT)
+
+
+def test_an_enrolment_is_created_once_and_changed_only_from_the_version_read(dynamodb: Any, tenant_table: str) -> None:
+    enrolments = DynamoDbEnrolments(dynamodb, tenant_table)
+
+    assert enrolments.save(ENROLMENT, None) is True
+    assert enrolments.save(replace(ENROLMENT, decision_ref="other"), None) is False  # exists already
+    discharged = replace(ENROLMENT, discharged_on=date(2026, 12, 9), discharge_reason=DischargeReason.STABLE,
+                         discharged_by="sub:admin", reviewed_by="9100001", reviewed_at=AT, version=2)
+    assert enrolments.save(discharged, 1) is True
+    assert enrolments.save(replace(discharged, version=3, discharge_reason=DischargeReason.DECEASED), 1) is False
+
+    assert enrolments.get(ENROLMENT.patient_id) == discharged
+
+
+def test_an_enrolment_stored_before_versions_is_version_1(dynamodb: Any, tenant_table: str) -> None:
+    legacy = replace(ENROLMENT, patient_id="P-VER00002", recorded_by=None, recorded_at=None)
+    item = {"pk": keys.patient_pk(legacy.patient_id), "sk": keys.ENROLMENT_SK, "item_type": "enrolment",
+            "patient_id": legacy.patient_id, "name": legacy.name, "code": legacy.code, "programme": legacy.programme,
+            "centre_id": legacy.centre_id, "gp_hpr": legacy.gp_hpr, "hospital_organisations": ["999000001"],
+            "decision_ref": legacy.decision_ref, "decided_on": "2026-12-01", "start": "2026-12-02",
+            "review_on": "2027-03-02"}
+    dynamodb.put_item(TableName=tenant_table, Item=encode(item))
+    enrolments = DynamoDbEnrolments(dynamodb, tenant_table)
+
+    assert enrolments.get(legacy.patient_id) == legacy
+    assert enrolments.save(replace(legacy, review_on=date(2027, 6, 2), version=2), 1) is True
+    assert enrolments.get(legacy.patient_id) == replace(legacy, review_on=date(2027, 6, 2), version=2)
