@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
+import caseload_routes
 import enrolment_routes
 import patient_records  # route modules: this folder is on sys.path in Lambda
 import plan_routes
@@ -144,6 +145,7 @@ def access_log(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, un
 app.include_router(patient_records.router)
 app.include_router(enrolment_routes.router)
 app.include_router(plan_routes.router)
+app.include_router(caseload_routes.router)
 
 
 # ---- errors: problem details -----------------------------------------------------------------------

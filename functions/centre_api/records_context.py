@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from dho.centre.caseload import CaseloadService
 from dho.centre.enrolment_service import EnrolmentService
 from dho.centre.problems import PROBLEM_JSON, problem_body
 from dho.centre.records import PatientRecordsService
@@ -35,6 +36,11 @@ def records_service() -> PatientRecordsService:
 @cache
 def enrolment_service() -> EnrolmentService:
     return build_records_service(settings(), EnrolmentService)
+
+
+@cache
+def caseload_service() -> CaseloadService:
+    return build_records_service(settings(), CaseloadService)
 
 
 def caller_of(router: APIGatewayHttpRouter) -> Caller:

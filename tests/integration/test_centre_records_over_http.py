@@ -125,3 +125,20 @@ def test_enrolment_device_plan_and_readings_make_the_chart_over_http(centre: Cen
     assert chart[0] == 200 and len(chart[2]["points"]) == 5 and chart[2]["plan_version"] == 2
     assert chart[2]["bands"][:2] == [{"zone": "red", "low": None, "high": 85.0},
                                      {"zone": "yellow", "low": 85.0, "high": 89.0}]
+
+
+def test_the_caseload_review_over_http(centre: CentreOnMoto) -> None:
+    nurse = centre.token("centre_nurse")
+    next_review = (utc_now() + timedelta(days=120)).date().isoformat()
+
+    listed = http_call(centre.api, "GET", "/caseload?tenant=bodo&limit=100", nurse)
+    reviewed = http_call(centre.api, "POST", f"/caseload/bodo/{CHARTED}/reviewed", nurse,
+                         body={"next_review_on": next_review})
+    refused = http_call(centre.api, "GET", "/caseload", centre.token("gp"))
+
+    assert listed[0] == 200
+    row = next(r for r in listed[2]["rows"] if r["patient_id"] == CHARTED)
+    assert row["plan_version"] == 1 and row["last_reading_at"] is not None
+    assert row["adherence_14d"]["spo2"] == pytest.approx(10 / 14)  # SpO2 daily for the last ten days, no pulse
+    assert reviewed[0] == 200 and reviewed[2]["review_on"] == next_review
+    assert refused[0] == 403

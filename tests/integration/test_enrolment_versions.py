@@ -47,3 +47,25 @@ def test_an_enrolment_stored_before_versions_is_version_1(dynamodb: Any, tenant_
     assert enrolments.get(legacy.patient_id) == legacy
     assert enrolments.save(replace(legacy, review_on=date(2027, 6, 2), version=2), 1) is True
     assert enrolments.get(legacy.patient_id) == replace(legacy, review_on=date(2027, 6, 2), version=2)
+
+
+def test_the_caseload_is_one_index_read_in_pages_the_review_due_first(dynamodb: Any, tenant_table: str) -> None:
+    enrolments = DynamoDbEnrolments(dynamodb, tenant_table)
+    for n, month in enumerate((5, 2, 9, 3, 7)):
+        enrolments.save(replace(ENROLMENT, patient_id=f"P-CASE000{n}", review_on=date(2027, month, 1)), None)
+    discharged = replace(ENROLMENT, patient_id="P-CASE0009", review_on=date(2027, 1, 1))
+    enrolments.save(discharged, None)
+    enrolments.save(replace(discharged, discharged_on=date(2026, 12, 9), discharge_reason=DischargeReason.DECLINED,
+                            version=2), 1)
+
+    pages, after = [], None
+    while True:
+        page = enrolments.caseload(limit=2, after=after)
+        pages.append([e.patient_id for e in page.enrolments])
+        after = page.next_page
+        if after is None:
+            break
+
+    listed = [p for page in pages for p in page if p.startswith("P-CASE")]
+    assert listed == ["P-CASE0001", "P-CASE0003", "P-CASE0000", "P-CASE0004", "P-CASE0002"]  # by review date
+    assert all(len(page) <= 2 for page in pages)

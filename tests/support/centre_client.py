@@ -48,6 +48,8 @@ class HandlerClient:
         monkeypatch.setattr(context, "records_service", lambda: records)
         enrolment = centre.enrolment_service()
         monkeypatch.setattr(context, "enrolment_service", lambda: enrolment)
+        caseload = centre.caseload_service()
+        monkeypatch.setattr(context, "caseload_service", lambda: caseload)
         monkeypatch.setattr(context, "clock", lambda: NOW)
 
     def call(self, method: str, path: str, claims: dict[str, Any] | None, *, query: str = "",

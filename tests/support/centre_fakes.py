@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
-from dho.centre.enrolment import Enrolment
+from dho.centre.caseload import CaseloadService
+from dho.centre.enrolment import CaseloadPage, Enrolment
 from dho.centre.enrolment_service import EnrolmentService
 from dho.centre.records import PatientRecordsService, TenantRecords
 from dho.centre.roles import HPR_CLAIM, ORG_CHILD_CLAIM, Assignment, Role, StaffDirectory
@@ -85,6 +86,14 @@ class InMemoryEnrolments:
     def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
         self.batch_reads += 1
         return {p: self.enrolments[p] for p in patient_ids if p in self.enrolments}
+
+    def caseload(self, *, limit: int, after: str | None = None) -> CaseloadPage:
+        ordered = sorted((f"{e.review_on.isoformat()}#{e.patient_id}", e) for e in self.enrolments.values()
+                         if not e.is_discharged)
+        rest = [e for key, e in ordered if after is None or key > after]
+        page = rest[:limit]
+        more = len(rest) > limit
+        return CaseloadPage(tuple(page), f"{page[-1].review_on.isoformat()}#{page[-1].patient_id}" if more else None)
 
 
 def enrolment(patient_id: str, code: str, *, gp: str | None, hospitals: tuple[str, ...] = (),
@@ -171,6 +180,9 @@ class FakeCentre:
 
     def enrolment_service(self) -> EnrolmentService:
         return self._records(EnrolmentService)
+
+    def caseload_service(self) -> CaseloadService:
+        return self._records(CaseloadService)
 
     def _records(self, kind: type[Records]) -> Records:
         return kind(CENTRE, {t: s.data() for t, s in self.tenants.items()},

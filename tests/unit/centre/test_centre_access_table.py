@@ -28,6 +28,7 @@ PERIOD = "since=2026-12-01T00:00:00Z&until=2026-12-08T00:00:00Z"
 SERIES = "GET /patients/{tenant}/{patient_id}/series"
 ENROL = "PUT /patients/{tenant}/{patient_id}/enrolment"
 ASSIGN = "POST /patients/{tenant}/{patient_id}/devices/{device_id}/assign"
+REVIEWED = "POST /caseload/{tenant}/{patient_id}/reviewed"
 
 
 def _requests(centre: FakeCentre) -> dict[str, tuple[str, str, str, Any]]:
@@ -75,6 +76,9 @@ def _requests(centre: FakeCentre) -> dict[str, tuple[str, str, str, Any]]:
         "plan bodo": ("PUT /patients/{tenant}/{patient_id}/plan", "PUT", f"/patients/bodo/{OWN_PATIENT}/plan", ""),
         "plan sunnfjord": ("PUT /patients/{tenant}/{patient_id}/plan", "PUT", f"/patients/{NOT_SERVED}/P-SUNN0001/plan",
                            ""),
+        "caseload": ("GET /caseload", "GET", "/caseload", ""),
+        "reviewed saltdal": (REVIEWED, "POST", f"/caseload/saltdal/{SALTDAL_PATIENT}/reviewed", ""),
+        "reviewed sunnfjord": (REVIEWED, "POST", f"/caseload/{NOT_SERVED}/P-SUNN0001/reviewed", ""),
     }
 
 
@@ -87,6 +91,7 @@ BODIES: dict[str, Any] = {
     "POST /patients/{tenant}/{patient_id}/devices/{device_id}/assign": {"at": "2026-12-07T08:00:00Z"},
     "POST /patients/{tenant}/{patient_id}/devices/{device_id}/unassign": {"at": "2026-12-07T08:00:00Z"},
     "PUT /patients/{tenant}/{patient_id}/plan": {"note": "reviewed with the GP", "on_home_oxygen": True},
+    "POST /caseload/{tenant}/{patient_id}/reviewed": {"next_review_on": "2027-06-01"},
 }
 
 
@@ -121,6 +126,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "unassign device bodo": (200, 403, 403, 200, 403, 403),
     "plan bodo":            (200, 403, 403, 403, 403, 403),
     "plan sunnfjord":       (403, 403, 403, 403, 403, 403),
+    "caseload":             (200, 403, 403, 403, 403, 403),
+    "reviewed saltdal":     (200, 403, 403, 403, 403, 403),
+    "reviewed sunnfjord":   (403, 403, 403, 403, 403, 403),
 }  # fmt: skip
 
 CASES = [

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from dho.centre.enrolment import Enrolment
+from dho.centre.enrolment import CaseloadPage, Enrolment
 from dho.domain.access_log import AccessRecord
 from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
@@ -204,6 +204,11 @@ class Enrolments(Protocol):
 
     def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
         """The enrolments of these patients (bounded batch reads, never a scan); absent ones left out."""
+        ...
+
+    def caseload(self, *, limit: int, after: str | None = None) -> CaseloadPage:
+        """Enrolled, not discharged patients, the review due first, at most ``limit``, after the page
+        token ``after`` (one query on an index: it may lag a write by a moment)."""
         ...
 
 

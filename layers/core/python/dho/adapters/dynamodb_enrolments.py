@@ -11,7 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
-from dho.centre.enrolment import DischargeReason, Enrolment
+from dho.adapters.table_schema import TRIAGE_INDEX, TRIAGE_PARTITION_KEY, TRIAGE_SORT_KEY
+from dho.centre.enrolment import CaseloadPage, DischargeReason, Enrolment
 from dho.domain.clock import from_canonical, to_canonical
 
 if TYPE_CHECKING:
@@ -82,13 +83,47 @@ class DynamoDbEnrolments:
         return found
 
 
+    def caseload(self, *, limit: int, after: str | None = None) -> CaseloadPage:
+        """Enrolled (not discharged) patients, the review due first, at most ``limit``, from after the
+        page token ``after``: one key-range query on the triage index's ``CASELOAD`` partition."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": TRIAGE_INDEX,
+            "KeyConditionExpression": "#tpk = :caseload",
+            "ExpressionAttributeNames": {"#tpk": TRIAGE_PARTITION_KEY},
+            "ExpressionAttributeValues": encode({":caseload": keys.TRIAGE_CASELOAD}),
+        }
+        if after is not None:
+            patient_id = after.rpartition("#")[2]
+            request["ExclusiveStartKey"] = encode({**_key(patient_id), TRIAGE_PARTITION_KEY: keys.TRIAGE_CASELOAD,
+                                                   TRIAGE_SORT_KEY: after})
+        found: list[Enrolment] = []
+        while len(found) < limit:
+            try:
+                page = self._client.query(**request, Limit=limit - len(found))
+            except (ClientError, BotoCoreError) as error:
+                raise_if_transient(error)
+                raise
+            found.extend(_enrolment_from(decode(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return CaseloadPage(tuple(found), None)
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        last = found[-1]
+        return CaseloadPage(tuple(found), keys.caseload_triage_sk(last.review_on, last.patient_id))
+
+
 def _key(patient_id: str) -> dict[str, str]:
     return {"pk": keys.patient_pk(patient_id), "sk": keys.ENROLMENT_SK}
 
 
 def _item(enrolment: Enrolment) -> dict[str, Any]:
+    caseload = {} if enrolment.is_discharged else {
+        TRIAGE_PARTITION_KEY: keys.TRIAGE_CASELOAD,
+        TRIAGE_SORT_KEY: keys.caseload_triage_sk(enrolment.review_on, enrolment.patient_id),
+    }
     return {
         **_key(enrolment.patient_id),
+        **caseload,
         "item_type": "enrolment",
         "patient_id": enrolment.patient_id,
         "name": enrolment.name,

@@ -25,6 +25,8 @@ class Action(StrEnum):
     ENROL = "enrol"  # enrol by decision (vedtak), discharge
     MANAGE_DEVICES = "manage_devices"  # hand out and take back devices
     EDIT_PLAN = "edit_plan"  # a new version of the self-management plan (a clinician's, with an HPR number)
+    READ_CASELOAD = "read_caseload"  # every enrolled patient with adherence, alerts, plan age, review date
+    REVIEW_CASELOAD = "review_caseload"  # record a patient's follow-up as reviewed, set the next review
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -37,6 +39,9 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.ENROL: frozenset({Role.TENANT_ADMIN}),
     Action.MANAGE_DEVICES: frozenset({Role.TENANT_ADMIN, Role.CENTRE_NURSE}),
     Action.EDIT_PLAN: frozenset({Role.CENTRE_NURSE}),
+    # The caseload shows health data (adherence, alerts): the centre's nurses review it.
+    Action.READ_CASELOAD: frozenset({Role.CENTRE_NURSE}),
+    Action.REVIEW_CASELOAD: frozenset({Role.CENTRE_NURSE}),
 }
 
 

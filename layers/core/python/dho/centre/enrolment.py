@@ -51,3 +51,11 @@ class Enrolment:
 
     def __repr__(self) -> str:  # keep the name out of tracebacks and debug logs
         return f"Enrolment(patient_id={self.patient_id!r}, programme={self.programme!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadPage:
+    """Enrolled patients of one tenant, the review due first; ``next_page``: the token for the rest."""
+
+    enrolments: tuple[Enrolment, ...]
+    next_page: str | None

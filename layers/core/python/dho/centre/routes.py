@@ -25,6 +25,8 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "POST /patients/{tenant}/{patient_id}/devices/{device_id}/assign": Action.MANAGE_DEVICES,
     "POST /patients/{tenant}/{patient_id}/devices/{device_id}/unassign": Action.MANAGE_DEVICES,
     "PUT /patients/{tenant}/{patient_id}/plan": Action.EDIT_PLAN,
+    "GET /caseload": Action.READ_CASELOAD,
+    "POST /caseload/{tenant}/{patient_id}/reviewed": Action.REVIEW_CASELOAD,
 }
 
 PUBLIC_ROUTES = tuple(route for route, action in ROUTE_ACTIONS.items() if action is Action.PUBLIC)
