@@ -3,6 +3,7 @@ only from the version read (a concurrent change loses), every field of the recor
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from dho.adapters import keys
 from dho.adapters.dynamodb_codec import encode
 from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
 from dho.centre.enrolment import DischargeReason, Enrolment
+from localcloud.moto_harness.dynamodb_eventual_consistency import LAG_VARIABLE
 
 pytestmark = pytest.mark.integration
 
@@ -69,3 +71,27 @@ def test_the_caseload_is_one_index_read_in_pages_the_review_due_first(dynamodb: 
     listed = [p for page in pages for p in page if p.startswith("P-CASE")]
     assert listed == ["P-CASE0001", "P-CASE0003", "P-CASE0000", "P-CASE0004", "P-CASE0002"]  # by review date
     assert all(len(page) <= 2 for page in pages)
+
+
+def test_the_caseload_never_shows_a_discharge_or_a_review_the_index_has_not_caught_up_with(
+    dynamodb: Any, tenant_table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN two enrolled patients, and then an index that lags the table (as a GSI in AWS may)
+    enrolments = DynamoDbEnrolments(dynamodb, tenant_table)
+    leaving = replace(ENROLMENT, patient_id="P-LAGS0001", review_on=date(2027, 1, 1))
+    staying = replace(ENROLMENT, patient_id="P-LAGS0002", review_on=date(2027, 2, 1))
+    enrolments.save(leaving, None)
+    enrolments.save(staying, None)
+    monkeypatch.setenv(LAG_VARIABLE, "3000")
+    written = time.monotonic()
+
+    # WHEN one is discharged and the other reviewed, and the caseload is read at once
+    enrolments.save(replace(leaving, discharged_on=date(2026, 12, 9), discharge_reason=DischargeReason.STABLE,
+                            version=2), 1)
+    reviewed = replace(staying, reviewed_by="9100001", reviewed_at=AT, review_on=date(2027, 6, 1), version=2)
+    enrolments.save(reviewed, 1)
+    listed = [e for e in enrolments.caseload(limit=50).enrolments if e.patient_id.startswith("P-LAGS")]
+
+    # THEN the discharged patient is not there and the review shows, though the index still has the old items
+    assert time.monotonic() - written < 3.0
+    assert listed == [reviewed]

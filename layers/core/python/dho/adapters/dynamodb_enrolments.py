@@ -63,13 +63,14 @@ class DynamoDbEnrolments:
         item = response.get("Item")
         return None if item is None else _enrolment_from(decode(item))
 
-    def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
+    def get_many(self, patient_ids: Sequence[str], *, consistent: bool = False) -> Mapping[str, Enrolment]:
         wanted = list(dict.fromkeys(patient_ids))
         found: dict[str, Enrolment] = {}
         for start in range(0, len(wanted), _BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {
-                self._table: {"Keys": [encode(_key(p)) for p in wanted[start : start + _BATCH_GET_LIMIT]]}
-            }
+            pending: dict[str, Any] = {self._table: {
+                "Keys": [encode(_key(p)) for p in wanted[start : start + _BATCH_GET_LIMIT]],
+                "ConsistentRead": consistent,
+            }}
             while pending:
                 try:
                     response = self._client.batch_get_item(RequestItems=pending)
@@ -85,7 +86,9 @@ class DynamoDbEnrolments:
 
     def caseload(self, *, limit: int, after: str | None = None) -> CaseloadPage:
         """Enrolled (not discharged) patients, the review due first, at most ``limit``, from after the
-        page token ``after``: one key-range query on the triage index's ``CASELOAD`` partition."""
+        page token ``after``: one key-range query on the triage index's ``CASELOAD`` partition, then the
+        page's enrolments read again consistently (the index may lag a write: a patient discharged a
+        moment ago is left out, a review recorded a moment ago shows)."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": TRIAGE_INDEX,
@@ -97,19 +100,23 @@ class DynamoDbEnrolments:
             patient_id = after.rpartition("#")[2]
             request["ExclusiveStartKey"] = encode({**_key(patient_id), TRIAGE_PARTITION_KEY: keys.TRIAGE_CASELOAD,
                                                    TRIAGE_SORT_KEY: after})
-        found: list[Enrolment] = []
-        while len(found) < limit:
+        indexed: list[dict[str, Any]] = []
+        more = False
+        while len(indexed) < limit:
             try:
-                page = self._client.query(**request, Limit=limit - len(found))
+                page = self._client.query(**request, Limit=limit - len(indexed))
             except (ClientError, BotoCoreError) as error:
                 raise_if_transient(error)
                 raise
-            found.extend(_enrolment_from(decode(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return CaseloadPage(tuple(found), None)
+            indexed.extend(decode(item) for item in page.get("Items", []))
+            more = "LastEvaluatedKey" in page
+            if not more:
+                break
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        last = found[-1]
-        return CaseloadPage(tuple(found), keys.caseload_triage_sk(last.review_on, last.patient_id))
+        fresh = self.get_many([str(item["patient_id"]) for item in indexed], consistent=True)
+        found = [fresh[p] for p in (str(item["patient_id"]) for item in indexed)
+                 if p in fresh and not fresh[p].is_discharged]
+        return CaseloadPage(tuple(found), str(indexed[-1][TRIAGE_SORT_KEY]) if more and indexed else None)
 
 
 def _key(patient_id: str) -> dict[str, str]:

@@ -101,9 +101,16 @@ class EnrolmentService(PatientRecordsService):
             raise Conflict("the patient is enrolled under another decision: discharge first",
                            current_version=existing.version)
         if registered is None:
-            records.registry.register_patient(Patient(pid, national_id, decision.programme.value))
+            try:
+                records.registry.register_patient(Patient(pid, national_id, decision.programme.value))
+            except ValueError:  # PatientConflict: someone else was registered under the id a moment ago
+                raise Conflict("the patient id is registered for another person") from None
         if records.plans.current(pid) is None:
-            records.plans.save(plan_from_template(pid, decision.programme, now))
+            try:
+                records.plans.save(plan_from_template(pid, decision.programme, now))
+            except ValueError:  # PlanVersionConflict: a concurrent retry saved version 1 first: it is there
+                if records.plans.current(pid) is None:
+                    raise
         expected = None if existing is None else existing.version
         stored = replace(wanted, version=1 if existing is None else existing.version + 1)
         if not data.enrolments.save(stored, expected):
