@@ -119,12 +119,21 @@ def test_enrolment_device_plan_and_readings_make_the_chart_over_http(centre: Cen
                                              (Measurement(Metric.SPO2, 90.0, "%"),)), patient)
 
     chart = http_call(centre.api, "GET", f"/patients/bodo/{patient}/series?metric=spo2", nurse)
+    history = http_call(centre.api, "GET", f"/patients/bodo/{patient}/alerts", nurse)
+    # The follow-up ends: the oximeter comes back and the patient is discharged.
+    returned = http_call(centre.api, "POST", f"/patients/bodo/{patient}/devices/oxi-c3/unassign", admin,
+                         body={"at": utc_now().isoformat()})
+    discharged = http_call(centre.api, "POST", f"/patients/bodo/{patient}/discharge", admin,
+                           body={"reason": "stable", "on": utc_now().date().isoformat()})
 
     assert (enrolled[0], retried[0], handed[0], revised[0], stale[0]) == (201, 200, 200, 200, 409)
     assert "12888500055" not in str(enrolled[2])
     assert chart[0] == 200 and len(chart[2]["points"]) == 5 and chart[2]["plan_version"] == 2
     assert chart[2]["bands"][:2] == [{"zone": "red", "low": None, "high": 85.0},
                                      {"zone": "yellow", "low": 85.0, "high": 89.0}]
+    assert history[0] == 200 and history[2]["alerts"] == []
+    assert returned[0] == 200 and returned[2]["valid_to"] is not None
+    assert discharged[0] == 200 and discharged[2]["discharge_reason"] == "stable"
 
 
 def test_the_caseload_review_over_http(centre: CentreOnMoto) -> None:

@@ -260,3 +260,20 @@ def test_a_plan_change_touches_only_the_metrics_it_names(client: HandlerClient, 
     assert after.limits == {m: v for m, v in before.limits.items() if m != Metric.HEART_RATE}
     # The programme's daily weight stays expected; SpO2 is added.
     assert set(after.measurement_schedule()) == {Metric.BODY_WEIGHT, Metric.SPO2}
+
+
+def test_a_patient_enrolled_without_a_plan_gets_version_1_from_if_match_0(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    path = f"/patients/bodo/{OWN_PATIENT}/plan"  # the fake centre's patient: enrolled, no plan
+    body = {"note": "first plan after the home visit", "on_home_oxygen": True}
+
+    wrong = client.call("PUT", path, NURSE, headers={"if-match": '"1"'}, body=body)
+    first = client.call("PUT", path, NURSE, headers={"if-match": '"0"'}, body=body)
+    retry = client.call("PUT", path, NURSE, headers={"if-match": '"0"'}, body=body)
+
+    assert wrong.status == 409 and wrong.body["current_version"] == 0
+    assert first.status == 200 and (first.body["version"], first.body["changed_by"]) == (1, NURSE_HPR)
+    assert first.body["plan"]["on_home_oxygen"] is True and first.body["plan"]["programme"] == "copd"
+    assert retry.status == 200 and retry.body == first.body
+    assert [p.version for p in centre.tenants["bodo"].plans.versions[OWN_PATIENT]] == [1]

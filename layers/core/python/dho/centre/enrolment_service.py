@@ -187,11 +187,16 @@ class EnrolmentService(PatientRecordsService):
         if enrolment.is_discharged:
             raise Conflict("the patient is discharged: the plan is closed")
         newest = records.plans.versions_of(patient_id, limit=2)
+        # No plan yet (enrolled before plans came with the enrolment): version 1 is the programme's
+        # template with the changes, created with If-Match "0".
+        template = _version_zero(patient_id, enrolment.programme, now)
         if not newest:
-            raise NotFound(f"patient {patient_id} has no plan")
+            if expected_version != 0:
+                raise Conflict('the patient has no plan yet: send If-Match "0" to make version 1', current_version=0)
+            newest = [template]
         current = newest[0]
         if current.version != expected_version:
-            previous = newest[1] if len(newest) > 1 else None
+            previous = newest[1] if len(newest) > 1 else (template if current.version == 1 else None)
             if previous is not None and previous.version == expected_version and current.changed_by == hpr and \
                     _revised(previous, hpr, current.changed_at, note, changes) == current:
                 return self._logged_plan(data, caller, current, now)  # a retry of the change that made it
@@ -225,6 +230,12 @@ class EnrolmentService(PatientRecordsService):
         self._log(data, caller, Action.EDIT_PLAN, plan.patient_id, now, PLAN_OBJECT, AccessOutcome.EXPORTED,
                   purpose="plan change")
         return plan
+
+
+def _version_zero(patient_id: str, programme: str, at: datetime) -> SelfManagementPlan:
+    """The programme's template as the version before 1 (the base a first plan is made from)."""
+    known = programme if programme in {p.value for p in Programme} else Programme.GENERIC.value
+    return plan_from_template(patient_id, Programme(known), at).model_copy(update={"version": 0})
 
 
 def _merged(current: Mapping[Metric, Any], changes: Mapping[Metric, Any]) -> dict[Metric, Any]:
