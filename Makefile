@@ -79,8 +79,9 @@ campaign: $(STAMP) layers $(NPM_STAMP) ## reliability campaign: hostile input, f
 demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py
 
-bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
+bench: $(STAMP) layers $(NPM_STAMP) ## scoring kernel + the worklist's latency on the local cloud; writes bench/results/
 	$(BIN)/python -m bench.scoring
+	PYTHONPATH=localstack $(BIN)/python -m bench.worklist
 
 localstack-host: $(LOCALSTACK_STAMP) ## LocalStack's core in .venv-localstack (Python 3.13) for the LocalStack path's tests
 

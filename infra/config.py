@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 
@@ -31,10 +28,6 @@ DEFAULT_CONFIG_FILE = Path(__file__).with_name("tenants.toml")
 
 # Regions inside the EEA only (Normen: patient data stays in the EEA). London and Zurich are not EEA.
 EEA_REGIONS = ("eu-north-1", "eu-west-1", "eu-west-3", "eu-central-1", "eu-south-1", "eu-south-2")
-# The AWS partition of each allowed region (all EEA regions are in the commercial partition "aws").
-REGION_PARTITIONS = dict.fromkeys(EEA_REGIONS, "aws")
-# An IAM role ARN: arn:<partition>:iam::<account>:role/<optional path/><name> (IAM's name characters).
-_ROLE_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
@@ -175,18 +168,6 @@ class Retention(_Strict):
         return self
 
 
-def _role_arn_of_the_tenants_partition(arn: str, info: ValidationInfo) -> str:
-    """An IAM role ARN in the AWS partition of the tenant's region (a role elsewhere could never invoke)."""
-    region = info.data.get("region", "eu-north-1")
-    partition = REGION_PARTITIONS.get(region, "aws")
-    match = _ROLE_ARN.fullmatch(arn)
-    if match is None:
-        raise ValueError(f"{arn!r} is not an IAM role ARN (arn:{partition}:iam::<12-digit account>:role/<name>)")
-    if match["partition"] != partition:
-        raise ValueError(f"{arn!r} is in partition {match['partition']!r}, not {partition!r} of region {region}")
-    return arn
-
-
 class StaffMember(_Strict):
     """One person's role, keyed by the HPR number from their HelseID token (health workers), or by the
     token's ``sub`` for staff without one (an administrator, the privacy officer). Never by a name."""
@@ -259,22 +240,10 @@ class Tenant(_Strict):
     retention: Retention = Retention()
     # Function concurrency reserved for this tenant: one noisy tenant cannot starve another.
     reserved_concurrency: int = Field(default=5, ge=2, le=100)
-    # IAM roles (the integration engine's) allowed to invoke this tenant's fhir_export: lambda:InvokeFunction
-    # on dho-<tenant>-fhir-export. None = no role outside the stack is granted anything on it.
-    export_invoker_role_arns: tuple[Annotated[str, AfterValidator(_role_arn_of_the_tenants_partition)], ...] = Field(
-        default=(), max_length=10
-    )
     # The shared response centre that handles this tenant's patients ([[centres]] lists the tenant too).
     centre: Slug | None = None
     # GPs, hospital nurses, administrators and privacy officers of this tenant (the centre API's roles).
     staff: tuple[TenantStaff, ...] = Field(default=(), max_length=200)
-
-    @field_validator("export_invoker_role_arns")
-    @classmethod
-    def _invokers_are_distinct(cls, arns: tuple[str, ...]) -> tuple[str, ...]:
-        if duplicates := sorted(a for a, count in Counter(arns).items() if count > 1):
-            raise ValueError(f"lists {duplicates} twice")
-        return arns
 
     @model_validator(mode="after")
     def _check_tenant(self) -> Tenant:

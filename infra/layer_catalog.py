@@ -55,8 +55,8 @@ LAYERS = {
         LayerSpec("fhir", "fhir.resources (R4B models) for validating the FHIR export", BUILT_LAYERS_DIR / "fhir"),
     )
 }
-# Only fhir_export renders and validates FHIR, so only it gets the fhir layer: process_readings + fhir
-# would leave little room under Lambda's size limit. The fhir layer repeats pydantic (a dependency of
+# Only centre_api renders and validates FHIR (the export), so only it gets the fhir layer: process_readings
+# + fhir would leave little room under Lambda's size limit. The fhir layer repeats pydantic (a dependency of
 # fhir.resources) at the runtime layer's version: the copies are identical (tests/infra/test_layers.py).
 
 PROCESS_READINGS = FunctionSpec(
@@ -70,19 +70,13 @@ ESCALATE_ALERTS = FunctionSpec(
     handler="handler.lambda_handler",
     layers=("core", "runtime"),
 )
-# The FHIR export reads a patient's data and validates the Bundle it returns: no numba either.
-FHIR_EXPORT = FunctionSpec(
-    name="fhir_export",
-    handler="handler.lambda_handler",
-    layers=("core", "runtime", "fhir"),
-)
 # The response centre's HTTP API: reads and acts on alerts, and serves the FHIR export (validated): no numba.
 CENTRE_API = FunctionSpec(
     name="centre_api",
     handler="handler.lambda_handler",
     layers=("core", "runtime", "fhir"),
 )
-FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS, FHIR_EXPORT, CENTRE_API)}
+FUNCTIONS = {spec.name: spec for spec in (PROCESS_READINGS, ESCALATE_ALERTS, CENTRE_API)}
 
 
 def unzipped_bytes(folder: Path) -> int:

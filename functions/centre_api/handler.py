@@ -10,28 +10,45 @@ the route, the status and counts only: no patient id, name, HPR number or value.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
 import caseload_routes
 import enrolment_routes
-import patient_records  # route modules: this folder is on sys.path in Lambda
+import patient_records
 import plan_routes
+from alert_snooze import router as snooze_router
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
 from dho.centre.access import Action, Forbidden, authorize
-from dho.centre.problems import PROBLEM_JSON, problem_body, validation_problems
+from dho.centre.if_match import BadPrecondition, PreconditionRequired, etag, expected_version
+from dho.centre.problems import (
+    ACT_REFUSALS,
+    ALERT_ACTED,
+    PROBLEM_JSON,
+    READ_REFUSALS,
+    documented,
+    problem_body,
+    validation_problems,
+)
 from dho.centre.roles import Caller, NotAuthenticated, StaffDirectory, caller_from_claims
 from dho.centre.routes import ROUTE_ACTIONS
 from dho.centre.schemas import AccessEntryOut, AccessLogOut, AlertOut, CloseIn, PatientOut, WorklistOut, WorklistRowOut
-from dho.centre.service import ACCESS_LOG_MAX_PERIOD, CentreService, CloseAlert, NotFound, StaleVersion
+from dho.centre.service import (
+    ACCESS_LOG_MAX_PERIOD,
+    AccessNotRecorded,
+    CentreService,
+    CloseAlert,
+    NotFound,
+    StaleVersion,
+)
 from dho.centre.wiring import build_centre_service, build_staff_directory
 from dho.domain.access_log import AccessOutcome
 from dho.domain.alerts import CloseReason
@@ -42,6 +59,11 @@ from dho.settings import CentreSettings
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(snooze_router)
+app.include_router(patient_records.router)
+app.include_router(enrolment_routes.router)
+app.include_router(plan_routes.router)
+app.include_router(caseload_routes.router)
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 clock = utc_now  # the time of every access-log entry and nurse action (tests set it)
 
@@ -49,7 +71,6 @@ TenantId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")]
 PatientId = Annotated[str, Path(pattern=r"^P-[0-9A-Z]{4,32}$")]
 AlertId = Annotated[str, Path(pattern=r"^A-[0-9a-f]{6,64}$")]
 IfMatch = Annotated[str | None, Header(alias="if-match", description='the alert version seen, e.g. "3"')]
-_VERSION = re.compile(r'^(?:W/)?"?([1-9][0-9]{0,8})"?$')
 
 
 @cache
@@ -74,13 +95,17 @@ def caller() -> Caller:
 
 # ---- routes (each runs only after the access policy let the caller in) -----------------------------
 
+_BUNDLE: OpenAPIResponse = {"description": "A FHIR R4B Bundle of the period; X-Access-Id: its access-log entry",
+                            "content": {"application/fhir+json": {"schema": {"type": "object"}}}}
+
 
 @app.get("/openapi.json", include_in_schema=False)
 def openapi() -> Response[str]:
     return Response(200, "application/json", app.get_openapi_json_schema(title="DHO centre API", version="1"))
 
 
-@app.get("/worklist", summary="Open alerts of the centre's tenants: red before yellow, oldest first")
+@app.get("/worklist", summary="Open alerts of the centre's tenants: red before yellow, oldest first",
+         responses=documented("The worklist (each row's patient is in the access log)", *READ_REFUSALS))
 def worklist(
     tenant: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")] = None,
     programme: Annotated[str | None, Query(pattern=r"^[a-z_]{2,32}$")] = None,
@@ -89,7 +114,8 @@ def worklist(
     return WorklistOut(rows=[WorklistRowOut.of_row(r) for r in found.rows], truncated_tenants=list(found.truncated))
 
 
-@app.get("/worklist/missed-measurements", summary="Today's missed measurements (a list of their own)")
+@app.get("/worklist/missed-measurements", summary="Today's missed measurements (a list of their own)",
+         responses=documented("The missed measurements", *READ_REFUSALS))
 def missed_measurements(
     tenant: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")] = None,
 ) -> WorklistOut:
@@ -97,27 +123,31 @@ def missed_measurements(
     return WorklistOut(rows=[WorklistRowOut.of_row(r) for r in found.rows], truncated_tenants=list(found.truncated))
 
 
-@app.post("/alerts/<tenant>/<alert_id>/acknowledge", summary="Acknowledge an alert (stops its escalation)")
+@app.post("/alerts/<tenant>/<alert_id>/acknowledge", summary="Acknowledge an alert (stops its escalation)",
+          responses=documented("The alert as acknowledged", *ACT_REFUSALS, ok_response=ALERT_ACTED))
 def acknowledge(tenant: TenantId, alert_id: AlertId, if_match: IfMatch = None) -> Response[AlertOut]:
-    alert = centre_service().act(caller(), tenant, alert_id, _expected_version(if_match), None, clock())
+    alert = centre_service().act(caller(), tenant, alert_id, expected_version(if_match), None, clock())
     return _alert_response(tenant, AlertOut.of(tenant, alert))
 
 
-@app.post("/alerts/<tenant>/<alert_id>/close", summary="Close an alert with a coded outcome and a note")
+@app.post("/alerts/<tenant>/<alert_id>/close", summary="Close an alert with a coded outcome and a note",
+          responses=documented("The alert as closed", *ACT_REFUSALS, ok_response=ALERT_ACTED))
 def close(
     tenant: TenantId, alert_id: AlertId, body: Annotated[CloseIn, Body()], if_match: IfMatch = None
 ) -> Response[AlertOut]:
     action = CloseAlert(CloseReason(body.outcome), body.note or None)
-    alert = centre_service().act(caller(), tenant, alert_id, _expected_version(if_match), action, clock())
+    alert = centre_service().act(caller(), tenant, alert_id, expected_version(if_match), action, clock())
     return _alert_response(tenant, AlertOut.of(tenant, alert))
 
 
-@app.get("/patients/<tenant>/<patient_id>", summary="The patient view: enrolment, open alerts, recent readings")
+@app.get("/patients/<tenant>/<patient_id>", summary="The patient view: enrolment, open alerts, recent readings",
+         responses=documented("The patient view", *READ_REFUSALS, 404))
 def patient(tenant: TenantId, patient_id: PatientId) -> PatientOut:
     return PatientOut.of(centre_service().patient(caller(), tenant, patient_id, clock()))
 
 
-@app.get("/patients/<tenant>/<patient_id>/fhir", summary="The patient's data as a FHIR R4B Bundle (a period)")
+@app.get("/patients/<tenant>/<patient_id>/fhir", summary="The patient's data as a FHIR R4B Bundle (a period)",
+         responses=documented("", *READ_REFUSALS, 404, 413, 500, ok_response=_BUNDLE))
 def fhir_export(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, until: AwareDatetime) -> Response[str]:
     result = centre_service().fhir_export(caller(), tenant, patient_id, since, until, clock())
     status = _EXPORT_STATUS[result.outcome]
@@ -134,18 +164,13 @@ _EXPORT_STATUS = {
 }
 
 
-@app.get("/access-log/<tenant>/<patient_id>", summary="Who accessed the patient in a period (privacy officer)")
+@app.get("/access-log/<tenant>/<patient_id>", summary="Who accessed the patient in a period (privacy officer)",
+         responses=documented("Who accessed the patient, newest first", 400, *READ_REFUSALS))
 def access_log(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, until: AwareDatetime) -> AccessLogOut:
     if not since < until <= since + ACCESS_LOG_MAX_PERIOD:
         raise _BadRequest(f"since must be before until, at most {ACCESS_LOG_MAX_PERIOD.days} days apart")
     records = centre_service().access_log(caller(), tenant, patient_id, since, until, clock())
     return AccessLogOut(patient_id=patient_id, entries=[AccessEntryOut.of(r) for r in records])
-
-
-app.include_router(patient_records.router)
-app.include_router(enrolment_routes.router)
-app.include_router(plan_routes.router)
-app.include_router(caseload_routes.router)
 
 
 # ---- errors: problem details -----------------------------------------------------------------------
@@ -155,21 +180,8 @@ class _BadRequest(Exception):
     pass
 
 
-class _PreconditionRequired(Exception):
-    pass
-
-
-def _expected_version(if_match: str | None) -> int:
-    if if_match is None:
-        raise _PreconditionRequired("send If-Match with the alert's version (from the worklist)")
-    match = _VERSION.fullmatch(if_match.strip())
-    if match is None:
-        raise _BadRequest('If-Match must be the alert\'s version, e.g. "3"')
-    return int(match[1])
-
-
 def _alert_response(tenant: str, alert: AlertOut) -> Response[AlertOut]:
-    return Response(200, "application/json", alert, headers={"ETag": f'"{alert.version}"'})
+    return Response(200, "application/json", alert, headers={"ETag": etag(alert.version)})
 
 
 # Powertools' decorator is untyped: this keeps the handlers' signatures for mypy.
@@ -186,12 +198,13 @@ def _invalid(error: RequestValidationError) -> Response[str]:
 
 
 @_on(_BadRequest)
-def _bad_request(error: _BadRequest) -> Response[str]:
+@_on(BadPrecondition)
+def _bad_request(error: Exception) -> Response[str]:
     return _problem(400, str(error))
 
 
-@_on(_PreconditionRequired)
-def _precondition_required(error: _PreconditionRequired) -> Response[str]:
+@_on(PreconditionRequired)
+def _precondition_required(error: PreconditionRequired) -> Response[str]:
     return _problem(428, str(error))
 
 
@@ -203,8 +216,14 @@ def _not_found(error: NotFound) -> Response[str]:
 @_on(StaleVersion)
 def _stale(error: StaleVersion) -> Response[str]:
     current = error.current
-    return _problem(409, f"{error}: reload it and decide again", headers={"ETag": f'"{current.version}"'},
+    return _problem(409, f"{error}: reload it and decide again", headers={"ETag": etag(current.version)},
                     current_version=current.version, current_state=current.state.value)
+
+
+@_on(AccessNotRecorded)
+def _not_recorded(error: AccessNotRecorded) -> Response[str]:
+    return _problem(503, "the access could not be recorded, so nothing is returned: try again",
+                    headers={"Retry-After": "1"})
 
 
 @_on(TransientStoreError)
@@ -233,7 +252,8 @@ def _gate(event: dict[str, Any]) -> Response[str] | None:
         return _problem(401, "a valid token is required")
     except Forbidden as refused:
         return _problem(403, str(refused))
-    app.context["caller"] = who
+    # What a route module (a Router included at the top) needs, without importing this module.
+    app.context.update(caller=who, centre=centre_service(), now=clock())
     return None
 
 

@@ -9,11 +9,12 @@ write and delete in the tenant table (process_readings, escalate_alerts) get no 
   bounded key-range query. No index, no stream, no TTL: nothing expires by itself.
 - Encrypted with the tenant key, PITR (35 days), deletion protection, RETAINed, daily AWS Backup copies in
   the tenant's vault (the tenant table's plan, own selection).
-- Writers and readers are granted by their own roles: only ``fhir_export`` may ``PutItem`` (access-log
-  attributes only, the adapter puts on ``attribute_not_exists(pk)``). The table's resource policy denies
-  every principal, administrators included, the actions that change or remove an entry (UpdateItem,
-  DeleteItem, BatchWriteItem, PartiQL update/delete): the log is append-only. Removing entries after the
-  controller's retention period means changing that policy first: a deliberate, reviewed change.
+- Writers and readers are granted by their own roles: only the centre API (its own stack) may ``PutItem``
+  (access-log attributes only, the adapter puts on ``attribute_not_exists(pk)``) and ``Query``. The
+  table's resource policy denies every principal, administrators included, the actions that change or
+  remove an entry (UpdateItem, DeleteItem, BatchWriteItem, PartiQL update/delete): the log is
+  append-only. Removing entries after the controller's retention period means changing that policy
+  first: a deliberate, reviewed change.
 """
 
 from __future__ import annotations

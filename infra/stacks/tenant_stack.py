@@ -13,7 +13,6 @@ from infra.constructs.alert_topics import AlertTopics
 from infra.constructs.dependency_layers import DependencyLayers, layers_from_parameters
 from infra.constructs.device_policy import DevicePolicy
 from infra.constructs.escalation_schedule import EscalationSchedule
-from infra.constructs.fhir_export_function import FhirExportFunction
 from infra.constructs.log_retention import log_retention
 from infra.constructs.notification_alarms import NotificationAlarms
 from infra.constructs.process_readings_function import (
@@ -25,7 +24,7 @@ from infra.constructs.readings_queue import ReadingsQueue
 from infra.constructs.readings_rule import ReadingsRule
 from infra.constructs.tenant_key import TenantKey, publish_key_arn
 from infra.constructs.tenant_table import TenantTable
-from infra.layer_catalog import ESCALATE_ALERTS, FHIR_EXPORT, PROCESS_READINGS, check_bundle_size
+from infra.layer_catalog import ESCALATE_ALERTS, PROCESS_READINGS, check_bundle_size
 
 
 class TenantStack(Stack):
@@ -63,8 +62,9 @@ class TenantStack(Stack):
             sms_monthly_spend_limit_usd=operations.sms_monthly_spend_limit_usd,
         )
         table = TenantTable(self, "Data", tenant_id=tenant_id, key=key, backup_days=tenant.retention.backup_days)
-        # The Normen access log in its own append-only table: erasing a patient keeps who accessed them.
-        access_log = AccessLogTable(self, "AccessLog", tenant_id=tenant_id, key=key, backup_plan=table.backup_plan)
+        # The Normen access log in its own append-only table: erasing a patient keeps who accessed them (the
+        # centre API, in its own stack, writes and reads it).
+        AccessLogTable(self, "AccessLog", tenant_id=tenant_id, key=key, backup_plan=table.backup_plan)
         readings = ReadingsQueue(
             self,
             "Readings",
@@ -114,14 +114,4 @@ class TenantStack(Stack):
                 "POWERTOOLS_SERVICE_NAME": ESCALATE_ALERTS.name,
             },
             layers=layers_from_parameters(self, ESCALATE_ALERTS.layers),
-        )
-        check_bundle_size(FHIR_EXPORT)
-        FhirExportFunction(
-            self,
-            "FhirExport",
-            tenant=tenant,
-            key=key,
-            table=table.table,
-            access_log_table=access_log.table,
-            layers=layers_from_parameters(self, FHIR_EXPORT.layers),
         )

@@ -30,10 +30,25 @@ class LocalCentreApi:
     issuer: LocalIssuer
     audience: str
     users: dict[str, dict[str, Any]]
+    environment: dict[str, str]  # the centre function's, as synthesized (its centre, tenants and staff)
 
     @property
     def url(self) -> str:
         return self.api.url
+
+    @property
+    def centre_id(self) -> str:
+        return self.environment["DHO_CENTRE_ID"]
+
+    @property
+    def tenants(self) -> tuple[str, ...]:
+        return tuple(sorted(json.loads(self.environment["DHO_CENTRE_TENANTS"])))
+
+    @property
+    def staff(self) -> dict[str, list[dict[str, Any]]]:
+        """``hpr:<n>`` or ``sub:<s>`` → that person's roles (``DHO_STAFF``, from the tenant file)."""
+        staff: dict[str, list[dict[str, Any]]] = json.loads(self.environment.get("DHO_STAFF", "{}"))
+        return staff
 
     def token(self, user: str, **claims: Any) -> str:
         """A fresh access token for a demo user (``demo_users``), extra claims added."""
@@ -75,8 +90,9 @@ def running_centre_api(template: Mapping[str, Any], invoke: Invoke) -> Iterator[
         verifier = JwtVerifier(lambda wanted: f"{issuer.url}/.well-known/openid-configuration"
                                if wanted == issuer.issuer else f"{wanted}/.well-known/openid-configuration")
         api = stack.enter_context(running_http_api(routes, invoke, verifier))
-        users = demo_users(function_environment(template).get("DHO_STAFF", "{}"))
-        yield LocalCentreApi(api, issuer, authorizer.audiences[0], users)
+        environment = function_environment(template)
+        users = demo_users(environment.get("DHO_STAFF", "{}"))
+        yield LocalCentreApi(api, issuer, authorizer.audiences[0], users, environment)
 
 
 @contextmanager

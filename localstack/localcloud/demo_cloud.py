@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from localcloud.centre_api import LocalCentreApi
 from localcloud.deployed import TenantDeployment
 from localcloud.sns_outbox import OutboxEntry
 
@@ -26,6 +27,7 @@ class DemoCloud(Protocol):
     endpoint: str
     assembly_dir: Path
     tenants: dict[str, TenantDeployment]
+    centre_apis: dict[str, LocalCentreApi]  # stack name -> the response centre's API (empty: not served)
 
     @property
     def broker_kind(self) -> str: ...

@@ -29,23 +29,19 @@ class FakeLambdaContext:
 
 def load_handler(function: str, module_name: str | None = None) -> ModuleType:
     """Import ``functions/<function>/handler.py`` afresh (it reads its environment on first use);
-    ``module_name`` keeps several instances apart, e.g. one per tenant.
-
-    Lambda runs the handler with its folder on ``sys.path``, so the handler imports the folder's other
-    modules by their bare names (its route modules). They are imported afresh for each instance too and
-    left out of ``sys.modules`` afterwards: two instances never share a route module (and its state)."""
+    ``module_name`` keeps several instances apart, e.g. one per tenant."""
     name = module_name or f"{function}_handler"
     folder = FUNCTIONS / function
-    spec = importlib.util.spec_from_file_location(name, folder / "handler.py")
+    if str(folder) not in sys.path:  # the asset's root, as in Lambda: the handler imports its sibling modules
+        sys.path.append(str(folder))
+    # Each instance gets its own sibling modules, as each Lambda function has its own process: a shared
+    # module (a Powertools Router) would be bound to whichever instance included it last.
+    for loaded, module in list(sys.modules.items()):
+        if Path(getattr(module, "__file__", None) or "/").parent == folder:
+            del sys.modules[loaded]
+    spec = importlib.util.spec_from_file_location(name, FUNCTIONS / function / "handler.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    siblings = {path.stem for path in folder.glob("*.py")} - {"handler"}
     sys.modules[name] = module
-    sys.path.insert(0, str(folder))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(folder))
-        for sibling in siblings:
-            sys.modules.pop(sibling, None)
+    spec.loader.exec_module(module)
     return module

@@ -31,12 +31,13 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from localcloud import deploy
+from localcloud.centre_api import LocalCentreApi
 from localcloud.demo_cloud import Delivery
 from localcloud.deployed import TenantDeployment, client, stack_templates, tenant_deployments
 from localcloud.local_lambda import asset_folder_name
@@ -223,6 +224,8 @@ class LocalStackCloud:
     assembly_dir: Path
     tenants: dict[str, TenantDeployment]
     broker_kind: str = "LocalStack IoT (mosquitto)"
+    # The centre APIs run on LocalStack's API Gateway; the demo does not reach them there (yet).
+    centre_apis: dict[str, LocalCentreApi] = field(default_factory=dict)
 
     def aws(self, service: str) -> Any:
         return client(service, self.endpoint, deploy.REGION)

@@ -82,7 +82,7 @@ def test_the_function_knows_its_centres_tenants_and_staff_only(
 def _two_tenant_centre(config: PlatformConfig) -> PlatformConfig:
     bodo, sunnfjord = config.tenants
     saltdal = bodo.model_copy(update={"tenant_id": "saltdal", "name": "Saltdal kommune",
-                                      "municipality_numbers": ("1840",), "export_invoker_role_arns": ()})
+                                      "municipality_numbers": ("1840",)})
     salten = config.centres[0].model_copy(update={"tenants": ("bodo", "saltdal")})
     return PlatformConfig.model_validate({
         **config.model_dump(), "tenants": [t.model_dump() for t in (bodo, saltdal, sunnfjord)],

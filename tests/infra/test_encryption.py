@@ -50,7 +50,7 @@ def test_logs_backups_and_function_settings_use_the_tenant_key(templates: Templa
     template = tenant_template(templates, tenant)
     key_arn = {"Fn::GetAtt": [key_logical_id(template), "Arn"]}
     log_groups = resources_of_type(template, "AWS::Logs::LogGroup").values()
-    assert len(log_groups) == 4  # IoT rule errors, process_readings, escalate_alerts, fhir_export
+    assert len(log_groups) == 3  # IoT rule errors, process_readings, escalate_alerts
     for log_group in log_groups:
         assert log_group["Properties"]["KmsKeyId"] == key_arn
         assert log_group["Properties"]["LogGroupName"].startswith(f"/dho/{tenant.tenant_id}/")
@@ -58,7 +58,7 @@ def test_logs_backups_and_function_settings_use_the_tenant_key(templates: Templa
     _, vault = only_resource(template, "AWS::Backup::BackupVault")
     assert vault["Properties"]["EncryptionKeyArn"] == key_arn
     functions = resources_of_type(template, "AWS::Lambda::Function").values()
-    assert len(functions) == 3
+    assert len(functions) == 2  # process_readings, escalate_alerts
     for function in functions:
         assert function["Properties"]["KmsKeyArn"] == key_arn
 

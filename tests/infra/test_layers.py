@@ -14,7 +14,6 @@ from infra.lambda_platform import MAX_UNZIPPED_BYTES, PYTHON_VERSION
 from infra.layer_catalog import (
     BUILT_LAYERS_DIR,
     ESCALATE_ALERTS,
-    FHIR_EXPORT,
     FUNCTIONS,
     LAYERS,
     PROCESS_READINGS,
@@ -40,7 +39,7 @@ def test_process_readings_gets_core_runtime_and_scientific_layers_only(
     tenant = load_config().tenants[0]
     template = templates[f"DhoTenant-{tenant.tenant_id}"]
     parameters = template["Parameters"]
-    for spec in (PROCESS_READINGS, ESCALATE_ALERTS, FHIR_EXPORT):
+    for spec in (PROCESS_READINGS, ESCALATE_ALERTS):
         function = tenant_function(template, tenant, spec.name)
         layer_parameters = [parameters[layer["Ref"]]["Default"] for layer in function["Properties"]["Layers"]]
         # CDK renders the layers sorted (feature flag @aws-cdk/aws-lambda:recognizeLayerVersion), not in
@@ -48,9 +47,8 @@ def test_process_readings_gets_core_runtime_and_scientific_layers_only(
         assert layer_parameters == sorted(f"/dho/shared/layers/{name}/arn" for name in spec.layers)
     assert "fhir" not in PROCESS_READINGS.layers
     assert ESCALATE_ALERTS.layers == ("core", "runtime")  # no numba: the sweep starts fast
-    assert FHIR_EXPORT.layers == ("core", "runtime", "fhir")  # fhir.resources, no numba
-    # The FHIR export runs in fhir_export (IAM callers) and behind the centre API (HelseID callers).
-    assert [name for name, spec in FUNCTIONS.items() if "fhir" in spec.layers] == ["fhir_export", "centre_api"]
+    # The FHIR export runs behind the centre API only (HelseID callers): no other function loads fhir.resources.
+    assert [name for name, spec in FUNCTIONS.items() if "fhir" in spec.layers] == ["centre_api"]
 
 
 def _distributions(site: Any) -> dict[str, str]:

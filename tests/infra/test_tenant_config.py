@@ -110,46 +110,9 @@ def test_the_demo_tenants_state_their_opening_days_and_the_default_is_monday_to_
     assert [t.response_centre.days for t in load_config().tenants] == [weekdays, weekdays]
 
 
-INVOKER = "arn:aws:iam::123456789012:role/placeholder-integration-engine"  # bodo's placeholder in the demo file
-
-
-def test_export_invokers_are_optional_and_the_demo_has_a_placeholder_for_bodo_only() -> None:
-    bodo, sunnfjord = load_config().tenants
-    assert bodo.export_invoker_role_arns == (INVOKER,)
-    assert sunnfjord.export_invoker_role_arns == ()
-
-
-@pytest.mark.parametrize(
-    ("arn", "message"),
-    [
-        ("arn:aws:iam::123456789012:user/engine", "is not an IAM role ARN"),
-        ("arn:aws:iam::1234:role/engine", "is not an IAM role ARN"),
-        ("arn:aws:iam::123456789012:role/", "is not an IAM role ARN"),
-        ("arn:aws:sts::123456789012:assumed-role/engine/session", "is not an IAM role ARN"),
-        ("*", "is not an IAM role ARN"),
-        ("arn:aws-cn:iam::123456789012:role/engine", "is in partition 'aws-cn', not 'aws' of region eu-north-1"),
-        ("arn:aws-us-gov:iam::123456789012:role/engine", "is in partition 'aws-us-gov', not 'aws'"),
-    ],
-)
-def test_an_export_invoker_that_is_not_a_role_of_the_tenants_partition_names_tenant_and_field(
-    tmp_path: Path, arn: str, message: str
-) -> None:
-    path = write_variant(tmp_path, (f'export_invoker_role_arns = ["{INVOKER}"]',
-                                    f'export_invoker_role_arns = ["{INVOKER}", "{arn}"]'))
-    with pytest.raises(ConfigError) as error:
+def test_a_tenant_file_that_still_grants_an_export_invoker_is_refused(tmp_path: Path) -> None:
+    # The FHIR export is behind the centre API (verified HelseID identity): no IAM role invokes it any more.
+    role = "arn:aws:iam::123456789012:role/placeholder-integration-engine"
+    path = write_variant(tmp_path, ('centre = "salten"', f'export_invoker_role_arns = ["{role}"]\ncentre = "salten"'))
+    with pytest.raises(ConfigError, match="tenant 'bodo': export_invoker_role_arns"):
         load_config(path)
-    assert f"tenant 'bodo': export_invoker_role_arns[1]: {arn!r} {message}" in str(error.value)
-
-
-def test_an_export_invoker_listed_twice_is_refused(tmp_path: Path) -> None:
-    path = write_variant(tmp_path, (f'export_invoker_role_arns = ["{INVOKER}"]',
-                                    f'export_invoker_role_arns = ["{INVOKER}", "{INVOKER}"]'))
-    with pytest.raises(ConfigError, match=r"tenant 'bodo': export_invoker_role_arns: lists \[.*\] twice"):
-        load_config(path)
-
-
-def test_a_role_with_a_path_is_an_export_invoker(tmp_path: Path) -> None:
-    role = "arn:aws:iam::210987654321:role/integration/dips-arena-engine"
-    path = write_variant(tmp_path, (f'export_invoker_role_arns = ["{INVOKER}"]',
-                                    f'export_invoker_role_arns = ["{role}"]'))
-    assert load_config(path).tenants[0].export_invoker_role_arns == (role,)

@@ -3,6 +3,7 @@ queries."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,3 +65,34 @@ def test_alerts_opened_in_a_period_of_every_rule_oldest_first_and_none_at_its_en
     assert [(a.rule, a.opened_at) for a in found] == [
         (Rule.SPO2_BELOW_PERSONAL_MEAN, T0), (Rule.SPO2_BAND, T0 + timedelta(hours=1))]
     assert alerts.opened_between("P-HF000001", T0, T0 + timedelta(hours=3)) == []
+
+
+def _count_calls(client: Any) -> Counter[str]:
+    """How many times each DynamoDB operation is called on ``client`` from now on."""
+    calls: Counter[str] = Counter()
+    client.meta.events.register("before-call.dynamodb.*",
+                                lambda model, **_: calls.update([model.name]))
+    return calls
+
+
+def test_many_entries_are_written_in_transactions_of_a_hundred_not_one_put_each(
+    dynamodb: Any, access_log_table: str
+) -> None:
+    log = DynamoDbAccessLog(dynamodb, access_log_table)
+    calls = _count_calls(dynamodb)
+    accesses = [_access(f"w{n:03d}", f"P-WORK{n:04d}", T0) for n in range(250)]
+
+    log.record_all(accesses)
+
+    assert (calls["TransactWriteItems"], calls["PutItem"], calls["BatchWriteItem"]) == (3, 0, 0)
+    assert all(log.accessed(a.patient_id or "", T0, T0 + timedelta(seconds=1)) == [a] for a in accesses)
+
+
+def test_a_batch_that_would_overwrite_an_entry_writes_none_of_its_entries(dynamodb: Any, access_log_table: str) -> None:
+    log = DynamoDbAccessLog(dynamodb, access_log_table)
+    log.record(_access("a1", "P-C0PD0001", T0))
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        log.record_all([_access("fresh", "P-HF000001", T0), _access("a1", "P-C0PD0001", T0)])
+
+    assert log.accessed("P-HF000001", T0, T0 + timedelta(seconds=1)) == []

@@ -229,6 +229,23 @@ def test_the_due_index_gives_the_alerts_due_by_a_time_longest_due_first_and_forg
     assert repo.open_ids({r.alert_id for r in reds}) == {r.alert_id for r in reds[:3]}
 
 
+def test_a_snoozed_red_leaves_the_due_index_until_it_wakes_and_keeps_its_history(
+    dynamodb: Any, tenant_table: str
+) -> None:
+    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    red = replace(_raised("P-SNOOZE1", Rule.NEWS2, Severity.RED, T0), score=7.0)
+    repo.save(red, None, sweep_due_at=POLICY.sweep_due_at(red))
+    snoozed = POLICY.snooze(red, "1234567", T0 + timedelta(minutes=2), T0 + timedelta(minutes=50), note="ny måling")
+    repo.save(snoozed, red.version, sweep_due_at=POLICY.sweep_due_at(snoozed))
+
+    def due(minutes: int) -> list[str]:
+        return [a.alert_id for a in repo.due_alerts(T0 + timedelta(minutes=minutes), limit=10)]
+
+    assert due(16) == [] and due(49) == []  # its escalation steps are held
+    assert due(50) == [red.alert_id]  # it wakes
+    assert repo.get(red.alert_id) == snoozed  # snooze, score and history survive the round trip
+
+
 # ---- the notification outbox ------------------------------------------------------------------------------
 
 

@@ -12,17 +12,14 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
 from infra.config import PlatformConfig, load_config
 from localcloud import deploy
-from localcloud.deployed import LOCAL_CREDENTIALS, TenantDeployment, client, tenant_deployments
-from localcloud.local_lambda import LocalFunction
+from localcloud.deployed import TenantDeployment, client, tenant_deployments
 from localcloud.moto_harness import running_harness
 
 pytestmark = pytest.mark.integration
@@ -110,8 +107,10 @@ def test_each_tenant_has_its_access_log_table_under_the_same_key_recoverable_and
     dynamodb = aws("dynamodb", endpoint)
     kms = aws("kms", endpoint)
     for tenant_id, tenant in tenants.items():
-        name = tenant.functions[f"dho-{tenant_id}-fhir-export"].environment["DHO_ACCESS_LOG_TABLE_NAME"]
-        assert name == f"dho-{tenant_id}-access-log" != tenant.table_name
+        name = f"dho-{tenant_id}-access-log"
+        assert name != tenant.table_name
+        # No function of the tenant writes it: the FHIR export is behind the centre API (no IAM-invoked export)
+        assert f"dho-{tenant_id}-fhir-export" not in tenant.functions
         table = dynamodb.describe_table(TableName=name)["Table"]
         assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
         assert not table.get("GlobalSecondaryIndexes")  # no index: nothing copies the entries
@@ -212,54 +211,6 @@ def test_each_tenant_process_readings_function_environment_layers_alias_and_even
         assert mapping["FunctionArn"] == alias["AliasArn"]
         assert mapping["BatchSize"] == 100
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-
-
-def test_each_tenant_fhir_export_is_deployed_with_its_layers_and_logs_an_access_in_its_access_log_table(
-    endpoint: str, tenants: dict[str, TenantDeployment], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name, value in {**LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}.items():
-        monkeypatch.setenv(name, value)
-    for tenant_id, tenant in tenants.items():
-        deployed = tenant.functions[f"dho-{tenant_id}-fhir-export"]
-        layer_names = [arn.split(":layer:")[1].rsplit(":", 1)[0] for arn in deployed.layers]
-        assert sorted(layer_names) == ["dho-core", "dho-fhir", "dho-runtime"]
-        assert deployed.environment["DHO_TABLE_NAME"] == tenant.table_name
-        access_log_table = deployed.environment["DHO_ACCESS_LOG_TABLE_NAME"]
-        assert access_log_table == f"dho-{tenant_id}-access-log"
-        assert deployed.environment["DHO_TENANT_ID"] == tenant_id
-        assert not deployed.event_source_mapping_uuids  # invoked directly by the integration engine
-        # WHEN it is invoked, with the environment the emulator holds for it, for a patient it does not have
-        before = datetime.now(tz=UTC) - timedelta(seconds=1)
-        export = LocalFunction(deployed.name, "fhir_export", deployed.environment)
-        response = export({"patient_id": "P-UNKN0WN1", "since": "2026-11-01T00:00:00Z",
-                           "until": "2026-11-02T00:00:00Z",
-                           "requested_by": {"hpr": "9144900", "role": "fastlege", "organisation": "974116804"}})
-        # THEN it answers not found, and the attempt is on that id's access log in the access-log table
-        assert response["outcome"] == "not_found"
-        after = datetime.now(tz=UTC) + timedelta(seconds=1)
-        log = DynamoDbAccessLog(aws("dynamodb", endpoint), access_log_table)
-        (entry,) = log.accessed("P-UNKN0WN1", before, after)
-        assert entry.access_id == response["access_id"]
-        # AND not in the tenant table
-        tenant_table_log = DynamoDbAccessLog(aws("dynamodb", endpoint), tenant.table_name)
-        assert tenant_table_log.accessed("P-UNKN0WN1", before, after) == []
-
-
-def test_each_configured_export_invoker_may_invoke_the_export_and_no_one_else(
-    endpoint: str, tenants: dict[str, TenantDeployment], config: PlatformConfig
-) -> None:
-    lambda_ = aws("lambda", endpoint)
-    for tenant in config.tenants:
-        name = f"dho-{tenant.tenant_id}-fhir-export"
-        try:
-            statements = json.loads(lambda_.get_policy(FunctionName=name)["Policy"])["Statement"]
-        except lambda_.exceptions.ResourceNotFoundException:
-            statements = []
-        principals = sorted(s["Principal"]["AWS"] if isinstance(s["Principal"], dict) else s["Principal"]
-                            for s in statements)
-        assert principals == sorted(tenant.export_invoker_role_arns)
-        assert all(s["Action"] == "lambda:InvokeFunction" for s in statements)
-        assert all(s["Resource"] == tenants[tenant.tenant_id].functions[name].arn for s in statements)
 
 
 def test_each_tenant_has_its_alarms_and_backup_plan(endpoint: str, tenants: dict[str, TenantDeployment]) -> None:

@@ -20,6 +20,7 @@ from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
 from dho.centre.enrolment import Enrolment
+from dho.centre.roles import HPR_CLAIM
 from dho.domain.alerts import Alert, AlertState, alert_id_for
 from dho.domain.clock import utc_now
 from dho.domain.findings import Rule, Severity
@@ -58,11 +59,16 @@ def centre_api(
     opened = utc_now() - timedelta(hours=1)
     alert = Alert(alert_id_for(OWN, Rule.SPO2_BAND, opened), OWN, Rule.SPO2_BAND, Severity.RED, AlertState.OPEN,
                   opened, opened, opened, ("r-1",), "SpO2 86 %", "test")
-    DynamoDbAlerts(dynamodb, bodo["table_name"]).save(alert, None)
+    news2 = Alert(alert_id_for(OWN, Rule.NEWS2, opened), OWN, Rule.NEWS2, Severity.RED, AlertState.OPEN,
+                  opened, opened, opened, ("r-1",), "NEWS2 7", "test", score=7.0)
+    alerts = DynamoDbAlerts(dynamodb, bodo["table_name"])
+    alerts.save(alert, None)
+    alerts.save(news2, None)
     function = LocalFunction(f"dho-centre-{centre.centre_id}-centre-api", "centre_api",
                              {**environment, "AWS_ENDPOINT_URL": moto_endpoint})
     with running_centre_api(template, function) as api:
-        yield api, {"alert": alert, "access_log": DynamoDbAccessLog(dynamodb, bodo["access_log_table_name"])}
+        yield api, {"alert": alert, "news2": news2, "alerts": alerts,
+                    "access_log": DynamoDbAccessLog(dynamodb, bodo["access_log_table_name"])}
 
 
 def _call(api: LocalCentreApi, method: str, path: str, token: str | None, *, headers: dict[str, str] | None = None,
@@ -152,6 +158,29 @@ def test_acknowledge_is_idempotent_and_a_stale_version_gets_409(
     assert first[0] == 200 and first[1]["ETag"] == '"2"' and first[2]["state"] == "acknowledged"
     assert retry[0] == 200 and retry[2] == first[2]
     assert close[0] == 409 and close[2]["current_version"] == 2
+
+
+def test_a_snooze_is_bounded_idempotent_and_stored_with_the_verified_nurse(
+    centre_api: tuple[LocalCentreApi, dict[str, Any]]
+) -> None:
+    api, stores = centre_api
+    nurse = _user(api, "centre_nurse")
+    token = api.token(nurse)
+    path = f"/alerts/bodo/{stores['news2'].alert_id}/snooze"
+
+    too_long = _call(api, "POST", path, token, headers={"If-Match": '"1"'}, body={"minutes": 61})
+    first = _call(api, "POST", path, token, headers={"If-Match": '"1"'}, body={"minutes": 30, "note": "ny måling"})
+    retry = _call(api, "POST", path, token, headers={"If-Match": '"1"'}, body={"minutes": 30, "note": "ny måling"})
+    stale = _call(api, "POST", path, token, headers={"If-Match": '"1"'}, body={"minutes": 20})
+
+    assert too_long[0] == 422 and "at most 60 minutes" in too_long[2]["detail"]
+    assert first[0] == 200 and first[1]["ETag"] == '"2"' and first[2]["snoozed_until"] is not None
+    assert retry[0] == 200 and retry[2] == first[2]
+    assert stale[0] == 409 and stale[2]["current_version"] == 2
+    stored = stores["alerts"].get(stores["news2"].alert_id)
+    (snoozed,) = stored.history
+    assert snoozed.by == api.users[nurse][HPR_CLAIM] and snoozed.note == "ny måling"
+    assert stored.next_notify_at == stored.snoozed_until  # the sweep wakes it then, not before
 
 
 def test_the_openapi_document_needs_no_token(centre_api: tuple[LocalCentreApi, dict[str, Any]]) -> None:

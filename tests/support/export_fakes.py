@@ -16,11 +16,18 @@ from dho.ports import TransientStoreError
 class InMemoryAccessLog:
     records: list[AccessRecord] = field(default_factory=list)
     down: bool = False
+    batches: int = 0  # calls of record_all
 
     def record(self, access: AccessRecord) -> None:
         if self.down:
             raise TransientStoreError("ThrottlingException")
         self.records.append(access)
+
+    def record_all(self, accesses: Sequence[AccessRecord]) -> None:
+        if self.down:
+            raise TransientStoreError("ThrottlingException")
+        self.records.extend(accesses)
+        self.batches += 1
 
     def accessed(self, patient_id: str, start: datetime, end: datetime, *,
                  limit: int = 1000) -> Sequence[AccessRecord]:

@@ -13,7 +13,7 @@ import pytest
 from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
-from dho.domain.alerts import AlertPolicySettings
+from dho.domain.alerts import AlertPolicySettings, alert_id_for
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
@@ -61,6 +61,23 @@ def test_a_red_alert_nobody_acknowledged_is_repeated_at_the_next_step_and_not_be
 
     again = handler.lambda_handler(_tick(16), FakeLambdaContext())  # a retried invocation of the same tick
     assert again["notified"] == 0 and len(notifier.sent) == 2
+
+
+def test_a_snoozed_red_is_not_escalated_by_the_sweep_until_it_wakes(
+    monkeypatch: pytest.MonkeyPatch, service_with_a_red_alert: tuple[AlertService, RecordingNotifier]
+) -> None:
+    service, notifier = service_with_a_red_alert
+    handler = load_handler("escalate_alerts")
+    monkeypatch.setattr(handler, "alert_service", lambda: service)
+    monkeypatch.setattr(handler, "adherence_sweep", lambda: _no_patients(service))
+    alert_id = alert_id_for("P-AAAA0001", Rule.SPO2_BAND, RAISED)
+    service.snooze(alert_id, "1234567", RAISED + timedelta(minutes=2), RAISED + timedelta(minutes=45))
+
+    asleep = [handler.lambda_handler(_tick(m), FakeLambdaContext())["notified"] for m in (16, 31)]
+    awake = handler.lambda_handler(_tick(45), FakeLambdaContext())
+
+    assert asleep == [0, 0] and awake["notified"] == 1
+    assert [n.tier for n, _ in notifier.sent] == [0, 0]  # raised, then woken: told again from the first tier
 
 
 def test_the_sweep_with_its_missed_measurement_checks_loads_no_scoring_kernels() -> None:

@@ -10,13 +10,15 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from dho.domain.identifiers import validate_national_id, with_check_digits
 from dho.domain.payload import parse_device_message
 from dho.domain.registry import Patient
 from dho.domain.timeline import TimelineEntry, entries_for
-from dho.fhir.codes import FODSELSNUMMER_SYSTEM, LOINC, UCUM
+from dho.fhir.codes import LOINC, READING_IDENTIFIER_SYSTEM, UCUM
 from dho.fhir.observation import render_observations
 from dho.fhir.patient import render_patient
 from dho.fhir.questionnaire_response import render_questionnaire_response
+from dho.fhir.references import device_reference, patient_reference, resource_id
 from localcloud.corpus import load_messages, registry
 
 
@@ -73,8 +75,9 @@ def test_blood_pressure_is_one_panel_with_systolic_and_diastolic_components_and_
 def test_an_observation_names_patient_device_time_category_and_a_stable_identifier() -> None:
     (weight,) = render_observations(_entries("weight_kg"), "bodo")
     model = _validated(weight, Observation)
-    assert weight["subject"] == {"reference": "Patient/P-HF000001"}
-    assert weight["device"] == {"reference": "Device/scale-0001"}
+    assert weight["subject"] == patient_reference("bodo", "P-HF000001")
+    assert weight["device"] == device_reference("bodo", "scale-0001")
+    assert weight["id"] == resource_id("Observation", READING_IDENTIFIER_SYSTEM, weight["identifier"][0]["value"])
     assert weight["category"][0]["coding"][0]["code"] == "vital-signs"
     assert weight["identifier"][0]["value"] == "bodo/scale-0001/scale-0001-000201/body_weight"
     assert model.effectiveDateTime.isoformat().startswith("2026-11-20T06:05:00")
@@ -93,10 +96,27 @@ def test_a_symptom_report_becomes_a_completed_questionnaire_response() -> None:
     assert len(answers) == 7
 
 
-def test_a_patient_is_exported_with_the_hl7_norway_fodselsnummer_system() -> None:
+def test_a_patient_is_exported_as_no_basis_patient_with_the_fodselsnummer_system_and_the_pseudonym() -> None:
     spec = registry()["patients"][0]
-    resource = render_patient(Patient(**spec))
+    resource = render_patient(Patient(**spec), "bodo")
     _validated(resource, FhirPatient)
-    assert resource["id"] == spec["patient_id"]
-    assert resource["identifier"][0] == {"use": "official", "system": FODSELSNUMMER_SYSTEM,
-                                         "value": spec["national_id"]}
+    assert resource["meta"]["profile"] == ["http://hl7.no/fhir/StructureDefinition/no-basis-Patient"]
+    assert resource["identifier"] == [
+        {"use": "official", "system": "urn:oid:2.16.578.1.12.4.1.4.1", "value": spec["national_id"]},
+        {"use": "secondary", "system": "urn:dho:patient", "value": f"bodo/{spec['patient_id']}"}]
+
+
+@pytest.mark.parametrize(("kind", "first_nine", "system"), [
+    ("fødselsnummer", "120885000", "urn:oid:2.16.578.1.12.4.1.4.1"),
+    ("D-nummer: day + 40", "520885000", "urn:oid:2.16.578.1.12.4.1.4.2"),
+    ("H-nummer: month + 40", "124885000", "urn:oid:2.16.578.1.12.4.1.4.3"),
+    ("H-nummer in December", "125285000", "urn:oid:2.16.578.1.12.4.1.4.3"),
+    ("synthetic test number: month + 80", "128985000", "urn:oid:2.16.578.1.12.4.1.4.1"),
+])
+def test_each_kind_of_national_id_gets_its_own_identifier_system(kind: str, first_nine: str, system: str) -> None:
+    number = next(n for n in (with_check_digits(first_nine[:8] + str(d)) for d in range(10)) if n is not None)
+    assert validate_national_id(number) == number, kind
+
+    (official, _) = render_patient(Patient("P-TEST0001", number, "copd"), "bodo")["identifier"]
+
+    assert official["system"] == system, kind

@@ -1,8 +1,11 @@
 """``make demo``: deploy the real CDK app to the local cloud, register two municipalities' patients,
 devices and plans, let ~100 simulated patients publish 14 days of readings over MQTT, run the
-functions until the queues drain, and show what the nurses received. Stops everything it started.
+functions until the queues drain, and show what the nurses received; then a demo nurse acknowledges a red
+through the response centre's API (the acknowledged red is told no more, an unacknowledged one escalates),
+and the centre APIs' URLs, users and a working ``curl`` line are printed. In a terminal the local cloud
+stays up 30 minutes (``--stay-up``) for a person to try them; Ctrl-C stops it. Stops everything it started.
 
-    python -m localcloud.demo [--emulator moto|localstack] [--patients 50] [--days 14] [--seed 7]
+    python -m localcloud.demo [--emulator moto|localstack] [--patients 50] [--days 14] [--seed 7] [--stay-up 30]
 
 ``moto`` (default): the moto harness with the local IoT, Lambda runner and SNS outbox (verified here).
 ``localstack``: LocalStack in Docker (``localstack/docker-compose.yml``, needs LOCALSTACK_AUTH_TOKEN),
@@ -30,6 +33,8 @@ from dho.alerting.messages import patient_code
 from dho.domain.alerts import AlertPolicySettings
 from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
+from localcloud.centre_api import LocalCentreApi
+from localcloud.demo.centre import Acknowledgement, acknowledge_and_sweep, api_lines, by_centre, seed_enrolments
 from localcloud.demo.report import (
     Reconciliation,
     TenantReport,
@@ -49,6 +54,7 @@ from localcloud.simulator.cli import default_window
 from localcloud.simulator.publisher import MqttPublisher, paho_connector
 from localcloud.simulator.runner import publish_all
 from localcloud.simulator.simulation import Settings, Simulation, simulate
+from localcloud.token_desk import running_token_desk
 
 OUT = REPO_ROOT / "build" / "demo"
 ASSEMBLY_DIR = REPO_ROOT / "build" / "localcloud" / "demo-cdk.out"
@@ -62,13 +68,16 @@ def _say(text: str) -> None:
 
 def _register(cloud: DemoCloud, simulation: Simulation) -> None:
     dynamodb = cloud.aws("dynamodb")
-    for tenant, document in simulation.registries().items():
+    registries = simulation.registries()
+    enrolled = seed_enrolments(cloud, cloud.centre_apis, registries, simulation.start.date())
+    for tenant, document in registries.items():
         table = cloud.tenants[tenant].table_name
         seed_registry(DynamoDbRegistry(dynamodb, table), document)
         plans = DynamoDbPlans(dynamodb, table)
         for plan in document["plans"]:
             plans.save(SelfManagementPlan.model_validate(plan))
-        _say(f"   {tenant}: {len(document['patients'])} patients, {len(document['devices'])} devices, plans v1")
+        _say(f"   {tenant}: {len(document['patients'])} patients, {len(document['devices'])} devices, plans v1, "
+             f"{enrolled.get(tenant, 0)} enrolled with their centre (synthetic names)")
 
 
 def _centre_status(cloud: DemoCloud, now: datetime) -> list[str]:
@@ -146,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=50, help="per tenant (default 50: ~100 in all)")
     parser.add_argument("--days", type=float, default=14.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stay-up", type=float, default=30.0 if sys.stdin.isatty() else 0.0, metavar="MINUTES",
+                        help="keep the local cloud and the centre APIs running this long at the end "
+                             "(default: 30 in a terminal, else 0)")
     args = parser.parse_args(argv)
     began = time.monotonic()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -160,13 +172,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(STATE)  # a fresh outbox and logs for this run
     try:
         with _running_cloud(args.emulator, things) as cloud:
-            return _run(cloud, simulation, args.days, began)
+            return _run(cloud, simulation, args.days, began, args.stay_up)
     except LocalStackUnavailable as error:
         _say(f"   {error}")
         return 2
 
 
-def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float) -> int:
+def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float, stay_up_minutes: float) -> int:
     _say(f"   deployed {', '.join(sorted(t.stack_name for t in cloud.tenants.values()))} "
          f"to {cloud.endpoint} ({time.monotonic() - began:.0f} s)")
     for line in _centre_status(cloud, datetime.now(UTC)):
@@ -191,19 +203,52 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float) ->
     processing = time.monotonic()
     cloud.drain(timeout=600)
     _say(f"   drained in {time.monotonic() - processing:.0f} s")
-    _say("6. escalation sweep 16 minutes later (nobody acknowledged the reds) ...")
-    later = (datetime.now(UTC) + timedelta(minutes=16)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    swept = {t: cloud.invoke(t, "escalate_alerts", {"time": later, "source": "aws.events"}) for t in cloud.tenants}
-    _say("   " + ", ".join(f"{t}: {s['notified']} repeated" for t, s in swept.items()))
-
+    apis = by_centre(cloud.centre_apis)
+    shown = _centre_apis(cloud, apis)
     now = datetime.now(UTC)
     arrivals = days_between(simulation.start, now)  # every day a message can have arrived on
     reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals, now=now,
                              at_most=len(simulation.messages)) for t in TENANTS]
-    return _summarise(cloud, simulation, reports, began)
+    balanced = _summarise(cloud, simulation, reports)
+    stopped = shown is None or shown.sms_acknowledged == 0
+    with running_token_desk(apis):
+        _say("\nthe response centres' APIs (tokens of a local issuer that plays HelseID)")
+        for line in api_lines(apis) if apis else ["not served by this emulator's run (the moto path serves them)"]:
+            _say(f"   {line}")
+        _say(f"\ndone in {time.monotonic() - began:.0f} s")
+        _stay_up(stay_up_minutes)
+    return 0 if balanced and stopped else 1
 
 
-def _summarise(cloud: DemoCloud, simulation: Simulation, reports: list[TenantReport], began: float) -> int:
+def _centre_apis(cloud: DemoCloud, apis: dict[str, LocalCentreApi]) -> Acknowledgement | None:
+    """Step 6: a demo nurse acknowledges a red over HTTP, then the escalation sweep runs 16 minutes on."""
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    _say("6. the centres' APIs: a demo nurse acknowledges a red over HTTP; escalation sweep 16 minutes later ...")
+    shown = None
+    for api in apis.values():
+        shown = shown or acknowledge_and_sweep(cloud, api, later)
+    if shown is None:  # no two reds due to show it with: the sweep alone
+        schedule = {"time": later.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": "aws.events"}
+        for tenant in cloud.tenants:
+            cloud.invoke(tenant, "escalate_alerts", schedule)
+        _say("   no two patients with reds due by then: nothing to acknowledge (try more --patients)")
+        return None
+    for line in shown.lines():
+        _say(f"   {line}")
+    return shown
+
+
+def _stay_up(minutes: float) -> None:
+    if minutes <= 0:
+        _say("stopping the local cloud (--stay-up MINUTES keeps it running)")
+        return
+    _say(f"the local cloud stays up for {minutes:g} min for you to try the APIs; Ctrl-C stops it now")
+    with contextlib.suppress(KeyboardInterrupt):
+        time.sleep(minutes * 60)
+    _say("stopping the local cloud")
+
+
+def _summarise(cloud: DemoCloud, simulation: Simulation, reports: list[TenantReport]) -> bool:
     stats = simulation.stats()
     delivery = cloud.delivery()
     _say("\nper tenant")
@@ -229,8 +274,7 @@ def _summarise(cloud: DemoCloud, simulation: Simulation, reports: list[TenantRep
     picture = _plot(cloud, reports, simulation)
     if picture:
         _say(f"\ntimeline of the patient with the most severe alert: {picture}")
-    _say(f"\ndone in {time.monotonic() - began:.0f} s; stopping the local cloud")
-    return 0 if reconciliation.balanced else 1
+    return reconciliation.balanced
 
 
 if __name__ == "__main__":

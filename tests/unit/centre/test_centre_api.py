@@ -83,10 +83,27 @@ def test_every_patient_on_the_worklist_is_in_its_tenants_access_log_with_the_ver
     assert record.outcome is AccessOutcome.EXPORTED and record.purpose is not None and "worklist" in record.purpose
 
 
+def test_the_worklist_logs_all_its_rows_in_one_write_per_tenant(client: HandlerClient, centre: FakeCentre) -> None:
+    answer = client.call("GET", "/worklist", NURSE)
+
+    assert answer.status == 200
+    bodo = centre.tenants["bodo"].access_log
+    assert (bodo.batches, len(bodo.records)) == (1, 2)  # two patients on Bodø's rows: one batch of two entries
+
+
+@pytest.mark.parametrize("failure", ["throttled", "refused"])
 def test_when_the_access_log_cannot_be_written_no_patient_data_is_returned(
-    client: HandlerClient, centre: FakeCentre
+    client: HandlerClient, centre: FakeCentre, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
-    centre.tenants["bodo"].access_log.down = True
+    log = centre.tenants["bodo"].access_log
+    if failure == "throttled":
+        log.down = True
+    else:  # not a transient error (e.g. the table's policy denies the write): refused all the same
+
+        def denied(accesses: object) -> None:
+            raise PermissionError("AccessDeniedException")
+
+        monkeypatch.setattr(log, "record_all", denied)
 
     answer = client.call("GET", "/worklist", NURSE)
 

@@ -88,6 +88,22 @@ def test_a_single_news2_parameter_scoring_3_is_red_even_if_the_total_is_low() ->
     assert "2 of 7 parameters" in findings[Rule.NEWS2][1]  # a partial score says what it had
 
 
+def test_news2_and_weight_gain_findings_carry_their_score_so_a_worse_one_can_break_a_snooze() -> None:
+    plan = plan_from_template("P-G", Programme.GENERIC, NOW)
+    timeline = InMemoryTimeline(entries=[_entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
+                                         _entry("P-G", Metric.HEART_RATE, 70, 1, "hr")])
+    (evaluation,) = evaluate([load_window(timeline, plan, NOW)])
+    (news2,) = [f for f in evaluation.findings if f.rule is Rule.NEWS2]
+    assert news2.score == float(news2.detail.split()[1])  # the total the nurse reads
+    weights = [_entry("P-HF", Metric.BODY_WEIGHT, 80.0 + 2.5 * day / 3, 72 - 24 * day, f"w{day}")
+               for day in range(4)]
+    (evaluation,) = evaluate([load_window(InMemoryTimeline(entries=weights), _hf(), NOW)])
+    (gain,) = [f for f in evaluation.findings if f.rule is Rule.WEIGHT_GAIN]
+    assert gain.score == 2.5
+    spo2 = evaluate([load_window(InMemoryTimeline(entries=[_entry("P-G", Metric.SPO2, 86, 1, "r")]), plan, NOW)])
+    assert {f.rule: f.score for f in spo2[0].findings}.get(Rule.SPO2_BAND, "none") is None  # the band is the grade
+
+
 def test_news2_of_one_measured_parameter_is_left_to_that_parameters_band_rule() -> None:
     plan = plan_from_template("P-C", Programme.COPD, NOW)
     findings = _evaluate(plan, _entry("P-C", Metric.SPO2, 85, 1, "low"))

@@ -182,6 +182,11 @@ class AccessLog(Protocol):
         caller then returns nothing). Raises :class:`TransientStoreError` when throttled."""
         ...
 
+    def record_all(self, accesses: Sequence[AccessRecord]) -> None:
+        """Store every record durably before anything is returned, in as few writes as the store allows
+        (a worklist logs one per row); raise if any cannot be stored (the caller then returns nothing)."""
+        ...
+
     def accessed(
         self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000
     ) -> Sequence[AccessRecord]:

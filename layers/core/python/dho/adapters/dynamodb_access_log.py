@@ -1,7 +1,11 @@
 """AccessLog (Normen) on the tenant's access-log table ``dho-<tenant>-access-log`` (not the tenant table:
 erasing a patient's data there keeps who accessed it): one item per access in the patient's partition
 (key design in ``dho.adapters.keys``), so the patient's access history is one bounded query. The table is
-append-only: items are put on ``attribute_not_exists(pk)`` and nobody may update or delete them."""
+append-only: items are put on ``attribute_not_exists(pk)`` and nobody may update or delete them.
+
+Many entries at once (a worklist logs one per row) go as conditional puts in TransactWriteItems of up to
+100 items, one round trip each: not BatchWriteItem, which takes no condition and can delete, and which the
+table's resource policy therefore denies to everyone."""
 
 from __future__ import annotations
 
@@ -15,9 +19,13 @@ from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
 from dho.domain.access_log import AccessOutcome, AccessRecord
 from dho.domain.clock import from_canonical, to_canonical
+from dho.ports import TransientStoreError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+TRANSACTION_LIMIT = 100  # items per TransactWriteItems (DynamoDB's quota)
 
 
 class DynamoDbAccessLog:
@@ -33,6 +41,22 @@ class DynamoDbAccessLog:
         except (ClientError, BotoCoreError) as error:
             raise_if_transient(error)
             raise
+
+    def record_all(self, accesses: Sequence[AccessRecord]) -> None:
+        for start in range(0, len(accesses), TRANSACTION_LIMIT):
+            items = [{"Put": {"TableName": self._table, "Item": encode(_item(access)),
+                              "ConditionExpression": "attribute_not_exists(pk)"}}
+                     for access in accesses[start : start + TRANSACTION_LIMIT]]
+            try:
+                self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+            except self._client.exceptions.TransactionCanceledException as cancelled:
+                codes = [str(r.get("Code", "None")) for r in cancelled.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in codes:  # an entry with this id and time exists: never overwrite
+                    raise
+                raise TransientStoreError(f"transaction cancelled: {','.join(codes)}") from cancelled
+            except (ClientError, BotoCoreError) as error:
+                raise_if_transient(error)
+                raise
 
     def accessed(
         self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000

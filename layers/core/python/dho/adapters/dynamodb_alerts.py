@@ -34,7 +34,9 @@ from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
 from dho.adapters.table_schema import TRIAGE_INDEX, TRIAGE_PARTITION_KEY, TRIAGE_SORT_KEY
 from dho.domain.alerts import (
     SEVERITY_RANK,
+    ActionKind,
     Alert,
+    AlertAction,
     AlertState,
     CloseReason,
     Notification,
@@ -521,6 +523,9 @@ def _alert_item(alert: Alert) -> dict[str, Any]:
         "closed_at": _time(alert.closed_at),
         "close_reason": None if alert.close_reason is None else alert.close_reason.value,
         "close_note": alert.close_note,
+        "score": alert.score,
+        "snoozed_until": _time(alert.snoozed_until),
+        "history": [_action_item(action) for action in alert.history],
         "version": alert.version,
         # Only open and acknowledged alerts are on the triage list (a sparse index: closed ones drop out).
         TRIAGE_PARTITION_KEY: keys.TRIAGE_OPEN if alert.is_open else None,
@@ -565,5 +570,32 @@ def _alert_from(item: dict[str, Any]) -> Alert:
         closed_at=_optional_time(item, "closed_at"),
         close_reason=None if reason is None else CloseReason(reason),
         close_note=item.get("close_note"),
+        score=None if item.get("score") is None else float(item["score"]),
+        snoozed_until=_optional_time(item, "snoozed_until"),
+        history=tuple(_action_from(entry) for entry in item.get("history", [])),  # none before histories
         version=int(item["version"]),
+    )
+
+
+def _action_item(action: AlertAction) -> dict[str, Any]:
+    item = {
+        "kind": action.kind.value,
+        "at": to_canonical(action.at),
+        "by": action.by,
+        "until": _time(action.until),
+        "outcome": None if action.outcome is None else action.outcome.value,
+        "note": action.note,
+    }
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def _action_from(item: dict[str, Any]) -> AlertAction:
+    outcome = item.get("outcome")
+    return AlertAction(
+        kind=ActionKind(item["kind"]),
+        at=from_canonical(str(item["at"])),
+        by=item.get("by"),
+        until=_optional_time(item, "until"),
+        outcome=None if outcome is None else CloseReason(outcome),
+        note=item.get("note"),
     )

@@ -25,7 +25,12 @@ Rules (defaults in :class:`~dho.domain.alerts.AlertPolicySettings`, described in
   others: the same silence never reopens a closed episode, a silence after a new measurement does;
 * yellow → red on the same rule upgrades the alert and notifies at once (breaks through suppression);
 * a red inhibits new yellow alerts about the same parameter (``rule_family``);
-* acknowledging or closing one alert never touches another;
+* acknowledging, snoozing or closing one alert never touches another;
+* snooze (a nurse, bounded per severity: ``AlertPolicySettings.snooze_limit``): no repeat, escalation or
+  re-trigger until it wakes; a red wakes as an acknowledged red re-triggers (a new cycle from tier 0),
+  a yellow just stops being snoozed (it is told once anyway). A worsening breaks through at once: new
+  evidence of a higher severity, or a worse score (``Finding.score``) for the same rule, ends the snooze
+  and notifies as ``WORSENED`` (a red starts its escalation as a new red would);
 * opening hours (``settings.opening_hours``, Europe/Oslo): while the centre
   is closed, a red is told on the out-of-hours route (``Route.OUT_OF_HOURS``): straight to the last tier
   (the out-of-hours clinic), and its repeats follow the escalation schedule's times, all at that tier.
@@ -50,7 +55,9 @@ from datetime import datetime, timedelta
 
 from dho.domain.alerts import (
     SEVERITY_RANK,
+    ActionKind,
     Alert,
+    AlertAction,
     AlertClosedError,
     AlertPolicySettings,
     AlertState,
@@ -58,6 +65,7 @@ from dho.domain.alerts import (
     Notification,
     NotificationKind,
     Route,
+    SnoozeRefused,
     alert_id_for,
     rule_family,
 )
@@ -216,28 +224,44 @@ class AlertPolicy:
             evidence=_bounded(finding.evidence, settings.max_evidence),
             detail=finding.detail,
             policy_version=settings.version,
+            score=finding.score,
         )
         if finding.severity is Severity.RED:
             return self._start_escalation(alert, now), NotificationKind.NEW
+        return self._tell_yellow(alert, now, NotificationKind.NEW)
+
+    def _tell_yellow(
+        self, alert: Alert, now: datetime, kind: NotificationKind
+    ) -> tuple[Alert, NotificationKind | None]:
         hours = self.settings.opening_hours
         if hours is not None and not hours.is_open(now):
             # Yellow while the centre is closed: told nobody now; the sweep tells the centre at opening.
             return replace(alert, next_notify_at=hours.next_opening(now)), None
-        # Yellow: told once, never again (next_notify_at stays None).
-        return replace(alert, notifications_sent=1, last_notified_at=now), NotificationKind.NEW
+        # Yellow: told once (next_notify_at stays None); again only when it breaks through a snooze.
+        return replace(
+            alert, tier=0, route=Route.CENTRE, notifications_sent=alert.notifications_sent + 1, last_notified_at=now
+        ), kind
 
     def _refire(self, alert: Alert, finding: Finding, now: datetime) -> tuple[Alert, NotificationKind | None]:
         settings = self._settings(alert)
         at_least_as_severe = SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[alert.severity]
+        more_severe = SEVERITY_RANK[finding.severity] < SEVERITY_RANK[alert.severity]
+        worse_score = finding.score is not None and alert.score is not None and finding.score > alert.score
+        snoozed = alert.snoozed_at(now)
         alert = replace(
             alert,
             count=alert.count + 1,
+            score=_worst(alert.score, finding.score),
             evidence=_merged(alert.evidence, finding.evidence, settings.max_evidence),
             last_evidence_at=max(alert.last_evidence_at, finding.observed_at),
             detail=finding.detail if at_least_as_severe else alert.detail,  # the detail explains the colour
             quiet_count=0,
             updated_at=now,
         )
+        if snoozed and (more_severe or worse_score):
+            return self._break_snooze(alert, finding.severity, now)
+        if snoozed:
+            return alert, None  # counted; the snooze holds (no worse than what the nurse snoozed)
         if finding.severity is not Severity.RED:
             return alert, None  # yellow never notifies again; a red alert stays red until a nurse closes it
         if alert.severity is Severity.YELLOW:
@@ -253,6 +277,17 @@ class AlertPolicy:
             return alert, None  # the escalation schedule already takes care of telling someone
         # Red again, acknowledged (or its escalation ran out) and not told for a while: re-trigger.
         return self._start_escalation(replace(alert, state=AlertState.OPEN), now), NotificationKind.REPEAT
+
+    def _break_snooze(self, alert: Alert, severity: Severity, now: datetime) -> tuple[Alert, NotificationKind | None]:
+        """A worsening ends the snooze now and is told as a new alert of its severity would be."""
+        worst = severity if SEVERITY_RANK[severity] < SEVERITY_RANK[alert.severity] else alert.severity
+        woken = replace(
+            alert, severity=worst, state=AlertState.OPEN, snoozed_until=None,
+            history=alert.recorded(AlertAction(ActionKind.SNOOZE_BROKEN, now)),
+        )
+        if worst is Severity.RED:
+            return self._start_escalation(woken, now), NotificationKind.WORSENED
+        return self._tell_yellow(woken, now, NotificationKind.WORSENED)
 
     def _quiet(self, alert: Alert, evaluated_at: datetime, now: datetime) -> Alert:
         counted = alert.last_quiet_evaluation_at
@@ -341,6 +376,12 @@ class AlertPolicy:
             ), NotificationKind.NEW
         if alert.next_notify_at is None or now < alert.next_notify_at:
             return alert, None
+        if alert.snoozed_until is not None:
+            if now < alert.snoozed_until:  # not awake yet: the snooze holds every step of the schedule
+                return replace(alert, next_notify_at=alert.snoozed_until, updated_at=now), None
+            # Awake and nobody closed it: told again from tier 0, as an acknowledged red re-triggers.
+            awake = replace(alert, state=AlertState.OPEN, snoozed_until=None)
+            return self._start_escalation(awake, now), NotificationKind.REPEAT
         started = alert.escalation_started_at
         if alert.state is AlertState.ACKNOWLEDGED or started is None:
             return self._start_escalation(replace(alert, state=AlertState.OPEN), now), NotificationKind.REPEAT
@@ -393,6 +434,35 @@ class AlertPolicy:
             acknowledged_by=nurse_hpr,
             acknowledged_at=now,
             next_notify_at=retrigger,
+            snoozed_until=None,  # the newer decision: a red re-triggers as any acknowledged red
+            history=alert.recorded(AlertAction(ActionKind.ACKNOWLEDGED, now, nurse_hpr)),
+            updated_at=now,
+            version=alert.version + 1,
+        )
+
+    def snooze(self, alert: Alert, nurse_hpr: str, now: datetime, until: datetime, note: str | None = None) -> Alert:
+        """The nurse snoozes this alert until ``until`` (at most the severity's bound ahead): no repeat or
+        escalation before then; a worsening still breaks through (see the module doc)."""
+        require_aware(now)
+        require_aware(until)
+        _require_hpr(nurse_hpr)
+        if not alert.is_open:
+            raise AlertClosedError(f"alert {alert.alert_id} is closed")
+        limit = self._settings(alert).snooze_limit(alert.severity)
+        if not limit:
+            raise SnoozeRefused(f"a {alert.severity.value} alert cannot be snoozed")
+        if until <= now:
+            raise SnoozeRefused("a snooze must end in the future")
+        if until - now > limit:
+            minutes = int(limit.total_seconds() // 60)
+            raise SnoozeRefused(f"a {alert.severity.value} alert can be snoozed for at most {minutes} minutes")
+        return replace(
+            alert,
+            snoozed_until=until,
+            # A red wakes through the sweep; a yellow is not told again, and any wait for the opening ends:
+            # the nurse has seen it.
+            next_notify_at=until if alert.severity is Severity.RED else None,
+            history=alert.recorded(AlertAction(ActionKind.SNOOZED, now, nurse_hpr, until=until, note=note)),
             updated_at=now,
             version=alert.version + 1,
         )
@@ -412,7 +482,7 @@ class AlertPolicy:
             raise ValueError(f"{reason} is for automatic closing, not a nurse's reason")
         if not alert.is_open:
             raise AlertClosedError(f"alert {alert.alert_id} is closed")
-        return replace(_closed(alert, nurse_hpr, now, reason), close_note=note, version=alert.version + 1)
+        return replace(_closed(alert, nurse_hpr, now, reason, note), version=alert.version + 1)
 
     # ---- helpers ------------------------------------------------------------------------------------
 
@@ -456,16 +526,22 @@ def _open_by_rule(patient_id: str, alerts: Sequence[Alert]) -> dict[Rule, Alert]
     return by_rule
 
 
-def _closed(alert: Alert, nurse_hpr: str | None, now: datetime, reason: CloseReason) -> Alert:
+def _closed(alert: Alert, nurse_hpr: str | None, now: datetime, reason: CloseReason, note: str | None = None) -> Alert:
     return replace(
         alert,
         state=AlertState.CLOSED,
         closed_by=nurse_hpr,
         closed_at=now,
         close_reason=reason,
+        close_note=note,
         next_notify_at=None,
+        history=alert.recorded(AlertAction(ActionKind.CLOSED, now, nurse_hpr, outcome=reason, note=note)),
         updated_at=now,
     )
+
+
+def _worst(recorded: float | None, new: float | None) -> float | None:
+    return recorded if new is None else new if recorded is None else max(recorded, new)
 
 
 def _write(original: Alert | None, alert: Alert) -> AlertWrite:

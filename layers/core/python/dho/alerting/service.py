@@ -172,6 +172,21 @@ class AlertService:
             alert_id, lambda alert: self._policy.close(alert, nurse_hpr, now, reason, note), expected_version
         )
 
+    def snooze(
+        self,
+        alert_id: str,
+        nurse_hpr: str,
+        now: datetime,
+        until: datetime,
+        *,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> Alert | None:
+        """The nurse snoozes this alert until ``until`` (bounded per severity: :meth:`AlertPolicy.snooze`)."""
+        return self._nurse_action(
+            alert_id, lambda alert: self._policy.snooze(alert, nurse_hpr, now, until, note), expected_version
+        )
+
     def _nurse_action(
         self, alert_id: str, action: Callable[[Alert], Alert], expected_version: int | None = None
     ) -> Alert | None:

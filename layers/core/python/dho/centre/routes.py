@@ -13,6 +13,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /worklist/missed-measurements": Action.READ_WORKLIST,
     "POST /alerts/{tenant}/{alert_id}/acknowledge": Action.ACT_ON_ALERT,
     "POST /alerts/{tenant}/{alert_id}/close": Action.ACT_ON_ALERT,
+    "POST /alerts/{tenant}/{alert_id}/snooze": Action.ACT_ON_ALERT,
     "GET /patients/{tenant}/{patient_id}": Action.READ_PATIENT,
     "GET /patients/{tenant}/{patient_id}/fhir": Action.READ_PATIENT,
     "GET /access-log/{tenant}/{patient_id}": Action.READ_ACCESS_LOG,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from dho.centre.enrolment import Enrolment
 from dho.centre.service import PatientView, WorklistRow
@@ -40,6 +40,8 @@ class AlertOut(_Out):
     closed_at: datetime | None
     close_outcome: str | None
     close_note: str | None
+    snoozed_until: datetime | None = Field(
+        description="no repeat or escalation before this (a worsening breaks through)")
 
     @classmethod
     def of(cls, tenant: str, alert: Alert) -> AlertOut:
@@ -50,7 +52,7 @@ class AlertOut(_Out):
             acknowledged_by=alert.acknowledged_by, acknowledged_at=alert.acknowledged_at,
             closed_by=alert.closed_by, closed_at=alert.closed_at,
             close_outcome=None if alert.close_reason is None else alert.close_reason.value,
-            close_note=alert.close_note,
+            close_note=alert.close_note, snoozed_until=alert.snoozed_until,
         )  # fmt: skip
 
 
@@ -159,3 +161,20 @@ class CloseIn(BaseModel):
 
     outcome: CloseOutcome
     note: str = Field(default="", max_length=2000)
+
+
+class SnoozeIn(BaseModel):
+    """A nurse snoozes an alert: until a time, or for some minutes (one of the two). The bound depends on
+    the severity (docs/api.md): a longer snooze is refused (422); the note may hold health data."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    until: AwareDatetime | None = None
+    minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    note: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_of_until_or_minutes(self) -> SnoozeIn:
+        if (self.until is None) == (self.minutes is None):
+            raise ValueError("send either until or minutes")
+        return self

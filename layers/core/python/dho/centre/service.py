@@ -22,9 +22,10 @@ from dho.centre.access import Action, grants, readable_tenants, sees_patient
 from dho.centre.enrolment import Enrolment
 from dho.centre.roles import Caller
 from dho.domain.access_log import AccessOutcome, AccessRecord
-from dho.domain.alerts import SEVERITY_RANK, Alert, AlertClosedError, CloseReason
+from dho.domain.alerts import SEVERITY_RANK, ActionKind, Alert, AlertClosedError, CloseReason
 from dho.domain.findings import Rule
 from dho.domain.timeline import TimelineEntry
+from dho.export.request import Requester
 from dho.export.service import EXPORTED_SERIES, ExportResult
 from dho.ports import AccessLog, AlertConflict, AlertRepository, Enrolments, TimelineRepository
 
@@ -44,6 +45,10 @@ class NotFound(Exception):
     """No such patient or alert in this tenant, or not one the caller may see (404: no difference told)."""
 
 
+class AccessNotRecorded(Exception):
+    """The access log could not store the access: the read is refused, nothing is returned (503)."""
+
+
 class StaleVersion(Exception):
     """The alert has moved on since the version the caller acted on (409)."""
 
@@ -53,7 +58,7 @@ class StaleVersion(Exception):
 
 
 class FhirExporter(Protocol):
-    def export(self, event: Any, *, now: datetime) -> ExportResult: ...
+    def export(self, query: Any, requester: Requester, *, now: datetime) -> ExportResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,24 @@ class CloseAlert:
     note: str | None
 
 
-NurseAction = CloseAlert | None  # None: acknowledge (it carries nothing but who and when)
+@dataclass(frozen=True, slots=True)
+class SnoozeAlert:
+    """Snooze until a time, or for some minutes from the request (exactly one of the two)."""
+
+    until: datetime | None
+    minutes: int | None
+    note: str | None
+
+    def wakes_at(self, now: datetime) -> datetime:
+        if self.until is not None:
+            return self.until
+        if self.minutes is None:
+            raise ValueError("a snooze needs until or minutes")
+        return now + timedelta(minutes=self.minutes)
+
+
+NurseAction = CloseAlert | SnoozeAlert | None  # None: acknowledge (it carries nothing but who and when)
+_PURPOSE = {CloseAlert: "close", SnoozeAlert: "snooze"}
 
 
 class CentreService:
@@ -144,10 +166,12 @@ class CentreService:
                 for alert in wanted
                 if programme is None or _programme(enrolments.get(alert.patient_id)) == programme
             ]
-            # Normen: every patient shown is logged before the list is returned.
-            for patient_id in dict.fromkeys(row.alert.patient_id for row in tenant_rows):
-                self._log(data, caller, Action.READ_WORKLIST, patient_id, now, WORKLIST_OBJECT,
-                          AccessOutcome.EXPORTED, purpose="worklist")
+            # Normen: every patient shown is logged before the list is returned (one write for them all).
+            self._write(data, [
+                self._access(data, caller, Action.READ_WORKLIST, patient_id, now, WORKLIST_OBJECT,
+                             AccessOutcome.EXPORTED, purpose="worklist")
+                for patient_id in dict.fromkeys(row.alert.patient_id for row in tenant_rows)
+            ])
             rows.extend(tenant_rows)
         rows.sort(key=lambda r: (SEVERITY_RANK[r.alert.severity], r.alert.opened_at, r.tenant_id, r.alert.alert_id))
         return Worklist(tuple(rows), tuple(truncated))
@@ -157,7 +181,7 @@ class CentreService:
     def act(
         self, caller: Caller, tenant_id: str, alert_id: str, expected_version: int, action: NurseAction, now: datetime
     ) -> Alert:
-        """Acknowledge (``action`` None) or close the alert, if it is still at ``expected_version``.
+        """Acknowledge (``action`` None), snooze or close the alert, if it is still at ``expected_version``.
         A retry of a request that went through (same caller, same action, the alert one version on)
         answers with the alert as it is, writing nothing; any other version mismatch is stale."""
         data = self._tenants[tenant_id]
@@ -168,7 +192,7 @@ class CentreService:
         if alert is None:
             raise NotFound(f"no alert {alert_id} in tenant {tenant_id}")
         self._log(data, caller, Action.ACT_ON_ALERT, alert.patient_id, now, ALERT_ACTION_OBJECT,
-                  AccessOutcome.EXPORTED, purpose="acknowledge" if action is None else "close")
+                  AccessOutcome.EXPORTED, purpose=_PURPOSE.get(type(action), "acknowledge"))
         if alert.version != expected_version:
             if _already_done(alert, hpr, action, expected_version):
                 return alert
@@ -177,6 +201,9 @@ class CentreService:
             if isinstance(action, CloseAlert):
                 changed = data.actions.close(alert_id, hpr, now, action.outcome, note=action.note,
                                              expected_version=expected_version)
+            elif isinstance(action, SnoozeAlert):
+                changed = data.actions.snooze(alert_id, hpr, now, action.wakes_at(now), note=action.note,
+                                              expected_version=expected_version)
             else:
                 changed = data.actions.acknowledge(alert_id, hpr, now, expected_version=expected_version)
         except (AlertConflict, AlertClosedError):
@@ -225,10 +252,10 @@ class CentreService:
             raise NotFound("the FHIR export needs an HPR number and is not configured here")
         self._enrolment_in_scope(caller, data, patient_id, now, FHIR_OBJECT, "fhir export")
         roles = ",".join(sorted(a.role.value for a in grants(caller, Action.READ_PATIENT, tenant_id)))
-        request = {"patient_id": patient_id, "since": since.isoformat(), "until": until.isoformat(),
-                   "requested_by": {"hpr": caller.hpr, "role": roles,
-                                    "organisation": caller.organisation or f"centre {self._centre_id}"}}
-        return data.exporter.export(request, now=now)
+        query = {"patient_id": patient_id, "since": since.isoformat(), "until": until.isoformat()}
+        organisation = caller.organisation or f"centre {self._centre_id}"
+        requester = Requester(hpr=caller.hpr, role=roles, organisation=organisation)
+        return data.exporter.export(query, requester, now=now)
 
     # ---- the access log -----------------------------------------------------------------------------
 
@@ -259,13 +286,41 @@ class CentreService:
         until: datetime | None = None,
         resources: int = 0,
     ) -> None:
+        self._write(data, [self._access(data, caller, action, patient_id, now, information_object, outcome,
+                                        purpose=purpose, since=since, until=until, resources=resources)])
+
+    def _write(self, data: TenantData, records: Sequence[AccessRecord]) -> None:
+        """Any failure to log refuses the read: :class:`AccessNotRecorded`, and nothing is returned."""
+        try:
+            if len(records) == 1:
+                data.access_log.record(records[0])
+            elif records:
+                data.access_log.record_all(records)
+        except Exception as error:
+            raise AccessNotRecorded(f"the access log of tenant {data.tenant_id} refused the write") from error
+
+    def _access(
+        self,
+        data: TenantData,
+        caller: Caller,
+        action: Action,
+        patient_id: str,
+        now: datetime,
+        information_object: str,
+        outcome: AccessOutcome,
+        *,
+        purpose: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        resources: int = 0,
+    ) -> AccessRecord:
         roles = ",".join(sorted(a.role.value for a in grants(caller, action, data.tenant_id))) or "none"
-        data.access_log.record(AccessRecord(
+        return AccessRecord(
             access_id=self._new_id(), patient_id=patient_id, accessed_at=now,
             information_object=information_object, outcome=outcome, hpr=caller.hpr, role=roles,
             organisation=caller.organisation, period_start=since, period_end=until, resources=resources,
             subject=caller.subject, purpose=f"{purpose} (centre {self._centre_id})",
-        ))
+        )
 
 
 def _programme(enrolment: Enrolment | None) -> str | None:
@@ -279,4 +334,10 @@ def _already_done(alert: Alert, hpr: str, action: NurseAction, expected_version:
         return False
     if isinstance(action, CloseAlert):
         return alert.closed_by == hpr and alert.close_reason is action.outcome and alert.close_note == action.note
+    if isinstance(action, SnoozeAlert):
+        last = alert.history[-1] if alert.history else None
+        if last is None or last.kind is not ActionKind.SNOOZED or last.by != hpr or last.note != action.note:
+            return False
+        # Minutes count from the first request's time, so a retry's own clock cannot tell: the length tells.
+        return last.until == (action.until or last.at + timedelta(minutes=action.minutes or 0))
     return alert.acknowledged_by == hpr and alert.is_open and alert.updated_at == alert.acknowledged_at

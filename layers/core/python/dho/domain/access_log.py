@@ -22,7 +22,9 @@ class AccessOutcome(StrEnum):
 
 
 # What a FHIR export discloses (the information object of the Normen record).
-FHIR_EXPORT_OBJECT = "home-monitoring FHIR R4B Bundle: Patient, Observation, QuestionnaireResponse, Flag"
+FHIR_EXPORT_OBJECT = (
+    "home-monitoring FHIR R4B Bundle: Patient, Device, Observation, QuestionnaireResponse, DetectedIssue, Flag"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,11 +53,37 @@ class CloseReason(StrEnum):
         return self in (CloseReason.QUIET, CloseReason.STALE)
 
 
+class ActionKind(StrEnum):
+    """What was done to an alert, in its history (a nurse's action, or the policy's)."""
+
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    SNOOZE_BROKEN = "snooze_broken"  # a worsening ended the snooze early (the policy, not a nurse)
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAction:
+    """One entry of an alert's history. ``by``: the HPR number of the nurse, None when the policy acted.
+    ``note`` may hold health data: never logged or sent."""
+
+    kind: ActionKind
+    at: datetime
+    by: str | None = None
+    until: datetime | None = None  # snoozed: when the alert wakes
+    outcome: CloseReason | None = None  # closed: the coded outcome
+    note: str | None = None
+
+
+MAX_HISTORY = 20  # actions kept per alert (the newest): an episode with more is an outlier, not a record to grow
+
+
 class NotificationKind(StrEnum):
     NEW = "new"  # the alert was raised
     REPEAT = "repeat"  # still not acknowledged (same tier), or an acknowledged red re-triggered
     ESCALATION = "escalation"  # still not acknowledged: the next tier is told
-    WORSENED = "worsened"  # a yellow alert turned red (worsening always breaks through suppression)
+    # A yellow alert turned red, or a snoozed alert got worse (worsening always breaks through suppression).
+    WORSENED = "worsened"
 
 
 class Route(StrEnum):
@@ -85,6 +111,10 @@ _RULE_FAMILY: dict[Rule, str] = {
 
 class AlertClosedError(ValueError):
     """The alert is closed already: it cannot be acknowledged or closed again."""
+
+
+class SnoozeRefused(ValueError):
+    """The snooze asked for is not allowed (longer than the bound for the alert's severity, or not ahead)."""
 
 
 def rule_family(rule: Rule) -> str:
@@ -131,6 +161,9 @@ class Alert:
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
     close_note: str | None = None  # the nurse's note on closing; may hold health data: never logged or sent
+    score: float | None = None  # the worst score the rule gave in this episode (NEWS2 total, kg gained)
+    snoozed_until: datetime | None = None  # a nurse's snooze: no repeat or escalation before this
+    history: tuple[AlertAction, ...] = ()  # what nurses (and the policy) did to it, oldest first
     version: int = 1
 
     @property
@@ -141,6 +174,13 @@ class Alert:
     @property
     def family(self) -> str:
         return rule_family(self.rule)
+
+    def snoozed_at(self, now: datetime) -> bool:
+        return self.snoozed_until is not None and now < self.snoozed_until
+
+    def recorded(self, action: AlertAction) -> tuple[AlertAction, ...]:
+        """The history with ``action`` added (bounded: the oldest entries go first)."""
+        return (*self.history, action)[-MAX_HISTORY:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +248,11 @@ class AlertPolicySettings(BaseModel):
     # its condition is the absence of new evidence, so only measuring again or a nurse ends it.
     missed_measurements_quiet_evaluations_to_close: int = Field(default=1, ge=1, le=100)
     max_evidence: int = Field(default=20, ge=1, le=200)
+    # The longest a nurse may snooze an alert. Yellow: up to a day (it asks for a look today; the next
+    # day's measurement shows whether it matters). Red: up to an hour, only to wait for a re-measurement
+    # the nurse asked for; longer means it is handled and should be closed (0: reds are never snoozed).
+    red_snooze_max_minutes: int = Field(default=60, ge=0, le=240)
+    yellow_snooze_max_minutes: int = Field(default=24 * 60, ge=0, le=7 * 24 * 60)
     # The response centre's opening hours (Europe/Oslo). Outside them a red goes on the out-of-hours route
     # (straight to the last tier, the out-of-hours clinic) and a yellow waits for the next opening.
     # None: the centre never closes (every alert on the centre route, as before opening hours existed).
@@ -237,6 +282,10 @@ class AlertPolicySettings(BaseModel):
     @property
     def stale_yellow(self) -> timedelta:
         return timedelta(hours=self.stale_yellow_hours)
+
+    def snooze_limit(self, severity: Severity) -> timedelta:
+        minutes = self.red_snooze_max_minutes if severity is Severity.RED else self.yellow_snooze_max_minutes
+        return timedelta(minutes=minutes)
 
     @classmethod
     def from_tenant_policy(cls, policy_json: str, **overrides: Any) -> AlertPolicySettings:

@@ -58,6 +58,9 @@ class Finding:
     detail: str
     evidence: tuple[str, ...]  # reading ids the finding rests on
     observed_at: datetime  # measured time of the newest evidence
+    # How bad, where the rule grades it (higher is worse: the NEWS2 total, the kg gained); None for rules
+    # whose severity is the whole grade (bands, symptoms). A worse score breaks through a snooze.
+    score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

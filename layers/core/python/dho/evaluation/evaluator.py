@@ -121,7 +121,7 @@ def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendRe
             collector.fire(Finding(
                 collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
                 f"weight up {gain:.1f} kg within 3 days (plan: more than {rules.weight_gain_kg:g} kg)",
-                (scoring.reading_id_at(weight),), _at(scoring, weight)))
+                (scoring.reading_id_at(weight),), _at(scoring, weight), score=round(gain, 1)))
         else:
             collector.quiet.add(Rule.WEIGHT_GAIN)
     spo2 = _latest(scoring, index, Code.SPO2, fresh_from)
@@ -155,7 +155,8 @@ def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Resu
     collector.fire(Finding(
         collector.patient_id, Rule.NEWS2, severity,
         f"NEWS2 {int(news.total[index])} ({band.name.lower()}; {present} of 7 parameters present)",
-        tuple(sorted({scoring.reading_id_at(p) for p in latest})), _at(scoring, newest)))
+        tuple(sorted({scoring.reading_id_at(p) for p in latest})), _at(scoring, newest),
+        score=float(news.total[index])))
 
 
 def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: float) -> None:

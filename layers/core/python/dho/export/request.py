@@ -1,4 +1,5 @@
-"""The export request an integration engine sends (validated with pydantic; nothing is read before)."""
+"""What an export asks for (validated with pydantic; nothing is read before) and who asks: the requester
+comes from the verified token (``dho.centre``), never from the request."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ DEFAULT_MAX_PERIOD = timedelta(days=90)
 
 
 class Requester(BaseModel):
-    """The health worker the integration engine acts for (from their HelseID token)."""
+    """The health worker who asks, from their verified token (HelseID): HPR number, role, organisation."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -37,14 +38,14 @@ class Requester(BaseModel):
 
 class ExportRequest(BaseModel):
     """``since``/``until``: measured-time window [since, until), ISO-8601 with a time zone, at most
-    the tenant's maximum period long (90 days by default)."""
+    the tenant's maximum period long (90 days by default). It names no requester: a field that tries
+    (``requested_by``) is refused as unknown."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     patient_id: str = Field(pattern=PATIENT_ID_PATTERN)
     since: AwareDatetime
     until: AwareDatetime
-    requested_by: Requester
 
     @field_validator("since", "until", mode="before")
     @classmethod

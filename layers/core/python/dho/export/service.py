@@ -1,6 +1,8 @@
 """FHIR export of one patient's home-monitoring data for a GP, the hospital or the EHR.
 
-Every request, answered or not, first gets its Normen access-log entry (``dho.domain.access_log``):
+The caller (the centre API) passes who asks as a :class:`~dho.export.request.Requester` built from the
+verified token; the request itself names only the patient and the period. Every request, answered or
+not, first gets its Normen access-log entry (``dho.domain.access_log``):
 the entry is stored before anything is returned, and if it cannot be stored the export fails and
 returns nothing. Order of work: validate the request (refused: nothing is read) → find the patient
 (not found: nothing else is read) → read the period with bounded key-range queries (one per series and
@@ -25,7 +27,7 @@ from dho.domain.metrics import Metric
 from dho.domain.registry import Patient
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
-from dho.export.request import HPR_PATTERN, PATIENT_ID_PATTERN, ExportRequest, period_of, problems_of, usable
+from dho.export.request import PATIENT_ID_PATTERN, ExportRequest, Requester, period_of, problems_of, usable
 from dho.fhir.bundle import render_bundle, render_operation_outcome
 from dho.ports import AccessLog, AlertHistory, Registry, TimelineRepository
 from dho.settings import ExportSettings
@@ -71,37 +73,39 @@ class FhirExportService:
         self._validate = validate
         self._new_id = new_id
 
-    def export(self, event: Any, *, now: datetime) -> ExportResult:
+    def export(self, query: Any, requester: Requester, *, now: datetime) -> ExportResult:
+        """``query``: the patient and the period (``ExportRequest``, validated here); ``requester``: who
+        asks, from the verified token."""
         access_id = self._new_id()
         try:
-            request = ExportRequest.from_event(event, max_period=self._settings.max_period)
+            request = ExportRequest.from_event(query, max_period=self._settings.max_period)
         except ValidationError as invalid:
-            self._access_log.record(_refused(event, access_id, now))
+            self._access_log.record(_refused(query, requester, access_id, now))
             return ExportResult(AccessOutcome.REFUSED, access_id,
                                 render_operation_outcome("invalid", problems_of(invalid)))
 
         patient = self._registry.get_patient(request.patient_id)
         if patient is None:
-            self._access_log.record(_access(request, access_id, now, AccessOutcome.NOT_FOUND))
+            self._access_log.record(_access(request, requester, access_id, now, AccessOutcome.NOT_FOUND))
             return ExportResult(AccessOutcome.NOT_FOUND, access_id, render_operation_outcome(
                 "not-found", ["no patient with this id in this municipality"]))
 
         try:
             bundle = self._bundle(patient, request, access_id, now)
         except TooLarge as too_large:
-            self._access_log.record(_access(request, access_id, now, AccessOutcome.TOO_LARGE))
+            self._access_log.record(_access(request, requester, access_id, now, AccessOutcome.TOO_LARGE))
             return ExportResult(AccessOutcome.TOO_LARGE, access_id,
                                 render_operation_outcome("too-costly", [str(too_large)]))
         except Exception:
             # Nothing is returned; the attempt still goes on the patient's record (best effort: the
             # export's own error is what the caller and the operators get, even if this write fails).
             with contextlib.suppress(Exception):
-                self._access_log.record(_access(request, access_id, now, AccessOutcome.FAILED))
+                self._access_log.record(_access(request, requester, access_id, now, AccessOutcome.FAILED))
             raise
 
         counts = _counts(bundle)
         self._access_log.record(
-            _access(request, access_id, now, AccessOutcome.EXPORTED, resources=sum(counts.values())))
+            _access(request, requester, access_id, now, AccessOutcome.EXPORTED, resources=sum(counts.values())))
         return ExportResult(AccessOutcome.EXPORTED, access_id, bundle, counts)
 
     def _bundle(self, patient: Patient, request: ExportRequest, access_id: str, now: datetime) -> dict[str, Any]:
@@ -134,9 +138,9 @@ def _counts(bundle: dict[str, Any]) -> dict[str, int]:
 
 
 def _access(
-    request: ExportRequest, access_id: str, now: datetime, outcome: AccessOutcome, *, resources: int = 0
+    request: ExportRequest, who: Requester, access_id: str, now: datetime, outcome: AccessOutcome, *,
+    resources: int = 0,
 ) -> AccessRecord:
-    who = request.requested_by
     return AccessRecord(
         access_id=access_id, patient_id=request.patient_id, accessed_at=now,
         information_object=FHIR_EXPORT_OBJECT, outcome=outcome,
@@ -145,9 +149,9 @@ def _access(
     )
 
 
-def _refused(event: Any, access_id: str, now: datetime) -> AccessRecord:
-    """What an invalid request still tells: whatever of its fields is usable. A patient id that does
-    not look like one (say, a national id sent by mistake) is not stored under any patient."""
+def _refused(event: Any, who: Requester, access_id: str, now: datetime) -> AccessRecord:
+    """Who asked, and what an invalid request still tells: whatever of its fields is usable. A patient id
+    that does not look like one (say, a national id sent by mistake) is not stored under any patient."""
     start, end = period_of(event)
     return AccessRecord(
         access_id=access_id,
@@ -155,9 +159,9 @@ def _refused(event: Any, access_id: str, now: datetime) -> AccessRecord:
         accessed_at=now,
         information_object=FHIR_EXPORT_OBJECT,
         outcome=AccessOutcome.REFUSED,
-        hpr=usable(event, ("requested_by", "hpr"), pattern=HPR_PATTERN),
-        role=usable(event, ("requested_by", "role"), max_length=64),
-        organisation=usable(event, ("requested_by", "organisation"), max_length=128),
+        hpr=who.hpr,
+        role=who.role,
+        organisation=who.organisation,
         period_start=start,
         period_end=end,
     )

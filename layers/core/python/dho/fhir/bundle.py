@@ -1,9 +1,11 @@
 """A patient's home-monitoring data → one FHIR R4B ``Bundle`` of type ``collection`` (a JSON-ready
 dict), and the ``OperationOutcome`` an export answers with when it returns no data.
 
-The bundle holds the Patient first, then the Observations and QuestionnaireResponses in measured
-order, then the alerts as Flags in opening order. Resources reference each other as ``Patient/<id>``
-(the Patient entry has that id); the bundle's identifier (``urn:dho:export``, ``<tenant>/<access id>``)
+The bundle holds the Patient first, then the Devices the Observations name, then the Observations and
+QuestionnaireResponses in measured order, then per alert (in opening order) its DetectedIssue (evidence
+and action history) and its Flag. Every entry has a ``fullUrl`` (``urn:uuid:<id>``) and every resource
+an id, and resources refer to each other by those URNs (``dho.fhir.references``), so every reference
+resolves within the bundle. The bundle's identifier (``urn:dho:export``, ``<tenant>/<access id>``)
 names the Normen access-log entry that recorded the export.
 """
 
@@ -17,10 +19,12 @@ from dho.domain.alerts import Alert
 from dho.domain.clock import to_canonical
 from dho.domain.registry import Patient
 from dho.domain.timeline import TimelineEntry
-from dho.fhir.alert import render_flag
+from dho.fhir.alert import render_detected_issue, render_flag
+from dho.fhir.device import render_device
 from dho.fhir.observation import render_observations
 from dho.fhir.patient import render_patient
 from dho.fhir.questionnaire_response import render_questionnaire_response
+from dho.fhir.references import full_url
 
 EXPORT_IDENTIFIER_SYSTEM = "urn:dho:export"
 
@@ -43,17 +47,27 @@ def render_bundle(
     export_id: str,
     timestamp: datetime,
 ) -> dict[str, Any]:
-    resources: list[dict[str, Any]] = [render_patient(patient)]
+    readings: list[dict[str, Any]] = []
+    devices: dict[str, dict[str, Any]] = {}
+    evidence: dict[str, list[tuple[str, str]]] = {}  # reading id → what it became here (for the alerts)
     for reading in readings_of(entries):
-        resources.extend(render_observations(reading, tenant_id))
-        resources.extend(render_questionnaire_response(e, tenant_id) for e in reading if e.answers)
-    resources.extend(render_flag(alert, tenant_id) for alert in sorted(alerts, key=lambda a: a.opened_at))
+        observations = render_observations(reading, tenant_id)
+        rendered = [*observations, *(render_questionnaire_response(e, tenant_id) for e in reading if e.answers)]
+        if observations and reading[0].device_id not in devices:
+            devices[reading[0].device_id] = render_device(reading[0].device_id, patient.patient_id, tenant_id)
+        evidence.setdefault(reading[0].reading_id, []).extend((full_url(r), r["resourceType"]) for r in rendered)
+        readings.extend(rendered)
+    issues: list[dict[str, Any]] = []
+    for alert in sorted(alerts, key=lambda a: a.opened_at):
+        issues.extend((render_detected_issue(alert, tenant_id, evidence), render_flag(alert, tenant_id)))
+    resources = [render_patient(patient, tenant_id), *devices.values(), *readings, *issues]
     return {
         "resourceType": "Bundle",
+        "id": export_id,
         "identifier": {"system": EXPORT_IDENTIFIER_SYSTEM, "value": f"{tenant_id}/{export_id}"},
         "type": "collection",
         "timestamp": to_canonical(timestamp),
-        "entry": [{"resource": resource} for resource in resources],
+        "entry": [{"fullUrl": full_url(resource), "resource": resource} for resource in resources],
     }
 
 

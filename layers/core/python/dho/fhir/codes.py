@@ -12,11 +12,18 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 # Identifier systems of this platform (URNs: no web host to own or keep alive).
 READING_IDENTIFIER_SYSTEM = "urn:dho:reading"
 SYMPTOM_ANSWER_SYSTEM = "urn:dho:symptom-answer"
+PATIENT_IDENTIFIER_SYSTEM = "urn:dho:patient"  # the pseudonymous patient id, <tenant>/<P-…>
+DEVICE_IDENTIFIER_SYSTEM = "urn:dho:device"  # <tenant>/<device id>
 QUESTIONNAIRE_URL_PREFIX = "urn:dho:questionnaire:"
 
-# HL7 Norway: fødselsnummer and D-nummer.
+# HL7 Norway's identifier namespaces (no-kodeverk-identifikator-namespace): fødselsnummer, D-nummer and
+# hjelpenummer (an assigned number while the person has no other: the month of birth + 40).
 FODSELSNUMMER_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.1"
 D_NUMMER_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.2"
+H_NUMMER_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.3"
+
+# HL7 Norway's base profile for a Norwegian patient (the only no-basis profile of what the export holds).
+NO_BASIS_PATIENT = "http://hl7.no/fhir/StructureDefinition/no-basis-Patient"
 
 # metric -> (LOINC code, display). SpO2 also carries 2708-6 (the vital-signs profile's code).
 LOINC_BY_METRIC: dict[Metric, tuple[str, str]] = {

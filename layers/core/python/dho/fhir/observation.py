@@ -1,4 +1,5 @@
-"""Timeline entries → FHIR R4B Observation resources (as JSON-ready dicts).
+"""Timeline entries → FHIR R4B Observation resources (as JSON-ready dicts), with ids and references
+that resolve within the export's Bundle (``dho.fhir.references``).
 
 Rendering builds plain dicts, not fhir.resources objects: those cost ≈240 µs each (measured here), so
 the ingest path never renders; the export path does, and the tests check every shape against
@@ -22,6 +23,7 @@ from dho.fhir.codes import (
     SPO2_PROFILE_CODE,
     UCUM,
 )
+from dho.fhir.references import device_reference, patient_reference, resource_id
 
 _PANEL_PARTS = (Metric.SYSTOLIC_BP, Metric.DIASTOLIC_BP)
 
@@ -56,15 +58,16 @@ def _category(metric: Metric) -> list[dict[str, Any]]:
 
 
 def _base(entry: TimelineEntry, tenant_id: str, code_key: str, metric: Metric) -> dict[str, Any]:
+    identifier = f"{tenant_id}/{entry.device_id}/{entry.reading_id}/{code_key}"
     return {
         "resourceType": "Observation",
+        "id": resource_id("Observation", READING_IDENTIFIER_SYSTEM, identifier),
         # Stable business identifier: the EHR can de-duplicate a re-export, as we do on ingest.
-        "identifier": [{"system": READING_IDENTIFIER_SYSTEM,
-                        "value": f"{tenant_id}/{entry.device_id}/{entry.reading_id}/{code_key}"}],
+        "identifier": [{"system": READING_IDENTIFIER_SYSTEM, "value": identifier}],
         "status": "final",
         "category": _category(metric),
-        "subject": {"reference": f"Patient/{entry.patient_id}"},
-        "device": {"reference": f"Device/{entry.device_id}"},
+        "subject": patient_reference(tenant_id, entry.patient_id),
+        "device": device_reference(tenant_id, entry.device_id),
         "effectiveDateTime": to_canonical(entry.measured_at),
         "issued": to_canonical(entry.received_at),
     }

@@ -8,6 +8,7 @@ from dho.domain.clock import to_canonical
 from dho.domain.symptoms import QUESTIONNAIRES, Answer, Questionnaire
 from dho.domain.timeline import TimelineEntry
 from dho.fhir.codes import QUESTIONNAIRE_URL_PREFIX, READING_IDENTIFIER_SYSTEM, SYMPTOM_ANSWER_SYSTEM
+from dho.fhir.references import patient_reference, resource_id
 
 
 def questionnaire_url(questionnaire: Questionnaire) -> str:
@@ -17,14 +18,16 @@ def questionnaire_url(questionnaire: Questionnaire) -> str:
 def render_questionnaire_response(entry: TimelineEntry, tenant_id: str) -> dict[str, Any]:
     questionnaire = Questionnaire(entry.series.removeprefix("symptoms."))
     questions = QUESTIONNAIRES[questionnaire]
+    identifier = f"{tenant_id}/{entry.device_id}/{entry.reading_id}/{entry.series}"
+    patient = patient_reference(tenant_id, entry.patient_id)
     return {
         "resourceType": "QuestionnaireResponse",
-        "identifier": {"system": READING_IDENTIFIER_SYSTEM,
-                       "value": f"{tenant_id}/{entry.device_id}/{entry.reading_id}/{entry.series}"},
+        "id": resource_id("QuestionnaireResponse", READING_IDENTIFIER_SYSTEM, identifier),
+        "identifier": {"system": READING_IDENTIFIER_SYSTEM, "value": identifier},
         "questionnaire": questionnaire_url(questionnaire),
         "status": "completed",
-        "subject": {"reference": f"Patient/{entry.patient_id}"},
-        "source": {"reference": f"Patient/{entry.patient_id}"},
+        "subject": patient,
+        "source": patient,  # the patient answered (on the device)
         "authored": to_canonical(entry.measured_at),
         "item": [
             {"linkId": code, "text": questions[code].text_en, "answer": [_answer(answer)]}

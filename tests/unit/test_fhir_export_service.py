@@ -1,12 +1,10 @@
-"""The fhir_export handler on in-memory ports: the Bundle it returns, the requests it refuses, and the
-Normen access-log entry every request gets before anything is returned."""
+"""The FHIR export service on in-memory ports: the Bundle it returns, the requests it refuses, and the
+Normen access-log entry every request gets (with the verified requester) before anything is returned."""
 
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,11 +18,11 @@ from dho.domain.metrics import Metric
 from dho.domain.readings import DeviceReading, Measurement, SymptomReport
 from dho.domain.registry import Patient
 from dho.domain.symptoms import Questionnaire
+from dho.export.request import Requester
 from dho.export.service import FhirExportService
 from dho.fhir.validation import InvalidFhirResource, validate_r4b
 from dho.ports import TransientStoreError
 from dho.settings import ExportSettings
-from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from tests.support.export_fakes import InMemoryAccessLog, InMemoryAlertHistory
 from tests.support.fakes import InMemoryRegistry, InMemoryTimeline
 
@@ -34,12 +32,15 @@ OTHER = Patient("P-HF000001", "03895200076", "heart_failure")
 HPR = "9144900"
 
 
+GP = Requester(hpr=HPR, role="fastlege", organisation="974116804")  # from the verified token
+NOW = datetime(2026, 11, 10, 9, tzinfo=UTC)
+
+
 def _event(**overrides: Any) -> dict[str, Any]:
     event: dict[str, Any] = {
         "patient_id": PATIENT.patient_id,
         "since": "2026-11-01T00:00:00Z",
         "until": "2026-11-08T00:00:00+01:00",
-        "requested_by": {"hpr": HPR, "role": "fastlege", "organisation": "974116804"},
     }
     event.update(overrides)
     return event
@@ -107,13 +108,14 @@ def tenant() -> Tenant:
     return Tenant()
 
 
-def _handler(monkeypatch: pytest.MonkeyPatch, tenant: Tenant, validate: Any = validate_r4b,
-             **settings: Any) -> ModuleType:
-    handler = load_handler("fhir_export")
-    service = tenant.service(ExportSettings(tenant_id="bodo", table_name="unused",
-                                            access_log_table_name="unused-access-log", **settings), validate)
-    monkeypatch.setattr(handler, "export_service", lambda: service)
-    return handler
+def _service(tenant: Tenant, validate: Any = validate_r4b, **settings: Any) -> FhirExportService:
+    return tenant.service(ExportSettings(tenant_id="bodo", table_name="unused",
+                                         access_log_table_name="unused-access-log", **settings), validate)
+
+
+def _export(tenant: Tenant, event: Any, **settings: Any) -> dict[str, Any]:
+    """As the centre API asks: the request's fields, and the verified requester apart."""
+    return _service(tenant, **settings).export(event, GP, now=NOW).response()
 
 
 def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -121,10 +123,10 @@ def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def test_the_bundle_holds_the_patient_the_readings_symptoms_and_alerts_of_the_period_and_is_valid_r4b(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
     # WHEN a GP asks for the first week of November
-    response = _handler(monkeypatch, tenant).lambda_handler(_event(), FakeLambdaContext())
+    response = _export(tenant, _event())
 
     # THEN a valid R4B collection comes back
     assert response["outcome"] == "exported"
@@ -134,12 +136,13 @@ def test_the_bundle_holds_the_patient_the_readings_symptoms_and_alerts_of_the_pe
     assert bundle["identifier"] == {"system": "urn:dho:export", "value": f"bodo/{response['access_id']}"}
     # AND it holds this patient only, first
     (patient,) = _resources(bundle, "Patient")
-    assert bundle["entry"][0]["resource"] is patient and patient["id"] == PATIENT.patient_id
+    assert bundle["entry"][0]["resource"] is patient
+    assert patient["identifier"][1]["value"] == f"bodo/{PATIENT.patient_id}"
     # AND exactly the readings measured in [since, until), in measured order (BP as one panel)
     observations = _resources(bundle, "Observation")
     assert [o["identifier"][0]["value"].split("/", 1)[1] for o in observations] == [
         "oxi-0001/s-1/heart_rate", "oxi-0001/s-1/spo2", "bpm-0001/bp-1/blood_pressure", "oxi-0001/s-2/spo2"]
-    assert {o["subject"]["reference"] for o in observations} == {f"Patient/{PATIENT.patient_id}"}
+    assert {o["subject"]["reference"] for o in observations} == {bundle["entry"][0]["fullUrl"]}
     (answers,) = _resources(bundle, "QuestionnaireResponse")
     assert answers["identifier"]["value"] == "bodo/app-0001/q-1/symptoms.copd"
     # AND the alert opened in the period as a Flag (not the one opened before it)
@@ -148,11 +151,11 @@ def test_the_bundle_holds_the_patient_the_readings_symptoms_and_alerts_of_the_pe
 
 
 def test_the_export_is_on_the_patients_access_log_with_who_what_when_and_the_outcome(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
-    response = _handler(monkeypatch, tenant).lambda_handler(_event(), FakeLambdaContext())
+    response = _export(tenant, _event())
 
-    (entry,) = tenant.access_log.accessed(PATIENT.patient_id, T0, datetime.now(tz=UTC) + timedelta(minutes=1))
+    (entry,) = tenant.access_log.accessed(PATIENT.patient_id, T0, NOW + timedelta(minutes=1))
     assert entry.access_id == response["access_id"]
     assert (entry.outcome, entry.hpr, entry.role, entry.organisation) == (
         AccessOutcome.EXPORTED, HPR, "fastlege", "974116804")
@@ -169,15 +172,15 @@ def test_the_export_is_on_the_patients_access_log_with_who_what_when_and_the_out
         ({"since": 1793491200}, "since"),  # epoch seconds, not ISO-8601
         ({"until": "2026-10-31T00:00:00Z"}, "until must be later than since"),
         ({"until": "2027-02-01T00:00:00Z"}, "at most 90 days"),
-        ({"requested_by": {"hpr": "12-34", "role": "fastlege", "organisation": "974116804"}}, "requested_by.hpr"),
-        ({"requested_by": {"hpr": HPR, "role": "", "organisation": "974116804"}}, "requested_by.role"),
+        # Who asks comes from the verified token: a request that names someone is refused, not believed.
+        ({"requested_by": {"hpr": "1234567", "role": "fastlege", "organisation": "974116804"}}, "requested_by"),
         ({"purpose": "curious"}, "purpose"),
     ],
 )
 def test_an_invalid_request_is_refused_with_a_clear_reason_and_logged_without_reading_anything(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant, overrides: dict[str, Any], field: str
+    tenant: Tenant, overrides: dict[str, Any], field: str
 ) -> None:
-    response = _handler(monkeypatch, tenant).lambda_handler(_event(**overrides), FakeLambdaContext())
+    response = _export(tenant, _event(**overrides))
 
     assert response["outcome"] == "refused"
     outcome = response["resource"]
@@ -186,25 +189,25 @@ def test_an_invalid_request_is_refused_with_a_clear_reason_and_logged_without_re
     assert tenant.queries == 0  # no partial output: nothing was even read
     (entry,) = tenant.access_log.records
     assert entry.outcome is AccessOutcome.REFUSED and entry.resources == 0
+    assert (entry.hpr, entry.role) == (HPR, "fastlege")  # the verified requester, whatever the request says
     assert entry.patient_id == (None if overrides.get("patient_id", "") is None else PATIENT.patient_id)
 
 
 def test_an_event_that_is_not_an_object_is_refused_and_logged_without_a_patient(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
-    response = _handler(monkeypatch, tenant).lambda_handler(["P-C0PD0001"], FakeLambdaContext())
+    response = _export(tenant, ["P-C0PD0001"])
 
     assert response["outcome"] == "refused"
     assert response["resource"]["issue"][0]["diagnostics"].startswith("request: ")
     (entry,) = tenant.access_log.records
-    assert (entry.patient_id, entry.hpr, entry.outcome) == (None, None, AccessOutcome.REFUSED)
+    assert (entry.patient_id, entry.hpr, entry.outcome) == (None, HPR, AccessOutcome.REFUSED)
 
 
 def test_a_national_id_sent_as_patient_id_is_refused_and_never_stored_as_a_patient_key(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
-    response = _handler(monkeypatch, tenant).lambda_handler(_event(patient_id=PATIENT.national_id),
-                                                            FakeLambdaContext())
+    response = _export(tenant, _event(patient_id=PATIENT.national_id))
 
     assert response["outcome"] == "refused"
     assert PATIENT.national_id not in json.dumps(response)
@@ -213,9 +216,9 @@ def test_a_national_id_sent_as_patient_id_is_refused_and_never_stored_as_a_patie
 
 
 def test_an_unknown_patient_is_not_found_and_the_attempt_is_logged(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
-    response = _handler(monkeypatch, tenant).lambda_handler(_event(patient_id="P-UNKN0WN1"), FakeLambdaContext())
+    response = _export(tenant, _event(patient_id="P-UNKN0WN1"))
 
     assert response["outcome"] == "not_found"
     assert response["resource"]["issue"][0]["code"] == "not-found"
@@ -227,19 +230,17 @@ def test_an_unknown_patient_is_not_found_and_the_attempt_is_logged(
 @pytest.mark.parametrize("event", [_event(), _event(patient_id="P-UNKN0WN1"), _event(since="yesterday")],
                          ids=["export", "not-found", "refused"])
 def test_nothing_is_returned_when_the_access_log_cannot_be_written(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant, event: dict[str, Any]
+    tenant: Tenant, event: dict[str, Any]
 ) -> None:
     tenant.access_log.down = True
-    handler = _handler(monkeypatch, tenant)
-
     with pytest.raises(TransientStoreError):
-        handler.lambda_handler(event, FakeLambdaContext())
+        _export(tenant, event)
 
 
 def test_a_period_holding_more_than_one_response_may_carry_is_refused_as_too_large_and_logged(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
-    response = _handler(monkeypatch, tenant, max_resources=3).lambda_handler(_event(), FakeLambdaContext())
+    response = _export(tenant, _event(), max_resources=3)
 
     assert response["outcome"] == "too_large"
     assert response["resource"]["issue"][0]["code"] == "too-costly"
@@ -248,40 +249,16 @@ def test_a_period_holding_more_than_one_response_may_carry_is_refused_as_too_lar
 
 
 def test_an_invalid_bundle_never_leaves_and_the_failed_attempt_is_logged(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+    tenant: Tenant
 ) -> None:
     def breaking_validator(bundle: dict[str, Any]) -> None:
-        bundle["entry"][1]["resource"]["status"] = None  # an Observation without its required status
+        observation = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+        observation["status"] = None  # an Observation without its required status
         validate_r4b(bundle)
 
-    handler = _handler(monkeypatch, tenant, validate=breaking_validator)
+    service = _service(tenant, validate=breaking_validator)
 
-    with pytest.raises(InvalidFhirResource, match=r"entry\.1\.resource\.status") as raised:
-        handler.lambda_handler(_event(), FakeLambdaContext())
+    with pytest.raises(InvalidFhirResource, match=r"entry\.\d+\.resource\.status") as raised:
+        service.export(_event(), GP, now=NOW)
     assert "95" not in str(raised.value)
     assert [r.outcome for r in tenant.access_log.records] == [AccessOutcome.FAILED]
-
-
-def test_logs_carry_the_outcome_and_counts_but_no_patient_national_id_hpr_or_value(
-    monkeypatch: pytest.MonkeyPatch, tenant: Tenant, capsys: pytest.CaptureFixture[str]
-) -> None:
-    handler = _handler(monkeypatch, tenant)
-    # Powertools binds a service's log handler to the stream of whoever loaded it first (another test's
-    # stdout, or the local cloud's function log, closed by now): point it at this test's captured stdout
-    # and back. Not setStream: it flushes the old stream, which may be closed.
-    log_handler = handler.logger.registered_handler
-    previous, log_handler.stream = log_handler.stream, sys.stdout
-    try:
-        for event in (_event(), _event(patient_id="P-UNKN0WN1"), _event(patient_id=PATIENT.national_id)):
-            handler.lambda_handler(event, FakeLambdaContext())
-    finally:
-        log_handler.stream = previous
-
-    output = capsys.readouterr().out
-    documents = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert [d["outcome"] for d in documents if d.get("message") == "fhir export"] == [
-        "exported", "not_found", "refused"]
-    assert any(d.get("FhirExports") == [1.0] for d in documents)  # metrics, by outcome
-    for secret in (PATIENT.patient_id, "P-UNKN0WN1", PATIENT.national_id, HPR, "974116804", "fastlege",
-                   "95.0", "86.0", "142.0"):
-        assert secret not in output, secret

@@ -1,5 +1,6 @@
 """The events/ corpus stored through the real process_readings handler on a moto server, then exported
-by the real fhir_export handler: exactly the stored readings of the patient in the period, valid R4B,
+by the export service on its DynamoDB adapters (as the centre API runs it, with the verified identity):
+exactly the stored readings of the patient in the period, valid R4B,
 and the Normen access-log entry in the patient's partition of the tenant's access-log table (never in the
 tenant table, whose patient data may be erased)."""
 
@@ -17,7 +18,11 @@ from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
 from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.domain.access_log import AccessOutcome
+from dho.domain.clock import utc_now
 from dho.domain.plans import Programme, plan_from_template
+from dho.export.request import Requester
+from dho.export.wiring import build_export_service
+from dho.settings import ExportSettings
 from localcloud.corpus import load_messages, received_at_ms, registry
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.queues import TopicInbox
@@ -68,10 +73,9 @@ def _expected(patient_id: str) -> tuple[set[str], set[str]]:
 
 
 def _export(patient_id: str, **overrides: Any) -> dict[str, Any]:
-    event = {"patient_id": patient_id, "since": SINCE.isoformat(), "until": UNTIL.isoformat(),
-             "requested_by": GP, **overrides}
-    response: dict[str, Any] = load_handler("fhir_export").lambda_handler(event, FakeLambdaContext())
-    return response
+    query = {"patient_id": patient_id, "since": SINCE.isoformat(), "until": UNTIL.isoformat(), **overrides}
+    service = build_export_service(ExportSettings())  # the tenant's tables, from the environment
+    return service.export(query, Requester(**GP), now=utc_now()).response()
 
 
 @pytest.mark.parametrize("patient_id", ["P-C0PD0001", "P-HF000001"])
@@ -82,7 +86,7 @@ def test_the_bundle_holds_exactly_the_patients_stored_readings_of_the_period_and
     expected_observations, expected_responses = _expected(patient_id)
     assert expected_observations and expected_responses  # the period really holds readings of both kinds
 
-    # WHEN the GP's integration engine asks for one day of this patient
+    # WHEN the GP asks for one day of this patient
     response = _export(patient_id)
 
     # THEN a valid R4B collection comes back with exactly those readings, all about this patient
@@ -93,18 +97,19 @@ def test_the_bundle_holds_exactly_the_patients_stored_readings_of_the_period_and
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in resources:
         by_type.setdefault(resource["resourceType"], []).append(resource)
-    assert [p["id"] for p in by_type["Patient"]] == [patient_id]
+    assert [p["identifier"][1]["value"] for p in by_type["Patient"]] == [f"bodo/{patient_id}"]
     observation_ids = [o["identifier"][0]["value"] for o in by_type["Observation"]]
     assert len(observation_ids) == len(set(observation_ids))
     assert set(observation_ids) == expected_observations
     assert {q["identifier"]["value"] for q in by_type["QuestionnaireResponse"]} == expected_responses
-    assert {r["subject"]["reference"] for r in resources if "subject" in r} == {f"Patient/{patient_id}"}
-    # AND the alerts opened in the period, as stored, are its Flags
+    assert {r["subject"]["reference"] for r in resources if "subject" in r} == {bundle["entry"][0]["fullUrl"]}
+    # AND the alerts opened in the period, as stored, are its DetectedIssues and Flags
     stored_alerts = {i["alert_id"]["S"] for i in scan_all(dynamodb, stored_corpus)
                      if i["pk"]["S"] == keys.patient_pk(patient_id) and i["sk"]["S"].startswith("ALERT#")
                      and "rule" in i and SINCE.strftime("%Y-%m-%d") <= i["opened_at"]["S"] < UNTIL.strftime("%Y-%m-%d")}
     assert stored_alerts  # the corpus raises alerts for both patients that day
-    assert {f["id"] for f in by_type["Flag"]} == stored_alerts
+    for kind in ("DetectedIssue", "Flag"):
+        assert {f["identifier"][0]["value"] for f in by_type[kind]} == {f"bodo/{a}" for a in stored_alerts}
 
 
 def test_every_export_is_on_the_patients_access_log_before_it_is_returned(
@@ -144,7 +149,7 @@ def test_nothing_is_returned_when_the_access_log_cannot_be_written(
 ) -> None:
     # GIVEN the access-log table has gone (a deployment mistake): the access log cannot be written
     monkeypatch.setenv("DHO_ACCESS_LOG_TABLE_NAME", "dho-no-such-table")
-    # WHEN an export is asked for THEN the invocation fails: no answer without its log entry
+    # WHEN an export is asked for THEN it fails: no answer without its log entry
     with pytest.raises(Exception, match="ResourceNotFound"):
         _export("P-UNKN0WN1", since="not a date")
 
