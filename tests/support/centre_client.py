@@ -43,6 +43,13 @@ class HandlerClient:
         monkeypatch.setattr(self.handler, "staff_directory", lambda: DIRECTORY)
         monkeypatch.setattr(self.handler, "settings", lambda: settings)
         monkeypatch.setattr(self.handler, "clock", lambda: NOW)
+        records = centre.records_service()
+        context = self.handler.patient_records.ctx  # what the route modules share: their services
+        monkeypatch.setattr(context, "records_service", lambda: records)
+        enrolment = centre.enrolment_service()
+        monkeypatch.setattr(context, "enrolment_service", lambda: enrolment)
+        caseload = centre.caseload_service()
+        monkeypatch.setattr(context, "caseload_service", lambda: caseload)
 
     def call(self, method: str, path: str, claims: dict[str, Any] | None, *, query: str = "",
              headers: dict[str, str] | None = None, body: Any = None) -> Answer:

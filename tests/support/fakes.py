@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from dho.alerting.policy import AlertPolicy
@@ -13,7 +13,7 @@ from dho.domain.clock import to_canonical
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import DEFAULT_PAGE_SIZE, DEFAULT_RETENTION, QuarantinedMessage, QuarantinePage, arrival_day
 from dho.domain.readings import DeviceReading
-from dho.domain.registry import DeviceAssignment, Patient, roster_slot
+from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient, roster_slot
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestService
@@ -34,7 +34,35 @@ class InMemoryRegistry:
         return self.patients.get(patient_id)
 
     def assign_device(self, assignment: DeviceAssignment) -> None:
+        # As the DynamoDB registry: idempotent, never back in time, and the previous holder's open period
+        # ends where the new one starts.
+        held = [a for a in self.assignments if a.device_id == assignment.device_id]
+        latest = max(held, key=lambda a: a.valid_from, default=None)
+        if latest == assignment:
+            return
+        if latest is not None:
+            if assignment.valid_from <= latest.valid_from or (
+                latest.valid_to is not None and assignment.valid_from < latest.valid_to
+            ):
+                raise AssignmentConflict(f"device {assignment.device_id} is assigned from {latest.valid_from}")
+            if latest.valid_to is None:
+                self.assignments[self.assignments.index(latest)] = replace(latest, valid_to=assignment.valid_from)
         self.assignments.append(assignment)
+
+    def unassign_device(self, device_id: str, patient_id: str, at: datetime) -> DeviceAssignment:
+        latest = max((a for a in self.assignments if a.device_id == device_id), key=lambda a: a.valid_from,
+                     default=None)
+        if latest is None or latest.patient_id != patient_id or latest.valid_from >= at:
+            raise AssignmentConflict(f"device {device_id} is not assigned to this patient before then")
+        if latest.valid_to is not None and latest.valid_to != at:
+            raise AssignmentConflict(f"device {device_id} was returned at another time")
+        ended = replace(latest, valid_to=at)
+        self.assignments[self.assignments.index(latest)] = ended
+        return ended
+
+    def devices_of(self, patient_id: str, *, limit: int) -> list[DeviceAssignment]:
+        own = [a for a in self.assignments if a.patient_id == patient_id]
+        return sorted(own, key=lambda a: (a.valid_from, a.device_id), reverse=True)[:limit]
 
     def patient_for_device(self, device_id: str, measured_at: datetime) -> str | None:
         for assignment in self.assignments:
@@ -106,6 +134,9 @@ class InMemoryPlans:
     def current(self, patient_id: str) -> SelfManagementPlan | None:
         versions = self.versions.get(patient_id)
         return versions[-1] if versions else None
+
+    def versions_of(self, patient_id: str, *, limit: int) -> list[SelfManagementPlan]:
+        return list(reversed(self.versions.get(patient_id, [])))[:limit]
 
 
 @dataclass

@@ -32,6 +32,16 @@ REFUSALS = {
     "GET /patients/{tenant}/{patient_id}": {"404"},
     "GET /patients/{tenant}/{patient_id}/fhir": {"404", "413", "500"},
     "GET /access-log/{tenant}/{patient_id}": {"400"},
+    "GET /patients/{tenant}/{patient_id}/series": {"400", "404"},
+    "GET /patients/{tenant}/{patient_id}/plans": {"404"},
+    "GET /patients/{tenant}/{patient_id}/devices": {"404"},
+    "GET /patients/{tenant}/{patient_id}/alerts": {"400", "404"},
+    "PUT /patients/{tenant}/{patient_id}/enrolment": {"409"},
+    "POST /patients/{tenant}/{patient_id}/discharge": {"404", "409"},
+    "POST /patients/{tenant}/{patient_id}/devices/{device_id}/assign": {"404", "409"},
+    "POST /patients/{tenant}/{patient_id}/devices/{device_id}/unassign": {"404", "409"},
+    "PUT /patients/{tenant}/{patient_id}/plan": {"400", "404", "409", "428"},
+    "POST /caseload/{tenant}/{patient_id}/reviewed": {"404", "409"},
 }
 
 

@@ -14,6 +14,7 @@
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
 | alert due marker     | ``PATIENT#<patient_id>``| ``ALERT_DUE#<alert_id>``                   |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
+| patient's device     | ``PATIENT#<patient_id>``| ``DEVICE_PERIOD#<valid_from>#<device_id>`` |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
 | quarantined message  | ``QUARANTINE#<UTC day>``| ``MSG#<received_at>#<digest>``             |
 | quarantine guard     | ``QUARANTINED#<digest>``| ``GUARD``                                  |
@@ -23,6 +24,10 @@ time-range queries. ``series`` is a metric (``spo2``) or a symptom set (``sympto
 The reading guard makes ingest idempotent: it is written in the same transaction as the entries, on
 the condition that it does not exist yet, and holds the reading's fingerprint to tell a replay from a
 reused id.
+
+A device assignment is written twice in one transaction: under the device (which patient had it when:
+ingest's question) and under the patient (which devices the patient had: the centre's question), and
+its end is set on both in the transaction that ends it, so either side is one key-range query.
 
 Quarantine (``dho.adapters.dynamodb_quarantine``): ``<digest>`` is the SHA-256 of the message's exact
 bytes (the UTF-8 encoding of the SQS body as received, before any parse: ``dho.domain.quarantine``), so
@@ -81,6 +86,12 @@ roster entry, written with the profile, that holds only the patient id and progr
 sits in the triage index under ``triage_pk`` = ``ROSTER#<slot, 2 digits>`` (``dho.domain.registry.roster_slot``,
 a stable hash, 0..59) and ``triage_sk`` = ``<patient_id>``. "The patients of this minute's slot" is one
 bounded query; the nurses' list (``OPEN``) and the outbox (``NOTIFY``) never see it.
+
+The caseload (the centre's review of its patients, "gjennomgang av brukerlister"): an enrolment that is
+not discharged sits in the triage index under ``triage_pk`` = ``CASELOAD`` and ``triage_sk`` =
+``<review_on>#<patient_id>``, so "every enrolled patient of the tenant, the review due first" is one
+key-range query read in pages (the index is eventually consistent: an enrolment may show a moment late).
+A discharge rewrites the item without them: the patient leaves the caseload.
 
 The access log (Normen; ``dho.adapters.dynamodb_access_log``) is NOT in the tenant table: it has its own
 append-only table per tenant, ``dho-<tenant>-access-log`` (same ``pk``/``sk`` key names, no index), so
@@ -147,6 +158,11 @@ def assignment_sk(valid_from: datetime) -> str:
 
 
 ASSIGNMENT_PREFIX = "ASSIGNED#"
+DEVICE_PERIOD_PREFIX = "DEVICE_PERIOD#"
+
+
+def device_period_sk(valid_from: datetime, device_id: str) -> str:
+    return f"{DEVICE_PERIOD_PREFIX}{to_canonical(valid_from)}#{device_id}"
 
 
 def reading_guard_sk(reading_id: str) -> str:
@@ -218,6 +234,13 @@ def due_by(now: datetime) -> str:
     """Upper bound (exclusive) of the outbox's and the due markers' sort keys due at ``now``: fixed-width
     times compare as text, and ``<now>#…`` sorts before the next microsecond."""
     return to_canonical(now + timedelta(microseconds=1))
+
+
+TRIAGE_CASELOAD = "CASELOAD"
+
+
+def caseload_triage_sk(review_on: date, patient_id: str) -> str:
+    return f"{review_on.isoformat()}#{patient_id}"
 
 
 ACCESS_PREFIX = "ACCESS#"
