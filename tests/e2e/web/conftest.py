@@ -144,6 +144,7 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         page.evaluate(AXE.read_text())  # evaluated by the driver, not a page <script>: the CSP stays as deployed
     results: dict[str, Any] = page.evaluate(
         "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})")
+    assert results["passes"], "axe-core checked nothing"
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
             for v in results["violations"] if v["impact"] in ("serious", "critical")]
 
