@@ -50,7 +50,7 @@ def csp_violations(centre: Centre) -> Iterator[list[str]]:
 def test_the_page_is_served_with_the_deployed_headers_and_keeps_its_csp(
     centre: Centre, templates: dict[str, dict[str, object]], login: Callable[[str], Page], csp_violations: list[str]
 ) -> None:
-    deployed = template_headers(templates["DhoCentre-salten"])  # type: ignore[arg-type]
+    deployed = template_headers(templates["DhoCentre-salten"])
     patient_id, name, _ = centre.patient()
     centre.alert(patient_id, Severity.RED, opened=hours_ago(1))
 

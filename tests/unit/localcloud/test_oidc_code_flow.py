@@ -62,7 +62,8 @@ def test_a_code_and_its_verifier_give_an_api_token_and_an_id_token(issuer: Local
     tokens = _exchange(issuer, _code(issuer))
 
     key = jwt.PyJWK(issuer.jwks["keys"][0]).key
-    options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}  # the issuer's clock is simulated
+    # The issuer's clock is simulated: check the signature and audience, and the expiry against that clock.
+    options: jwt.types.Options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
     access = jwt.decode(str(tokens["access_token"]), key, algorithms=["RS256"], audience="dho:centre-api",
                         options=options)
     identity = jwt.decode(str(tokens["id_token"]), key, algorithms=["RS256"], audience="page", options=options)
