@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
+import patient_records  # route modules: this folder is on sys.path in Lambda
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -136,6 +137,9 @@ def access_log(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, un
         raise _BadRequest(f"since must be before until, at most {ACCESS_LOG_MAX_PERIOD.days} days apart")
     records = centre_service().access_log(caller(), tenant, patient_id, since, until, clock())
     return AccessLogOut(patient_id=patient_id, entries=[AccessEntryOut.of(r) for r in records])
+
+
+app.include_router(patient_records.router)
 
 
 # ---- errors: problem details -----------------------------------------------------------------------

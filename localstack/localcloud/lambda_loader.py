@@ -29,11 +29,23 @@ class FakeLambdaContext:
 
 def load_handler(function: str, module_name: str | None = None) -> ModuleType:
     """Import ``functions/<function>/handler.py`` afresh (it reads its environment on first use);
-    ``module_name`` keeps several instances apart, e.g. one per tenant."""
+    ``module_name`` keeps several instances apart, e.g. one per tenant.
+
+    Lambda runs the handler with its folder on ``sys.path``, so the handler imports the folder's other
+    modules by their bare names (its route modules). They are imported afresh for each instance too and
+    left out of ``sys.modules`` afterwards: two instances never share a route module (and its state)."""
     name = module_name or f"{function}_handler"
-    spec = importlib.util.spec_from_file_location(name, FUNCTIONS / function / "handler.py")
+    folder = FUNCTIONS / function
+    spec = importlib.util.spec_from_file_location(name, folder / "handler.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    siblings = {path.stem for path in folder.glob("*.py")} - {"handler"}
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(folder))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+        for sibling in siblings:
+            sys.modules.pop(sibling, None)
     return module

@@ -28,3 +28,16 @@ def test_the_newest_saved_version_is_current_and_a_skipped_version_is_refused(
         plans.save(second)  # the same version again: someone else saved first
     with pytest.raises(PlanVersionConflict):
         plans.save(revise(second, changed_by="x", at=AT, note="n").model_copy(update={"version": 5}))
+
+
+def test_the_versions_come_newest_first_up_to_the_limit(dynamodb: Any, tenant_table: str) -> None:
+    plans = DynamoDbPlans(dynamodb, tenant_table)
+    plan = plan_from_template("P-V", Programme.COPD, AT)
+    plans.save(plan)
+    for n in range(1, 4):
+        plan = revise(plan, changed_by="9144900", at=AT, note=f"change {n}")
+        plans.save(plan)
+
+    assert [p.version for p in plans.versions_of("P-V", limit=10)] == [4, 3, 2, 1]
+    assert [p.change_note for p in plans.versions_of("P-V", limit=2)] == ["change 3", "change 2"]
+    assert plans.versions_of("P-NONE", limit=5) == []

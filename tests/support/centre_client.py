@@ -43,6 +43,10 @@ class HandlerClient:
         monkeypatch.setattr(self.handler, "staff_directory", lambda: DIRECTORY)
         monkeypatch.setattr(self.handler, "settings", lambda: settings)
         monkeypatch.setattr(self.handler, "clock", lambda: NOW)
+        records = centre.records_service()
+        context = self.handler.patient_records.ctx  # what the route modules share (their services, the clock)
+        monkeypatch.setattr(context, "records_service", lambda: records)
+        monkeypatch.setattr(context, "clock", lambda: NOW)
 
     def call(self, method: str, path: str, claims: dict[str, Any] | None, *, query: str = "",
              headers: dict[str, str] | None = None, body: Any = None) -> Answer:

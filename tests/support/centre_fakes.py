@@ -12,6 +12,7 @@ from typing import Any
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.centre.enrolment import Enrolment
+from dho.centre.records import PatientRecordsService, TenantRecords
 from dho.centre.roles import HPR_CLAIM, ORG_CHILD_CLAIM, Assignment, Role, StaffDirectory
 from dho.centre.service import CentreService, TenantData
 from dho.domain.alerts import Alert, AlertPolicySettings, AlertState, alert_id_for
@@ -24,7 +25,7 @@ from dho.fhir.validation import validate_r4b
 from dho.settings import ExportSettings
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 from tests.support.export_fakes import InMemoryAccessLog
-from tests.support.fakes import InMemoryRegistry, InMemoryTimeline
+from tests.support.fakes import InMemoryPlans, InMemoryRegistry, InMemoryTimeline
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 CENTRE = "salten"
@@ -109,6 +110,10 @@ class FakeTenantStores:
     timeline: InMemoryTimeline = field(default_factory=InMemoryTimeline)
     access_log: InMemoryAccessLog = field(default_factory=InMemoryAccessLog)
     registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
+    plans: InMemoryPlans = field(default_factory=InMemoryPlans)
+
+    def records(self) -> TenantRecords:
+        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), devices=self.registry)
 
     def data(self) -> TenantData:
         actions = AlertService(AlertPolicy(AlertPolicySettings(version="test")), self.alerts, RecordingNotifier(),
@@ -151,6 +156,10 @@ class FakeCentre:
 
     def service(self) -> CentreService:
         return CentreService(CENTRE, {t: s.data() for t, s in self.tenants.items()}, new_id=self._new_id)
+
+    def records_service(self) -> PatientRecordsService:
+        return PatientRecordsService(CENTRE, {t: s.data() for t, s in self.tenants.items()},
+                                     {t: s.records() for t, s in self.tenants.items()}, new_id=self._new_id)
 
     def access_records(self) -> list[Any]:
         return [r for s in self.tenants.values() for r in s.access_log.records]

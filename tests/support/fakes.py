@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from dho.alerting.policy import AlertPolicy
@@ -34,7 +34,16 @@ class InMemoryRegistry:
         return self.patients.get(patient_id)
 
     def assign_device(self, assignment: DeviceAssignment) -> None:
+        # As the DynamoDB registry: the device's open period (its previous holder's) ends where this starts.
+        start = assignment.valid_from
+        for index, held in enumerate(self.assignments):
+            if (held.device_id, held.valid_to) == (assignment.device_id, None) and held.valid_from < start:
+                self.assignments[index] = replace(held, valid_to=start)
         self.assignments.append(assignment)
+
+    def devices_of(self, patient_id: str, *, limit: int) -> list[DeviceAssignment]:
+        own = [a for a in self.assignments if a.patient_id == patient_id]
+        return sorted(own, key=lambda a: (a.valid_from, a.device_id), reverse=True)[:limit]
 
     def patient_for_device(self, device_id: str, measured_at: datetime) -> str | None:
         for assignment in self.assignments:
@@ -106,6 +115,9 @@ class InMemoryPlans:
     def current(self, patient_id: str) -> SelfManagementPlan | None:
         versions = self.versions.get(patient_id)
         return versions[-1] if versions else None
+
+    def versions_of(self, patient_id: str, *, limit: int) -> list[SelfManagementPlan]:
+        return list(reversed(self.versions.get(patient_id, [])))[:limit]
 
 
 @dataclass

@@ -21,6 +21,7 @@ from tests.support.centre_fakes import (
 
 ROLES = ("centre_nurse", "gp", "hospital_nurse", "tenant_admin", "privacy_officer", "other_centres_nurse")
 PERIOD = "since=2026-12-01T00:00:00Z&until=2026-12-08T00:00:00Z"
+SERIES = "GET /patients/{tenant}/{patient_id}/series"
 
 
 def _requests(centre: FakeCentre) -> dict[str, tuple[str, str, str, Any]]:
@@ -47,6 +48,16 @@ def _requests(centre: FakeCentre) -> dict[str, tuple[str, str, str, Any]]:
         "access log sunnfjord": ("GET /access-log/{tenant}/{patient_id}", "GET",
                                  f"/access-log/{NOT_SERVED}/P-SUNN0001", PERIOD),
         "openapi": ("GET /openapi.json", "GET", "/openapi.json", ""),
+        "series own patient": (SERIES, "GET", f"/patients/bodo/{OWN_PATIENT}/series", f"metric=spo2&{PERIOD}"),
+        "series other gp's patient": (SERIES, "GET", f"/patients/bodo/{OTHER_GPS_PATIENT}/series", "metric=spo2"),
+        "series saltdal": (SERIES, "GET", f"/patients/saltdal/{SALTDAL_PATIENT}/series", "metric=spo2"),
+        "series sunnfjord": (SERIES, "GET", f"/patients/{NOT_SERVED}/P-SUNN0001/series", "metric=spo2"),
+        "plans own patient": ("GET /patients/{tenant}/{patient_id}/plans", "GET",
+                              f"/patients/bodo/{OWN_PATIENT}/plans", ""),
+        "devices other gp's patient": ("GET /patients/{tenant}/{patient_id}/devices", "GET",
+                                       f"/patients/bodo/{OTHER_GPS_PATIENT}/devices", ""),
+        "alerts own patient": ("GET /patients/{tenant}/{patient_id}/alerts", "GET",
+                               f"/patients/bodo/{OWN_PATIENT}/alerts", PERIOD),
     }
 
 
@@ -66,6 +77,13 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "access log bodo":      (403, 403, 403, 403, 200, 403),
     "access log sunnfjord": (403, 403, 403, 403, 403, 403),
     "openapi":              (200, 200, 200, 200, 200, 200),
+    "series own patient":   (200, 200, 200, 403, 403, 403),
+    "series other gp's patient": (200, 404, 404, 403, 403, 403),
+    "series saltdal":       (200, 403, 403, 403, 403, 403),
+    "series sunnfjord":     (403, 403, 403, 403, 403, 403),
+    "plans own patient":    (200, 200, 200, 403, 403, 403),
+    "devices other gp's patient": (200, 404, 404, 403, 403, 403),
+    "alerts own patient":   (200, 200, 200, 403, 403, 403),
 }  # fmt: skip
 
 CASES = [

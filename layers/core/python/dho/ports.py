@@ -200,3 +200,16 @@ class Enrolments(Protocol):
     def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
         """The enrolments of these patients (bounded batch reads, never a scan); absent ones left out."""
         ...
+
+
+class PlanHistory(Protocol):
+    def versions_of(self, patient_id: str, *, limit: int) -> Sequence[SelfManagementPlan]:
+        """The patient's plan versions, newest first, at most ``limit`` (one bounded query)."""
+        ...
+
+
+class DeviceHistory(Protocol):
+    def devices_of(self, patient_id: str, *, limit: int) -> Sequence[DeviceAssignment]:
+        """The patient's device assignment periods, newest first, at most ``limit`` (one bounded query
+        on the patient's partition, never the devices')."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode
@@ -36,13 +36,23 @@ class DynamoDbPlans:
             raise PlanVersionConflict(f"version {plan.version} was saved concurrently") from None
 
     def current(self, patient_id: str) -> SelfManagementPlan | None:
-        response = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :plan)",
-            ExpressionAttributeValues=encode({":pk": keys.patient_pk(patient_id), ":plan": keys.PLAN_PREFIX}),
-            ScanIndexForward=False,
-            Limit=1,
-            ConsistentRead=True,
-        )
-        items = response.get("Items", [])
-        return SelfManagementPlan.model_validate_json(decode(items[0])["plan"]) if items else None
+        newest = self.versions_of(patient_id, limit=1)
+        return newest[0] if newest else None
+
+    def versions_of(self, patient_id: str, *, limit: int) -> list[SelfManagementPlan]:
+        """Newest first, at most ``limit``: one key-range query on the patient's ``PLAN#`` items."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :plan)",
+            "ExpressionAttributeValues": encode({":pk": keys.patient_pk(patient_id), ":plan": keys.PLAN_PREFIX}),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        found: list[SelfManagementPlan] = []
+        while len(found) < limit:
+            page = self._client.query(**request, Limit=limit - len(found))
+            found.extend(SelfManagementPlan.model_validate_json(decode(item)["plan"]) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found

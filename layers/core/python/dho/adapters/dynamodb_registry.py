@@ -71,11 +71,13 @@ class DynamoDbRegistry:
         latest = self._latest_assignment(assignment.device_id, until=None)
         if latest == assignment:
             return  # idempotent re-run of the same assignment
-        new_put: TransactWriteItemTypeDef = {"Put": {
-            "TableName": self._table, "Item": encode(_assignment_item(assignment)),
-            "ConditionExpression": "attribute_not_exists(pk)"}}
+        new_items: list[TransactWriteItemTypeDef] = [
+            {"Put": {"TableName": self._table, "Item": encode(_assignment_item(assignment)),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": self._table, "Item": encode(_patient_period_item(assignment))}},
+        ]
         if latest is None:
-            self._client.transact_write_items(TransactItems=[new_put])
+            self._client.transact_write_items(TransactItems=new_items)
             return
         if assignment.valid_from <= latest.valid_from or (
             latest.valid_to is not None and assignment.valid_from < latest.valid_to
@@ -83,17 +85,64 @@ class DynamoDbRegistry:
             raise AssignmentConflict(
                 f"device {assignment.device_id} is assigned from {to_canonical(latest.valid_from)}; "
                 "a new assignment must start after the previous one")
-        close_previous: list[TransactWriteItemTypeDef] = []
-        if latest.valid_to is None:
-            close_previous.append({"Update": {
+        close_previous = [] if latest.valid_to is not None else self._ending(latest, assignment.valid_from)
+        self._client.transact_write_items(TransactItems=[*close_previous, *new_items])
+
+    def unassign_device(self, device_id: str, at: datetime) -> DeviceAssignment:
+        """End the device's current period at ``at`` (the device is back with the service). Idempotent:
+        a period already ended at ``at`` is answered as it is; no period open, or one that starts at or
+        after ``at``, is an :class:`AssignmentConflict`."""
+        latest = self._latest_assignment(device_id, until=None)
+        if latest is None:
+            raise AssignmentConflict(f"device {device_id} is not assigned")
+        if latest.valid_to is not None:
+            if latest.valid_to == at:
+                return latest
+            raise AssignmentConflict(f"device {device_id} was returned at {to_canonical(latest.valid_to)}")
+        if at <= latest.valid_from:
+            raise AssignmentConflict(f"device {device_id} is assigned from {to_canonical(latest.valid_from)}")
+        try:
+            self._client.transact_write_items(TransactItems=self._ending(latest, at))
+        except self._client.exceptions.TransactionCanceledException:
+            current = self._latest_assignment(device_id, until=None)
+            if current is not None and current.valid_from == latest.valid_from and current.valid_to == at:
+                return current  # a concurrent retry of this very request ended it
+            raise AssignmentConflict(f"device {device_id} changed while returning it") from None
+        return DeviceAssignment(latest.device_id, latest.patient_id, latest.valid_from, at)
+
+    def devices_of(self, patient_id: str, *, limit: int) -> list[DeviceAssignment]:
+        """The patient's periods, newest first: one key-range query on the patient's partition."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :period)",
+            "ExpressionAttributeValues": encode(
+                {":pk": keys.patient_pk(patient_id), ":period": keys.DEVICE_PERIOD_PREFIX}),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        found: list[DeviceAssignment] = []
+        while len(found) < limit:
+            page = self._client.query(**request, Limit=limit - len(found))
+            found.extend(_assignment_from(decode(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
+    def _ending(self, period: DeviceAssignment, end: datetime) -> list[TransactWriteItemTypeDef]:
+        """End an open period on both sides: the device's item on the condition that it is still open,
+        and the patient's copy put whole (periods stored before the copies existed get one)."""
+        ended = DeviceAssignment(period.device_id, period.patient_id, period.valid_from, end)
+        return [
+            {"Update": {
                 "TableName": self._table,
-                "Key": encode({"pk": keys.device_pk(latest.device_id),
-                               "sk": keys.assignment_sk(latest.valid_from)}),
+                "Key": encode({"pk": keys.device_pk(period.device_id), "sk": keys.assignment_sk(period.valid_from)}),
                 "UpdateExpression": "SET valid_to = :end",
-                "ConditionExpression": "attribute_not_exists(valid_to)",
-                "ExpressionAttributeValues": encode({":end": to_canonical(assignment.valid_from)}),
-            }})
-        self._client.transact_write_items(TransactItems=[*close_previous, new_put])
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(valid_to)",
+                "ExpressionAttributeValues": encode({":end": to_canonical(end)}),
+            }},
+            {"Put": {"TableName": self._table, "Item": encode(_patient_period_item(ended))}},
+        ]
 
     def patient_for_device(self, device_id: str, measured_at: datetime) -> str | None:
         assignment = self._latest_assignment(device_id, until=measured_at)
@@ -136,6 +185,15 @@ def _assignment_item(assignment: DeviceAssignment) -> dict[str, Any]:
         "patient_id": assignment.patient_id,
         "valid_from": to_canonical(assignment.valid_from),
         "valid_to": None if assignment.valid_to is None else to_canonical(assignment.valid_to),
+    }
+
+
+def _patient_period_item(assignment: DeviceAssignment) -> dict[str, Any]:
+    return {
+        **_assignment_item(assignment),
+        "pk": keys.patient_pk(assignment.patient_id),
+        "sk": keys.device_period_sk(assignment.valid_from, assignment.device_id),
+        "item_type": "patient_device_period",
     }
 
 

@@ -14,6 +14,7 @@
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
 | alert due marker     | ``PATIENT#<patient_id>``| ``ALERT_DUE#<alert_id>``                   |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
+| patient's device     | ``PATIENT#<patient_id>``| ``DEVICE_PERIOD#<valid_from>#<device_id>`` |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
 | quarantined message  | ``QUARANTINE#<UTC day>``| ``MSG#<received_at>#<digest>``             |
 | quarantine guard     | ``QUARANTINED#<digest>``| ``GUARD``                                  |
@@ -23,6 +24,10 @@ time-range queries. ``series`` is a metric (``spo2``) or a symptom set (``sympto
 The reading guard makes ingest idempotent: it is written in the same transaction as the entries, on
 the condition that it does not exist yet, and holds the reading's fingerprint to tell a replay from a
 reused id.
+
+A device assignment is written twice in one transaction: under the device (which patient had it when:
+ingest's question) and under the patient (which devices the patient had: the centre's question), and
+its end is set on both in the transaction that ends it, so either side is one key-range query.
 
 Quarantine (``dho.adapters.dynamodb_quarantine``): ``<digest>`` is the SHA-256 of the message's exact
 bytes (the UTF-8 encoding of the SQS body as received, before any parse: ``dho.domain.quarantine``), so
@@ -147,6 +152,11 @@ def assignment_sk(valid_from: datetime) -> str:
 
 
 ASSIGNMENT_PREFIX = "ASSIGNED#"
+DEVICE_PERIOD_PREFIX = "DEVICE_PERIOD#"
+
+
+def device_period_sk(valid_from: datetime, device_id: str) -> str:
+    return f"{DEVICE_PERIOD_PREFIX}{to_canonical(valid_from)}#{device_id}"
 
 
 def reading_guard_sk(reading_id: str) -> str:

@@ -16,6 +16,10 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /patients/{tenant}/{patient_id}": Action.READ_PATIENT,
     "GET /patients/{tenant}/{patient_id}/fhir": Action.READ_PATIENT,
     "GET /access-log/{tenant}/{patient_id}": Action.READ_ACCESS_LOG,
+    "GET /patients/{tenant}/{patient_id}/series": Action.READ_PATIENT,
+    "GET /patients/{tenant}/{patient_id}/plans": Action.READ_PATIENT,
+    "GET /patients/{tenant}/{patient_id}/devices": Action.READ_PATIENT,
+    "GET /patients/{tenant}/{patient_id}/alerts": Action.READ_PATIENT,
 }
 
 PUBLIC_ROUTES = tuple(route for route, action in ROUTE_ACTIONS.items() if action is Action.PUBLIC)

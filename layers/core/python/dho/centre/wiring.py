@@ -3,20 +3,28 @@ the centre API that makes AWS clients)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import boto3
 from botocore.config import Config
 
 from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
+from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
+from dho.centre.records import PatientRecordsService, TenantRecords
 from dho.centre.roles import StaffDirectory
 from dho.centre.service import CentreService, TenantData
 from dho.domain.alerts import AlertPolicySettings, Notification
 from dho.export.wiring import build_export_service
 from dho.settings import CentreSettings, ExportSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 # A nurse waits on the answer: fail fast (the page retries with the same If-Match) rather than hang.
 CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
@@ -31,6 +39,21 @@ class NoNotifications:
 
 def build_centre_service(settings: CentreSettings) -> CentreService:
     dynamodb = boto3.client("dynamodb", config=CLIENT_CONFIG)
+    return CentreService(settings.centre_id, _tenant_data(dynamodb, settings))
+
+
+def build_records_service(settings: CentreSettings) -> PatientRecordsService:
+    dynamodb = boto3.client("dynamodb", config=CLIENT_CONFIG)
+    records = {
+        tenant_id: TenantRecords(plans=DynamoDbPlans(dynamodb, tenant.table_name),
+                                 history=DynamoDbAlerts(dynamodb, tenant.table_name),
+                                 devices=DynamoDbRegistry(dynamodb, tenant.table_name))
+        for tenant_id, tenant in settings.centre_tenants.items()
+    }
+    return PatientRecordsService(settings.centre_id, _tenant_data(dynamodb, settings), records)
+
+
+def _tenant_data(dynamodb: DynamoDBClient, settings: CentreSettings) -> dict[str, TenantData]:
     tenants: dict[str, TenantData] = {}
     for tenant_id, tenant in settings.centre_tenants.items():
         export = ExportSettings(tenant_id=tenant_id, table_name=tenant.table_name,
@@ -46,7 +69,7 @@ def build_centre_service(settings: CentreSettings) -> CentreService:
             access_log=DynamoDbAccessLog(dynamodb, tenant.access_log_table_name),
             exporter=build_export_service(export),
         )
-    return CentreService(settings.centre_id, tenants)
+    return tenants
 
 
 def build_staff_directory(settings: CentreSettings) -> StaffDirectory:

@@ -20,16 +20,15 @@ from dho.domain.symptom_zones import Zone, symptom_zone
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import symptom_series
 from dho.evaluation.scoring_input import ScoringInput, build_scoring_input
+from dho.evaluation.trend_settings import TREND_PARAMS
 from dho.evaluation.windows import PatientWindow
-from dho.scoring.api import News2Result, TrendParams, TrendResult, classify_bands, news2, trends
+from dho.scoring.api import News2Result, TrendResult, classify_bands, news2, trends
 from dho.scoring.codes import NEWS2_SOURCE_CODES, Band, News2Band, News2Param
 from dho.scoring.codes import Metric as Code
 
 FRESHNESS = timedelta(hours=24)
 NEWS2_WINDOW_H = 24.0  # (guess) home vitals of one day form one NEWS2; a partial score says what it had
 MIN_NEWS2_PARAMETERS = 2  # measured parameters (air/oxygen comes from the plan and does not count)
-# 74 h rather than 72: a morning weight three days ago is still "three days ago" if taken a bit later.
-TREND_PARAMS = TrendParams(change_window_h=74.0, rolling_sd_floor=1.0)
 
 _BAND_RULES: dict[Code, Rule] = {
     Code.SPO2: Rule.SPO2_BAND,

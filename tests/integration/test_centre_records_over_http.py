@@ -1,0 +1,91 @@
+"""The patient's records over real HTTP (local HTTP API with the JWT authorizer, the centre_api function on
+the moto server's tables): a chart of one metric with the plan's zones, the devices and the plan versions,
+each read in the tenant's access log; a GP reads only their own patients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
+from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
+from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.centre.enrolment import Enrolment
+from dho.domain.clock import utc_now
+from dho.domain.metrics import Metric
+from dho.domain.plans import Programme, plan_from_template
+from dho.domain.readings import DeviceReading, Measurement
+from dho.domain.registry import DeviceAssignment
+from infra.config import PlatformConfig
+from tests.support.centre_http import CentreOnMoto, centre_api_on_moto, http_call
+
+pytestmark = pytest.mark.integration
+
+CHARTED, OTHERS = "P-CHRT0001", "P-CHRT0002"
+
+
+@pytest.fixture(scope="module")
+def centre(moto_endpoint: str, templates: dict[str, dict[str, Any]],
+           platform_config: PlatformConfig) -> Iterator[CentreOnMoto]:
+    with centre_api_on_moto(moto_endpoint, templates, platform_config) as running:
+        table = running.tenants["bodo"]["table_name"]
+        gp = next(s.hpr for s in platform_config.tenants[0].staff if s.role == "gp")
+        enrolments = DynamoDbEnrolments(running.dynamodb, table)
+        for patient_id, code, patient_gp in ((CHARTED, "C-01", gp), (OTHERS, "C-02", "9199999")):
+            enrolments.enrol(Enrolment(patient_id, f"Pasient {code}", code, "copd", "salten", patient_gp, (),
+                                       f"V-{code}", date(2026, 1, 5), date(2026, 1, 6), date(2026, 4, 6)))
+        now = utc_now()
+        timeline = DynamoDbTimeline(running.dynamodb, table)
+        for day in range(10, 0, -1):
+            at = now - timedelta(days=day)
+            timeline.store_reading(DeviceReading("bodo", "oxi-c1", f"c-{day}", at, at,
+                                                 (Measurement(Metric.SPO2, 93.0 + day % 3, "%"),)), CHARTED)
+        month_ago = now - timedelta(days=30)
+        DynamoDbPlans(running.dynamodb, table).save(plan_from_template(CHARTED, Programme.COPD, month_ago))
+        DynamoDbRegistry(running.dynamodb, table).assign_device(DeviceAssignment("oxi-c1", CHARTED, month_ago))
+        yield running
+
+
+def _accesses(centre: CentreOnMoto, patient_id: str) -> int:
+    log = DynamoDbAccessLog(centre.dynamodb, centre.tenants["bodo"]["access_log_table_name"])
+    now = utc_now()
+    return len(log.accessed(patient_id, now - timedelta(hours=1), now + timedelta(minutes=1)))
+
+
+def test_a_nurse_charts_spo2_with_the_plans_zones_and_the_read_is_logged(centre: CentreOnMoto) -> None:
+    since = quote((utc_now() - timedelta(days=7, hours=12)).isoformat())  # the readings of the last 7 days
+    before = _accesses(centre, CHARTED)
+
+    status, _, body = http_call(centre.api, "GET", f"/patients/bodo/{CHARTED}/series?metric=spo2&since={since}",
+                                centre.token("centre_nurse"))
+
+    assert status == 200, body
+    assert len(body["points"]) == 7 and len(body["trend"]) == 7
+    assert [b["zone"] for b in body["bands"]] == ["red", "yellow", "green"]
+    assert _accesses(centre, CHARTED) == before + 1
+
+
+def test_the_devices_and_plan_versions_over_http(centre: CentreOnMoto) -> None:
+    token = centre.token("centre_nurse")
+
+    devices = http_call(centre.api, "GET", f"/patients/bodo/{CHARTED}/devices", token)
+    plans = http_call(centre.api, "GET", f"/patients/bodo/{CHARTED}/plans", token)
+
+    assert devices[0] == 200 and [d["device_id"] for d in devices[2]["devices"]] == ["oxi-c1"]
+    assert plans[0] == 200 and [v["version"] for v in plans[2]["versions"]] == [1]
+
+
+def test_a_gp_charts_their_own_patient_but_not_another_gps(centre: CentreOnMoto) -> None:
+    token = centre.token("gp")
+
+    own = http_call(centre.api, "GET", f"/patients/bodo/{CHARTED}/series?metric=spo2", token)
+    other = http_call(centre.api, "GET", f"/patients/bodo/{OTHERS}/series?metric=spo2", token)
+
+    assert own[0] == 200
+    assert other[0] == 404 and other[1]["Content-Type"] == "application/problem+json"
