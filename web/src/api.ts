@@ -61,7 +61,21 @@ export interface Series {
   bands: { zone: string; low: number | null; high: number | null }[];
   alerts: { alert_id: string; rule: string; severity: string; opened_at: string; state: string;
             close_outcome: string | null }[];
-  answers: { measured_at: string; answers: Record<string, string | boolean> }[];
+  answers: { measured_at: string; questionnaire?: string; answers: Record<string, string | boolean> }[];
+  truncated?: boolean;
+}
+
+export interface PlanVersions {
+  versions: { version: number; changed_by: string; changed_at: string; change_note: string;
+              plan: { limits: Record<string, unknown> } }[];
+}
+
+export interface Devices {
+  devices: { device_id: string; valid_from: string; valid_to: string | null }[];
+}
+
+export interface AlertHistory {
+  alerts: Alert[];
 }
 
 export class ApiError extends Error {

@@ -1,14 +1,16 @@
 // The patient page: enrolment, open alerts (with actions for a nurse), a trend chart per metric over 7, 30
 // or 90 days with the plan's zones, the alert history with outcomes, and the FHIR export.
 
-import { ApiError, type Alert, type CentreApi, type Patient, type Series } from "./api";
+import {
+  ApiError, type Alert, type AlertHistory, type CentreApi, type Devices, type Patient, type PlanVersions, type Series,
+} from "./api";
 import { alertActions } from "./actions";
 import { trendChart, describeAnswers } from "./chart";
 import { announce, h, replace } from "./dom";
 import { label, METRICS, osloTime, OUTCOMES, PROGRAMMES, RULES, SEVERITY, STATES, TIERS } from "./format";
 
 const PERIODS = [7, 30, 90];
-const SERIES_ROUTE = "/patients/{tenant}/{patient_id}/series";
+const ROUTE = "/patients/{tenant}/{patient_id}";
 
 export async function showPatient(
   main: HTMLElement, api: CentreApi, tenant: string, patientId: string, canAct: boolean,
@@ -28,6 +30,7 @@ export async function showPatient(
   const e = patient.enrolment;
   const redraw = () => showPatient(main, api, tenant, patientId, canAct);
   const chartArea = h("section", { "aria-labelledby": "maalinger" });
+  const records = h("div", {});
   replace(main,
     h("h1", {}, `${e.name} `, h("span", { class: "code" }, e.code)),
     h("dl", { class: "facts" },
@@ -39,16 +42,66 @@ export async function showPatient(
       alertTable(patient.open_alerts, canAct ? (alert) => alertActions(alert, api, { snooze: false, done: redraw })
         : undefined)),
     chartArea,
+    records,
     h("section", { "aria-labelledby": "eksport" },
       h("h2", { id: "eksport" }, "Eksport"),
       h("button", { type: "button", onclick: () => exportFhir(api, base, e.code) }, "Eksporter FHIR (90 dager)")));
 
-  if (await api.offers("GET", SERIES_ROUTE)) {
-    const metrics = [...new Set(patient.readings.map((r) => r.series).filter((s) => s in METRICS))];
-    chartSection(chartArea, api, base, metrics.length ? metrics : ["spo2"]);
-  } else {
-    readingsTable(chartArea, patient);
-  }
+  // Each part of the record shows once the API offers its route (the OpenAPI document lists it).
+  const [hasSeries, hasPlans, hasDevices, hasHistory] = await Promise.all(
+    ["/series", "/plans", "/devices", "/alerts"].map((part) => api.offers("GET", `${ROUTE}${part}`)));
+  const plans = hasPlans ? ((await api.get(`${base}/plans`)) as PlanVersions) : undefined;
+  if (hasSeries) chartSection(chartArea, api, base, monitoredMetrics(patient, plans));
+  else readingsTable(chartArea, patient);
+  if (hasHistory) records.append(await historySection(api, base));
+  if (plans) records.append(plansSection(plans));
+  if (hasDevices) records.append(devicesSection((await api.get(`${base}/devices`)) as Devices));
+}
+
+/** The metrics the patient has readings of first, then the others the current plan sets limits for. */
+function monitoredMetrics(patient: Patient, plans?: PlanVersions): string[] {
+  const planned = Object.keys(plans?.versions[0]?.plan.limits ?? {});
+  const measured = patient.readings.map((r) => r.series);
+  const metrics = [...new Set([...measured, ...planned])].filter((m) => m in METRICS);
+  return metrics.length ? metrics : ["spo2"];
+}
+
+async function historySection(api: CentreApi, base: string): Promise<HTMLElement> {
+  const history = (await api.get(`${base}/alerts`)) as AlertHistory;
+  return h("section", { "aria-labelledby": "historikk" },
+    h("h2", { id: "historikk" }, "Varselhistorikk (90 dager)"),
+    history.alerts.length ? h("table", { class: "history" },
+      h("thead", {}, h("tr", {}, ...["Alvorlighet", "Regel", "Åpnet", "Status", "Utfall", "Notat", "Lukket av"]
+        .map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, ...history.alerts.map((a) => h("tr", { "data-alert": a.alert_id },
+        h("td", {}, severityBadge(a.severity)), h("td", {}, label(RULES, a.rule)), h("td", {}, osloTime(a.opened_at)),
+        h("td", {}, label(STATES, a.state)), h("td", {}, label(OUTCOMES, a.close_outcome)),
+        h("td", {}, a.close_note ?? "–"),
+        h("td", {}, a.closed_by ? `${a.closed_by}, ${osloTime(a.closed_at)}` : "–")))))
+      : h("p", { class: "empty" }, "Ingen varsler de siste 90 dagene."));
+}
+
+function plansSection(plans: PlanVersions): HTMLElement {
+  return h("section", { "aria-labelledby": "planer" },
+    h("h2", { id: "planer" }, "Egenbehandlingsplan: versjoner"),
+    plans.versions.length ? h("table", {},
+      h("thead", {}, h("tr", {}, ...["Versjon", "Endret", "Av", "Hvorfor"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, ...plans.versions.map((v) => h("tr", {},
+        h("td", {}, String(v.version)), h("td", {}, osloTime(v.changed_at)),
+        h("td", {}, v.changed_by === "template" ? "Programmets mal" : `HPR ${v.changed_by}`),
+        h("td", {}, v.change_note || "–")))))
+      : h("p", { class: "empty" }, "Ingen plan registrert."));
+}
+
+function devicesSection(devices: Devices): HTMLElement {
+  return h("section", { "aria-labelledby": "utstyr" },
+    h("h2", { id: "utstyr" }, "Utstyr"),
+    devices.devices.length ? h("table", {},
+      h("thead", {}, h("tr", {}, ...["Enhet", "Fra", "Til"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, ...devices.devices.map((d) => h("tr", {},
+        h("td", {}, d.device_id), h("td", {}, osloTime(d.valid_from)),
+        h("td", {}, d.valid_to ? osloTime(d.valid_to) : "I bruk nå")))))
+      : h("p", { class: "empty" }, "Ingen utstyr registrert."));
 }
 
 function fact(term: string, value: string): HTMLElement[] {
@@ -91,8 +144,8 @@ function chartSection(area: HTMLElement, api: CentreApi, base: string, metrics: 
     try {
       const series = (await api.get(`${base}/series?${query}`)) as Series;
       replace(chart, trendChart(series, since, until));
-      replace(history, h("h3", {}, "Varselhistorikk"), historyTable(series),
-        h("h3", {}, "Symptomsvar"), answersList(series));
+      replace(history, h("h3", {}, "Varsler i perioden"), seriesAlerts(series),
+        h("h3", {}, "Symptomsvar i perioden"), answersList(series));
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) announce(`Kunne ikke hente målingene: ${String(error)}`);
     }
@@ -108,8 +161,8 @@ function chartSection(area: HTMLElement, api: CentreApi, base: string, metrics: 
   void draw();
 }
 
-function historyTable(series: Series): HTMLElement {
-  if (!series.alerts.length) return h("p", { class: "empty" }, "Ingen varsler i perioden.");
+function seriesAlerts(series: Series): HTMLElement {
+  if (!series.alerts.length) return h("p", { class: "empty" }, "Ingen varsler for denne målingen i perioden.");
   return h("table", { class: "history" },
     h("thead", {}, h("tr", {}, ...["Alvorlighet", "Regel", "Åpnet", "Status", "Utfall"].map((t) =>
       h("th", { scope: "col" }, t)))),

@@ -5,7 +5,6 @@ chromium``): Playwright drives it through ``executable_path``."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import uuid
@@ -15,31 +14,32 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
+from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.centre.enrolment import Enrolment
 from dho.domain.alerts import Alert, AlertState, alert_id_for
 from dho.domain.clock import utc_now
 from dho.domain.findings import Rule, Severity
-from infra.app import centre_stack_name
 from infra.config import PlatformConfig
-from localcloud.centre_api import LocalCentreApi, function_environment, running_centre_api
-from localcloud.local_lambda import LocalFunction
-from localcloud.tenant_table import create_access_log_table, create_tenant_table
+from tests.support.centre_http import CentreOnMoto, centre_api_on_moto
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PAGE_DIR = REPO_ROOT / "build" / "web"
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO_ROOT / "build" / "screenshots"  # of the worklist and the patient page (the README shows one)
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
 def built_page() -> Path:
     subprocess.run(["npm", "run", "--silent", "build:web"], cwd=REPO_ROOT, check=True, timeout=300)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return PAGE_DIR
 
 
@@ -59,10 +59,17 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @dataclass
 class Centre:
-    api: LocalCentreApi
-    enrolments: DynamoDbEnrolments
-    alerts: DynamoDbAlerts
+    running: CentreOnMoto
     gp_hpr: str
+
+    def __post_init__(self) -> None:
+        self.api = self.running.api
+        table = self.running.tenants["bodo"]["table_name"]
+        self.enrolments = DynamoDbEnrolments(self.running.dynamodb, table)
+        self.alerts = DynamoDbAlerts(self.running.dynamodb, table)
+        self.timeline = DynamoDbTimeline(self.running.dynamodb, table)
+        self.plans = DynamoDbPlans(self.running.dynamodb, table)
+        self.registry = DynamoDbRegistry(self.running.dynamodb, table)
 
     @property
     def page_url(self) -> str:
@@ -93,25 +100,11 @@ class Centre:
 def centre(
     e2e_moto_endpoint: str, templates: dict[str, dict[str, Any]], platform_config: PlatformConfig, built_page: Path,
 ) -> Iterator[Centre]:
-    """Salten's centre API (serving Bodø) with its page, on fresh tables of the moto server."""
-    salten = platform_config.centres[0]
-    template = templates[centre_stack_name(salten.centre_id)]
-    environment = function_environment(template)
-    tenants = json.loads(environment["DHO_CENTRE_TENANTS"])
-    dynamodb = boto3.client("dynamodb", endpoint_url=e2e_moto_endpoint)
-    existing = set(dynamodb.list_tables()["TableNames"])
-    for tenant in tenants.values():
-        if tenant["table_name"] not in existing:
-            create_tenant_table(dynamodb, tenant["table_name"])
-            create_access_log_table(dynamodb, tenant["access_log_table_name"])
-    bodo = tenants["bodo"]
+    """Salten's centre API (serving Bodø) with its page, on the moto server's tables."""
     gp = next(s.hpr for s in platform_config.tenants[0].staff if s.role == "gp")
     assert gp is not None
-    function = LocalFunction(f"dho-centre-{salten.centre_id}-centre-api", "centre_api",
-                             {**environment, "AWS_ENDPOINT_URL": e2e_moto_endpoint})
-    with running_centre_api(template, function, built_page) as api:
-        yield Centre(api, DynamoDbEnrolments(dynamodb, bodo["table_name"]),
-                     DynamoDbAlerts(dynamodb, bodo["table_name"]), gp)
+    with centre_api_on_moto(e2e_moto_endpoint, templates, platform_config, built_page) as running:
+        yield Centre(running, gp)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from dho.domain.alerts import AlertState, CloseReason
 from dho.domain.findings import Rule, Severity
-from tests.e2e.web.conftest import Centre, hours_ago
+from tests.e2e.web.conftest import SCREENSHOTS, Centre, hours_ago
 
 NURSE = "centre_nurse-1"
 
@@ -56,6 +56,7 @@ def test_a_nurse_sees_red_before_yellow_with_words_and_norwegian_time(
     # The browser runs in New York time; the page shows Oslo's.
     oslo = red.opened_at.astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y, %H:%M")
     expect(red_row).to_contain_text(oslo)
+    page.screenshot(path=str(SCREENSHOTS / "arbeidsliste.png"))
 
 
 def test_the_worklist_refreshes_without_a_reload(centre: Centre, login: Callable[[str], Page]) -> None:
