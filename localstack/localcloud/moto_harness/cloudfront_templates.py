@@ -84,3 +84,7 @@ class CfnOriginAccessControl(_CloudFrontPart, CloudFormationModel):
 
 class CfnResponseHeadersPolicy(_CloudFrontPart, CloudFormationModel):
     resource_type = "AWS::CloudFront::ResponseHeadersPolicy"
+
+
+def apply() -> None:
+    """The models register themselves with moto by being defined (``CloudFormationModel.__subclasses__``)."""
