@@ -15,7 +15,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar, cast
 
+import caseload_routes
+import enrolment_routes
 import patient_records  # route modules: this folder is on sys.path in Lambda
+import plan_routes
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -140,6 +143,9 @@ def access_log(tenant: TenantId, patient_id: PatientId, since: AwareDatetime, un
 
 
 app.include_router(patient_records.router)
+app.include_router(enrolment_routes.router)
+app.include_router(plan_routes.router)
+app.include_router(caseload_routes.router)
 
 
 # ---- errors: problem details -----------------------------------------------------------------------

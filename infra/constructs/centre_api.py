@@ -4,8 +4,9 @@ that named the centre.
 
 One route per entry of ``dho.centre.routes.ROUTE_ACTIONS``; every route but the OpenAPI document needs a
 valid token. The function's role: per served tenant, reads of its table and triage index, the writes an
-alert action makes (conditional put/update/delete in one transaction), the access log's put (its
-attributes only) and query, and that tenant's key; nothing of any other tenant. The stage writes access
+alert action, an enrolment, a device hand-out or a plan version makes (conditional put/update/delete, alone
+or in one transaction), the access log's put (its attributes only) and query, and that tenant's key;
+nothing of any other tenant. The stage writes access
 logs (no bodies, no tokens) to an encrypted log group and throttles. The tenants' tables are named by
 convention and their keys read from the SSM parameter each tenant stack writes: no CloudFormation export
 ties a tenant's stack to the centre's.

@@ -89,3 +89,56 @@ def test_a_gp_charts_their_own_patient_but_not_another_gps(centre: CentreOnMoto)
 
     assert own[0] == 200
     assert other[0] == 404 and other[1]["Content-Type"] == "application/problem+json"
+
+
+def test_enrolment_device_plan_and_readings_make_the_chart_over_http(centre: CentreOnMoto) -> None:
+    admin, nurse = centre.token("tenant_admin"), centre.token("centre_nurse")
+    patient = "P-CHRT0003"
+    now = utc_now()
+    decision = {"national_id": "12888500055", "name": "Pasient C-03", "code": "C-03", "programme": "copd",
+                "decision_ref": "2026/77-1", "decided_on": (now - timedelta(days=12)).date().isoformat(),
+                "start": (now - timedelta(days=11)).date().isoformat(),
+                "review_on": (now + timedelta(days=80)).date().isoformat()}
+
+    # The administrator enrols by decision (a retry changes nothing) and hands out an oximeter.
+    enrolled = http_call(centre.api, "PUT", f"/patients/bodo/{patient}/enrolment", admin, body=decision)
+    retried = http_call(centre.api, "PUT", f"/patients/bodo/{patient}/enrolment", admin, body=decision)
+    handed = http_call(centre.api, "POST", f"/patients/bodo/{patient}/devices/oxi-c3/assign", admin,
+                       body={"at": (now - timedelta(days=11)).isoformat()})
+    # The nurse personalises the plan; a second change from the same version is stale.
+    plan_path = f"/patients/bodo/{patient}/plan"
+    revised = http_call(centre.api, "PUT", plan_path, nurse, headers={"If-Match": '"1"'},
+                        body={"note": "usual SpO2 is low", "limits": {"spo2": {"red_low": 85, "yellow_low": 89}}})
+    stale = http_call(centre.api, "PUT", plan_path, nurse, headers={"If-Match": '"1"'},
+                      body={"note": "again", "on_home_oxygen": True})
+    # Readings arrive from the device.
+    timeline = DynamoDbTimeline(centre.dynamodb, centre.tenants["bodo"]["table_name"])
+    for day in range(5, 0, -1):
+        at = now - timedelta(days=day)
+        timeline.store_reading(DeviceReading("bodo", "oxi-c3", f"c3-{day}", at, at,
+                                             (Measurement(Metric.SPO2, 90.0, "%"),)), patient)
+
+    chart = http_call(centre.api, "GET", f"/patients/bodo/{patient}/series?metric=spo2", nurse)
+
+    assert (enrolled[0], retried[0], handed[0], revised[0], stale[0]) == (201, 200, 200, 200, 409)
+    assert "12888500055" not in str(enrolled[2])
+    assert chart[0] == 200 and len(chart[2]["points"]) == 5 and chart[2]["plan_version"] == 2
+    assert chart[2]["bands"][:2] == [{"zone": "red", "low": None, "high": 85.0},
+                                     {"zone": "yellow", "low": 85.0, "high": 89.0}]
+
+
+def test_the_caseload_review_over_http(centre: CentreOnMoto) -> None:
+    nurse = centre.token("centre_nurse")
+    next_review = (utc_now() + timedelta(days=120)).date().isoformat()
+
+    listed = http_call(centre.api, "GET", "/caseload?tenant=bodo&limit=100", nurse)
+    reviewed = http_call(centre.api, "POST", f"/caseload/bodo/{CHARTED}/reviewed", nurse,
+                         body={"next_review_on": next_review})
+    refused = http_call(centre.api, "GET", "/caseload", centre.token("gp"))
+
+    assert listed[0] == 200
+    row = next(r for r in listed[2]["rows"] if r["patient_id"] == CHARTED)
+    assert row["plan_version"] == 1 and row["last_reading_at"] is not None
+    assert row["adherence_14d"]["spo2"] == pytest.approx(10 / 14)  # SpO2 daily for the last ten days, no pulse
+    assert reviewed[0] == 200 and reviewed[2]["review_on"] == next_review
+    assert refused[0] == 403

@@ -37,17 +37,20 @@ def test_returning_a_device_ends_its_period_once_and_a_retry_is_harmless(dynamod
     registry = DynamoDbRegistry(dynamodb, tenant_table)
     registry.assign_device(DeviceAssignment("oxi-7", "P-A", OCT_1))
 
-    ended = registry.unassign_device("oxi-7", NOV_15)
-    again = registry.unassign_device("oxi-7", NOV_15)
+    ended = registry.unassign_device("oxi-7", "P-A", NOV_15)
+    again = registry.unassign_device("oxi-7", "P-A", NOV_15)
 
     assert ended == again == DeviceAssignment("oxi-7", "P-A", OCT_1, NOV_15)
     assert registry.devices_of("P-A", limit=5) == [ended]
     assert registry.patient_for_device("oxi-7", NOV_15) is None
     assert registry.patient_for_device("oxi-7", NOV_15 - timedelta(seconds=1)) == "P-A"
     with pytest.raises(AssignmentConflict):
-        registry.unassign_device("oxi-7", NOV_15 + timedelta(days=1))  # already returned, at another time
+        registry.unassign_device("oxi-7", "P-A", NOV_15 + timedelta(days=1))  # already returned, at another time
     with pytest.raises(AssignmentConflict):
-        registry.unassign_device("oxi-8", NOV_15)  # never assigned
+        registry.unassign_device("oxi-8", "P-A", NOV_15)  # never assigned
+    registry.assign_device(DeviceAssignment("oxi-7", "P-B", NOV_15 + timedelta(days=2)))
+    with pytest.raises(AssignmentConflict):
+        registry.unassign_device("oxi-7", "P-A", NOV_15 + timedelta(days=3))  # P-B's now: P-A cannot return it
 
 
 def test_a_period_stored_before_the_patient_copies_gets_one_when_it_ends(dynamodb: Any, tenant_table: str) -> None:
@@ -58,6 +61,6 @@ def test_a_period_stored_before_the_patient_copies_gets_one_when_it_ends(dynamod
     registry = DynamoDbRegistry(dynamodb, tenant_table)
     assert registry.devices_of("P-OLD", limit=5) == []
 
-    registry.unassign_device("oxi-9", NOV_15)
+    registry.unassign_device("oxi-9", "P-OLD", NOV_15)
 
     assert registry.devices_of("P-OLD", limit=5) == [DeviceAssignment("oxi-9", "P-OLD", OCT_1, NOV_15)]

@@ -46,6 +46,10 @@ class HandlerClient:
         records = centre.records_service()
         context = self.handler.patient_records.ctx  # what the route modules share (their services, the clock)
         monkeypatch.setattr(context, "records_service", lambda: records)
+        enrolment = centre.enrolment_service()
+        monkeypatch.setattr(context, "enrolment_service", lambda: enrolment)
+        caseload = centre.caseload_service()
+        monkeypatch.setattr(context, "caseload_service", lambda: caseload)
         monkeypatch.setattr(context, "clock", lambda: NOW)
 
     def call(self, method: str, path: str, claims: dict[str, Any] | None, *, query: str = "",

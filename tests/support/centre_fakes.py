@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
-from dho.centre.enrolment import Enrolment
+from dho.centre.caseload import CaseloadService
+from dho.centre.enrolment import CaseloadPage, Enrolment
+from dho.centre.enrolment_service import EnrolmentService
 from dho.centre.records import PatientRecordsService, TenantRecords
 from dho.centre.roles import HPR_CLAIM, ORG_CHILD_CLAIM, Assignment, Role, StaffDirectory
 from dho.centre.service import CentreService, TenantData
@@ -28,6 +30,7 @@ from tests.support.export_fakes import InMemoryAccessLog
 from tests.support.fakes import InMemoryPlans, InMemoryRegistry, InMemoryTimeline
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+Records = TypeVar("Records", bound=PatientRecordsService)
 CENTRE = "salten"
 SERVED = ("bodo", "saltdal")
 NOT_SERVED = "sunnfjord"
@@ -70,12 +73,27 @@ class InMemoryEnrolments:
     def enrol(self, enrolment: Enrolment) -> None:
         self.enrolments[enrolment.patient_id] = enrolment
 
+    def save(self, enrolment: Enrolment, expected_version: int | None) -> bool:
+        stored = self.enrolments.get(enrolment.patient_id)
+        if (stored is None) != (expected_version is None) or (stored and stored.version != expected_version):
+            return False
+        self.enrolments[enrolment.patient_id] = enrolment
+        return True
+
     def get(self, patient_id: str) -> Enrolment | None:
         return self.enrolments.get(patient_id)
 
     def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
         self.batch_reads += 1
         return {p: self.enrolments[p] for p in patient_ids if p in self.enrolments}
+
+    def caseload(self, *, limit: int, after: str | None = None) -> CaseloadPage:
+        ordered = sorted((f"{e.review_on.isoformat()}#{e.patient_id}", e) for e in self.enrolments.values()
+                         if not e.is_discharged)
+        rest = [e for key, e in ordered if after is None or key > after]
+        page = rest[:limit]
+        more = len(rest) > limit
+        return CaseloadPage(tuple(page), f"{page[-1].review_on.isoformat()}#{page[-1].patient_id}" if more else None)
 
 
 def enrolment(patient_id: str, code: str, *, gp: str | None, hospitals: tuple[str, ...] = (),
@@ -113,7 +131,7 @@ class FakeTenantStores:
     plans: InMemoryPlans = field(default_factory=InMemoryPlans)
 
     def records(self) -> TenantRecords:
-        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), devices=self.registry)
+        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), registry=self.registry)
 
     def data(self) -> TenantData:
         actions = AlertService(AlertPolicy(AlertPolicySettings(version="test")), self.alerts, RecordingNotifier(),
@@ -158,8 +176,17 @@ class FakeCentre:
         return CentreService(CENTRE, {t: s.data() for t, s in self.tenants.items()}, new_id=self._new_id)
 
     def records_service(self) -> PatientRecordsService:
-        return PatientRecordsService(CENTRE, {t: s.data() for t, s in self.tenants.items()},
-                                     {t: s.records() for t, s in self.tenants.items()}, new_id=self._new_id)
+        return self._records(PatientRecordsService)
+
+    def enrolment_service(self) -> EnrolmentService:
+        return self._records(EnrolmentService)
+
+    def caseload_service(self) -> CaseloadService:
+        return self._records(CaseloadService)
+
+    def _records(self, kind: type[Records]) -> Records:
+        return kind(CENTRE, {t: s.data() for t, s in self.tenants.items()},
+                    {t: s.records() for t, s in self.tenants.items()}, new_id=self._new_id)
 
     def access_records(self) -> list[Any]:
         return [r for s in self.tenants.values() for r in s.access_log.records]

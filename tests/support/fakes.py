@@ -13,7 +13,7 @@ from dho.domain.clock import to_canonical
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.quarantine import DEFAULT_PAGE_SIZE, DEFAULT_RETENTION, QuarantinedMessage, QuarantinePage, arrival_day
 from dho.domain.readings import DeviceReading
-from dho.domain.registry import DeviceAssignment, Patient, roster_slot
+from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient, roster_slot
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestService
@@ -34,12 +34,31 @@ class InMemoryRegistry:
         return self.patients.get(patient_id)
 
     def assign_device(self, assignment: DeviceAssignment) -> None:
-        # As the DynamoDB registry: the device's open period (its previous holder's) ends where this starts.
-        start = assignment.valid_from
-        for index, held in enumerate(self.assignments):
-            if (held.device_id, held.valid_to) == (assignment.device_id, None) and held.valid_from < start:
-                self.assignments[index] = replace(held, valid_to=start)
+        # As the DynamoDB registry: idempotent, never back in time, and the previous holder's open period
+        # ends where the new one starts.
+        held = [a for a in self.assignments if a.device_id == assignment.device_id]
+        latest = max(held, key=lambda a: a.valid_from, default=None)
+        if latest == assignment:
+            return
+        if latest is not None:
+            if assignment.valid_from <= latest.valid_from or (
+                latest.valid_to is not None and assignment.valid_from < latest.valid_to
+            ):
+                raise AssignmentConflict(f"device {assignment.device_id} is assigned from {latest.valid_from}")
+            if latest.valid_to is None:
+                self.assignments[self.assignments.index(latest)] = replace(latest, valid_to=assignment.valid_from)
         self.assignments.append(assignment)
+
+    def unassign_device(self, device_id: str, patient_id: str, at: datetime) -> DeviceAssignment:
+        latest = max((a for a in self.assignments if a.device_id == device_id), key=lambda a: a.valid_from,
+                     default=None)
+        if latest is None or latest.patient_id != patient_id or latest.valid_from >= at:
+            raise AssignmentConflict(f"device {device_id} is not assigned to this patient before then")
+        if latest.valid_to is not None and latest.valid_to != at:
+            raise AssignmentConflict(f"device {device_id} was returned at another time")
+        ended = replace(latest, valid_to=at)
+        self.assignments[self.assignments.index(latest)] = ended
+        return ended
 
     def devices_of(self, patient_id: str, *, limit: int) -> list[DeviceAssignment]:
         own = [a for a in self.assignments if a.patient_id == patient_id]

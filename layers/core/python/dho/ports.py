@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from dho.centre.enrolment import Enrolment
+from dho.centre.enrolment import CaseloadPage, Enrolment
 from dho.domain.access_log import AccessRecord
 from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
@@ -195,10 +195,20 @@ class Enrolments(Protocol):
         """Store the patient's enrolment (replaces the previous one of the patient)."""
         ...
 
+    def save(self, enrolment: Enrolment, expected_version: int | None) -> bool:
+        """Create (``expected_version`` None: only if the patient has none) or replace the stored
+        ``expected_version``; False, writing nothing, if the stored enrolment is not the one expected."""
+        ...
+
     def get(self, patient_id: str) -> Enrolment | None: ...
 
     def get_many(self, patient_ids: Sequence[str]) -> Mapping[str, Enrolment]:
         """The enrolments of these patients (bounded batch reads, never a scan); absent ones left out."""
+        ...
+
+    def caseload(self, *, limit: int, after: str | None = None) -> CaseloadPage:
+        """Enrolled, not discharged patients, the review due first, at most ``limit``, after the page
+        token ``after`` (one query on an index: it may lag a write by a moment)."""
         ...
 
 
@@ -212,4 +222,14 @@ class DeviceHistory(Protocol):
     def devices_of(self, patient_id: str, *, limit: int) -> Sequence[DeviceAssignment]:
         """The patient's device assignment periods, newest first, at most ``limit`` (one bounded query
         on the patient's partition, never the devices')."""
+        ...
+
+
+class PatientRegistry(Registry, DeviceHistory, Protocol):
+    """The registry as the centre's administrators keep it: patients, devices handed out and returned."""
+
+    def unassign_device(self, device_id: str, patient_id: str, at: datetime) -> DeviceAssignment:
+        """End the patient's open period of the device at ``at``; the ended period. Idempotent (a period
+        already ended at ``at`` is answered as it is); raises :class:`~dho.domain.registry.AssignmentConflict`
+        if the device's latest period is not the patient's, is ended otherwise or starts at or after ``at``."""
         ...

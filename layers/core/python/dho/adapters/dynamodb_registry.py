@@ -88,13 +88,13 @@ class DynamoDbRegistry:
         close_previous = [] if latest.valid_to is not None else self._ending(latest, assignment.valid_from)
         self._client.transact_write_items(TransactItems=[*close_previous, *new_items])
 
-    def unassign_device(self, device_id: str, at: datetime) -> DeviceAssignment:
-        """End the device's current period at ``at`` (the device is back with the service). Idempotent:
-        a period already ended at ``at`` is answered as it is; no period open, or one that starts at or
-        after ``at``, is an :class:`AssignmentConflict`."""
+    def unassign_device(self, device_id: str, patient_id: str, at: datetime) -> DeviceAssignment:
+        """End the patient's period of the device at ``at`` (the device is back with the service).
+        Idempotent: a period already ended at ``at`` is answered as it is; no period of this patient open,
+        or one that starts at or after ``at``, is an :class:`AssignmentConflict`."""
         latest = self._latest_assignment(device_id, until=None)
-        if latest is None:
-            raise AssignmentConflict(f"device {device_id} is not assigned")
+        if latest is None or latest.patient_id != patient_id:
+            raise AssignmentConflict(f"device {device_id} is not assigned to this patient")
         if latest.valid_to is not None:
             if latest.valid_to == at:
                 return latest

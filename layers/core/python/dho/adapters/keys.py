@@ -87,6 +87,12 @@ sits in the triage index under ``triage_pk`` = ``ROSTER#<slot, 2 digits>`` (``dh
 a stable hash, 0..59) and ``triage_sk`` = ``<patient_id>``. "The patients of this minute's slot" is one
 bounded query; the nurses' list (``OPEN``) and the outbox (``NOTIFY``) never see it.
 
+The caseload (the centre's review of its patients, "gjennomgang av brukerlister"): an enrolment that is
+not discharged sits in the triage index under ``triage_pk`` = ``CASELOAD`` and ``triage_sk`` =
+``<review_on>#<patient_id>``, so "every enrolled patient of the tenant, the review due first" is one
+key-range query read in pages (the index is eventually consistent: an enrolment may show a moment late).
+A discharge rewrites the item without them: the patient leaves the caseload.
+
 The access log (Normen; ``dho.adapters.dynamodb_access_log``) is NOT in the tenant table: it has its own
 append-only table per tenant, ``dho-<tenant>-access-log`` (same ``pk``/``sk`` key names, no index), so
 erasing a patient's data from the tenant table (GDPR) keeps who accessed it, and the functions that write
@@ -228,6 +234,13 @@ def due_by(now: datetime) -> str:
     """Upper bound (exclusive) of the outbox's and the due markers' sort keys due at ``now``: fixed-width
     times compare as text, and ``<now>#…`` sorts before the next microsecond."""
     return to_canonical(now + timedelta(microseconds=1))
+
+
+TRIAGE_CASELOAD = "CASELOAD"
+
+
+def caseload_triage_sk(review_on: date, patient_id: str) -> str:
+    return f"{review_on.isoformat()}#{patient_id}"
 
 
 ACCESS_PREFIX = "ACCESS#"

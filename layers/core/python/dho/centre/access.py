@@ -22,6 +22,11 @@ class Action(StrEnum):
     ACT_ON_ALERT = "act_on_alert"
     READ_PATIENT = "read_patient"
     READ_ACCESS_LOG = "read_access_log"
+    ENROL = "enrol"  # enrol by decision (vedtak), discharge
+    MANAGE_DEVICES = "manage_devices"  # hand out and take back devices
+    EDIT_PLAN = "edit_plan"  # a new version of the self-management plan (a clinician's, with an HPR number)
+    READ_CASELOAD = "read_caseload"  # every enrolled patient with adherence, alerts, plan age, review date
+    REVIEW_CASELOAD = "review_caseload"  # record a patient's follow-up as reviewed, set the next review
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -29,7 +34,18 @@ ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.ACT_ON_ALERT: frozenset({Role.CENTRE_NURSE}),
     Action.READ_PATIENT: frozenset({Role.CENTRE_NURSE, Role.GP, Role.HOSPITAL_NURSE}),
     Action.READ_ACCESS_LOG: frozenset({Role.PRIVACY_OFFICER}),
+    # The decision is the municipality's: its administrator records it. Devices are handed out by the
+    # administrator or swapped by the centre's nurse; the plan is clinical: the nurse's.
+    Action.ENROL: frozenset({Role.TENANT_ADMIN}),
+    Action.MANAGE_DEVICES: frozenset({Role.TENANT_ADMIN, Role.CENTRE_NURSE}),
+    Action.EDIT_PLAN: frozenset({Role.CENTRE_NURSE}),
+    # The caseload shows health data (adherence, alerts): the centre's nurses review it.
+    Action.READ_CASELOAD: frozenset({Role.CENTRE_NURSE}),
+    Action.REVIEW_CASELOAD: frozenset({Role.CENTRE_NURSE}),
 }
+
+
+_NEEDS_HPR = frozenset({Action.ACT_ON_ALERT, Action.EDIT_PLAN})
 
 
 class Forbidden(Exception):
@@ -52,8 +68,8 @@ def authorize(caller: Caller, action: Action, tenant_id: str | None, served: fro
     path), or, for a route without one, in at least one tenant the centre serves."""
     if action is Action.PUBLIC:
         return
-    if action is Action.ACT_ON_ALERT and caller.hpr is None:
-        raise Forbidden("acting on an alert is recorded with an HPR number, and the token has none")
+    if action in _NEEDS_HPR and caller.hpr is None:
+        raise Forbidden(f"{action.value} is recorded with an HPR number, and the token has none")
     if tenant_id is None:
         if not readable_tenants(caller, action, served):
             raise Forbidden(f"no role here allows {action.value}")

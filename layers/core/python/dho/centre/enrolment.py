@@ -5,7 +5,16 @@ screens only: never in logs, SMS or metrics."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class DischargeReason(StrEnum):
+    STABLE = "stable"  # the follow-up did its job
+    TRANSFERRED = "transferred"  # to another municipality or service
+    ADMITTED_LONG_TERM = "admitted_long_term"  # long-term institution or hospital stay
+    DECLINED = "declined"  # the patient no longer wants it
+    DECEASED = "deceased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +34,28 @@ class Enrolment:
     decided_on: date
     start: date
     review_on: date
+    # Who recorded the decision and when (HPR number, or ``sub:<subject>`` for an administrator without one).
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+    discharged_on: date | None = None
+    discharge_reason: DischargeReason | None = None
+    discharged_by: str | None = None
+    # The caseload review (gjennomgang av brukerlister): who looked at the patient's follow-up last, when.
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    version: int = 1  # every change writes version + 1, on the condition the stored one is still version
+
+    @property
+    def is_discharged(self) -> bool:
+        return self.discharged_on is not None
 
     def __repr__(self) -> str:  # keep the name out of tracebacks and debug logs
         return f"Enrolment(patient_id={self.patient_id!r}, programme={self.programme!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadPage:
+    """Enrolled patients of one tenant, the review due first; ``next_page``: the token for the rest."""
+
+    enrolments: tuple[Enrolment, ...]
+    next_page: str | None

@@ -27,7 +27,7 @@ from dho.domain.registry import DeviceAssignment
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
 from dho.evaluation.windows import WINDOW
-from dho.ports import AlertHistory, DeviceHistory, PlanHistory, PlanRepository
+from dho.ports import AlertHistory, PatientRegistry, PlanHistory, PlanRepository
 
 SERIES_MAX_PERIOD = timedelta(days=92)
 SERIES_MAX_POINTS = 3000  # readings of the period and the scoring window before it (a few a day for 100 days)
@@ -57,7 +57,7 @@ class TenantRecords:
 
     plans: PlanStore
     history: AlertHistory
-    devices: DeviceHistory
+    registry: PatientRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +146,7 @@ class PatientRecordsService(CentreService):
         """The devices the patient had, newest period first (a period without an end is current)."""
         data, records = self._tenants[tenant_id], self._records[tenant_id]
         self._enrolment_in_scope(caller, data, patient_id, now, DEVICES_OBJECT, "devices")
-        periods = records.devices.devices_of(patient_id, limit=DEVICES_MAX)
+        periods = records.registry.devices_of(patient_id, limit=DEVICES_MAX)
         self._log(data, caller, Action.READ_PATIENT, patient_id, now, DEVICES_OBJECT, AccessOutcome.EXPORTED,
                   purpose="devices", resources=len(periods))
         return periods

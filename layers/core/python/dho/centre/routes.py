@@ -20,6 +20,13 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /patients/{tenant}/{patient_id}/plans": Action.READ_PATIENT,
     "GET /patients/{tenant}/{patient_id}/devices": Action.READ_PATIENT,
     "GET /patients/{tenant}/{patient_id}/alerts": Action.READ_PATIENT,
+    "PUT /patients/{tenant}/{patient_id}/enrolment": Action.ENROL,
+    "POST /patients/{tenant}/{patient_id}/discharge": Action.ENROL,
+    "POST /patients/{tenant}/{patient_id}/devices/{device_id}/assign": Action.MANAGE_DEVICES,
+    "POST /patients/{tenant}/{patient_id}/devices/{device_id}/unassign": Action.MANAGE_DEVICES,
+    "PUT /patients/{tenant}/{patient_id}/plan": Action.EDIT_PLAN,
+    "GET /caseload": Action.READ_CASELOAD,
+    "POST /caseload/{tenant}/{patient_id}/reviewed": Action.REVIEW_CASELOAD,
 }
 
 PUBLIC_ROUTES = tuple(route for route, action in ROUTE_ACTIONS.items() if action is Action.PUBLIC)

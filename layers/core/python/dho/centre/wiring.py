@@ -3,7 +3,7 @@ the centre API that makes AWS clients)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -26,6 +26,8 @@ from dho.settings import CentreSettings, ExportSettings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+Records = TypeVar("Records", bound=PatientRecordsService)
+
 # A nurse waits on the answer: fail fast (the page retries with the same If-Match) rather than hang.
 CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
@@ -42,15 +44,16 @@ def build_centre_service(settings: CentreSettings) -> CentreService:
     return CentreService(settings.centre_id, _tenant_data(dynamodb, settings))
 
 
-def build_records_service(settings: CentreSettings) -> PatientRecordsService:
+def build_records_service(settings: CentreSettings, kind: type[Records]) -> Records:
+    """The patient records' service, or one built on it (``kind``: the enrolment's, the caseload's)."""
     dynamodb = boto3.client("dynamodb", config=CLIENT_CONFIG)
     records = {
         tenant_id: TenantRecords(plans=DynamoDbPlans(dynamodb, tenant.table_name),
                                  history=DynamoDbAlerts(dynamodb, tenant.table_name),
-                                 devices=DynamoDbRegistry(dynamodb, tenant.table_name))
+                                 registry=DynamoDbRegistry(dynamodb, tenant.table_name))
         for tenant_id, tenant in settings.centre_tenants.items()
     }
-    return PatientRecordsService(settings.centre_id, _tenant_data(dynamodb, settings), records)
+    return kind(settings.centre_id, _tenant_data(dynamodb, settings), records)
 
 
 def _tenant_data(dynamodb: DynamoDBClient, settings: CentreSettings) -> dict[str, TenantData]:

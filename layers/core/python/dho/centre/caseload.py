@@ -1,0 +1,168 @@
+"""The caseload review ("gjennomgang av brukerlister"): per centre, every enrolled patient of its tenants
+with the last reading, adherence over 14 days, alerts and their outcomes over 30 days, the plan's age and
+the review due date; and recording that a patient's follow-up was reviewed (who, when, the next review).
+
+Bounded: the patients come from one index query per tenant, in pages (``CASELOAD_PAGE_MAX``); each row
+reads the patient's current plan, the expected metrics over 14 days, and the alerts opened in 30 days by
+key range. Rows are read in parallel (boto3 clients are thread-safe) and each patient shown is written
+to the tenant's access log before the page is returned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from dho.centre.access import Action, readable_tenants
+from dho.centre.enrolment import Enrolment
+from dho.centre.enrolment_service import Conflict, identity_of
+from dho.centre.records import PatientRecordsService
+from dho.centre.roles import Caller
+from dho.centre.service import NotFound
+from dho.domain.access_log import AccessOutcome
+from dho.domain.metrics import Metric
+from dho.domain.plans import MeasurementSchedule
+from dho.domain.timeline import TimelineEntry
+from dho.ports import TimelineRepository
+
+ADHERENCE_WINDOW = timedelta(days=14)
+ALERT_WINDOW = timedelta(days=30)
+CASELOAD_PAGE_MAX = 100
+ALERTS_PER_ROW = 200
+LAST_READING_LOOKBACK = timedelta(days=366)
+PARALLEL_ROWS = 8
+CASELOAD_OBJECT = "caseload row: last reading, adherence, alerts and outcomes, plan age, review date"
+REVIEW_OBJECT = "caseload review of the patient's follow-up"
+
+
+def adherence(
+    schedule: dict[Metric, MeasurementSchedule], measured: dict[Metric, Sequence[datetime]], since: datetime,
+    until: datetime,
+) -> dict[Metric, float | None]:
+    """Per expected metric, the share of its intervals in [since, until) with at least one measurement.
+    The intervals are the schedule's (``every_hours``), counted back from ``until``; a window shorter
+    than one interval has no share (None)."""
+    shares: dict[Metric, float | None] = {}
+    for metric, expected in schedule.items():
+        every = timedelta(hours=expected.every_hours)
+        intervals = math.floor((until - since) / every)
+        if intervals < 1:
+            shares[metric] = None
+            continue
+        kept = {math.floor((until - at) / every) for at in measured.get(metric, ()) if since <= at < until}
+        shares[metric] = len({k for k in kept if k < intervals}) / intervals
+    return shares
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadRow:
+    tenant_id: str
+    enrolment: Enrolment
+    last_reading_at: datetime | None
+    adherence: dict[Metric, float | None]
+    alerts_by_severity: dict[str, int]
+    outcomes: dict[str, int]  # close outcome -> count (closed alerts only)
+    open_alerts: int
+    plan_version: int | None
+    plan_changed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadPageOut:
+    rows: tuple[CaseloadRow, ...]
+    next_page: str | None  # ``<tenant>|<tenant's page token>`` to go on from
+
+
+class CaseloadService(PatientRecordsService):
+    def caseload(
+        self, caller: Caller, now: datetime, *, tenant_id: str | None = None, limit: int = 50, after: str | None = None
+    ) -> CaseloadPageOut:
+        """The next ``limit`` patients of the tenants the caller may review, tenant by tenant, each
+        tenant's review due first."""
+        tenants = readable_tenants(caller, Action.READ_CASELOAD, self.served)
+        if tenant_id is not None:
+            tenants = tuple(t for t in tenants if t == tenant_id)
+        start_tenant, _, token = (after or "").partition("|")
+        if after:
+            tenants = tuple(t for t in tenants if t >= start_tenant)
+        rows: list[CaseloadRow] = []
+        for tenant in tenants:
+            wanted = limit - len(rows)
+            page = self._tenants[tenant].enrolments.caseload(
+                limit=wanted, after=token if tenant == start_tenant and token else None)
+            with ThreadPoolExecutor(max_workers=PARALLEL_ROWS) as pool:
+                rows.extend(pool.map(lambda e, t=tenant: self._row(caller, t, e, now), page.enrolments))
+            if page.next_page is not None:
+                return CaseloadPageOut(tuple(rows), f"{tenant}|{page.next_page}")
+            if len(rows) >= limit:
+                later = [t for t in tenants if t > tenant]
+                return CaseloadPageOut(tuple(rows), f"{later[0]}|" if later else None)
+        return CaseloadPageOut(tuple(rows), None)
+
+    def reviewed(
+        self, caller: Caller, tenant_id: str, patient_id: str, next_review_on: date, now: datetime
+    ) -> Enrolment:
+        """Record that the caller reviewed the patient's follow-up now and set the next review date. A
+        retry (the same reviewer, the same next date already stored) answers with what is stored."""
+        data = self._tenants[tenant_id]
+        enrolment = data.enrolments.get(patient_id)
+        if enrolment is None:
+            raise NotFound(f"no patient {patient_id} in tenant {tenant_id}")
+        if enrolment.is_discharged:
+            raise Conflict("the patient is discharged: nothing to review")
+        who = identity_of(caller)
+        if (enrolment.reviewed_by, enrolment.review_on) != (who, next_review_on):
+            changed = replace(enrolment, reviewed_by=who, reviewed_at=now, review_on=next_review_on,
+                              version=enrolment.version + 1)
+            if not data.enrolments.save(changed, enrolment.version):
+                raise Conflict("the enrolment changed while recording the review: reload it")
+            enrolment = changed
+        self._log(data, caller, Action.REVIEW_CASELOAD, patient_id, now, REVIEW_OBJECT, AccessOutcome.EXPORTED,
+                  purpose="caseload review")
+        return enrolment
+
+    def _row(self, caller: Caller, tenant_id: str, enrolment: Enrolment, now: datetime) -> CaseloadRow:
+        data, records = self._tenants[tenant_id], self._records[tenant_id]
+        pid = enrolment.patient_id
+        plan = records.plans.current(pid)
+        schedule = {} if plan is None else plan.measurement_schedule()
+        since = max(now - ADHERENCE_WINDOW, datetime.combine(enrolment.start, datetime.min.time(), now.tzinfo))
+        measured = {metric: _measured(data.timeline, pid, metric, expected, since, now)
+                    for metric, expected in schedule.items()}
+        alerts = records.history.opened_between(pid, now - ALERT_WINDOW, now, limit=ALERTS_PER_ROW)
+        self._log(data, caller, Action.READ_CASELOAD, pid, now, CASELOAD_OBJECT, AccessOutcome.EXPORTED,
+                  purpose="caseload review", since=now - ALERT_WINDOW, until=now, resources=1 + len(alerts))
+        return CaseloadRow(
+            tenant_id=tenant_id, enrolment=enrolment, last_reading_at=_last_reading(data.timeline, pid, measured, now),
+            adherence=adherence(schedule, {m: [e.measured_at for e in found] for m, found in measured.items()},
+                                since, now),
+            alerts_by_severity=dict(Counter(a.severity.value for a in alerts)),
+            outcomes=dict(Counter(a.close_reason.value for a in alerts if a.close_reason is not None)),
+            open_alerts=sum(1 for a in alerts if a.is_open),
+            plan_version=None if plan is None else plan.version,
+            plan_changed_at=None if plan is None else plan.changed_at,
+        )
+
+
+
+def _measured(timeline: TimelineRepository, pid: str, metric: Metric, expected: MeasurementSchedule,
+              since: datetime, now: datetime) -> Sequence[TimelineEntry]:
+    """The metric's newest measurements in [since, now): a few per interval at most, enough to tell
+    which intervals were kept."""
+    bound = 3 * math.ceil(ADHERENCE_WINDOW / timedelta(hours=expected.every_hours)) + 1
+    return timeline.query(pid, metric.value, since, now, limit=bound, newest_first=True)
+
+
+def _last_reading(timeline: TimelineRepository, pid: str, measured: dict[Metric, Sequence[TimelineEntry]],
+                  now: datetime) -> datetime | None:
+    newest = [found[0].measured_at for found in measured.values() if found]
+    if newest:
+        return max(newest)
+    # Nothing expected was measured lately: the newest of any metric in a year (one query each, limit 1).
+    latest = [e.measured_at for metric in Metric
+              for e in timeline.query(pid, metric.value, now - LAST_READING_LOOKBACK, now, limit=1, newest_first=True)]
+    return max(latest, default=None)
