@@ -50,7 +50,7 @@ export function alertActions(alert: Alert, api: CentreApi, options: Options): HT
   return buttons;
 }
 
-function openDialog(dialog: HTMLDialogElement): void {
+export function openDialog(dialog: HTMLDialogElement): void {
   const opener = document.activeElement as HTMLElement | null;
   document.body.append(dialog);
   dialog.addEventListener("close", () => {
@@ -82,7 +82,9 @@ function snoozeForm(what: string, submit: (minutes: number, note: string) => Pro
   ], () => submit(Number(minutes.value), note.value));
 }
 
-function formDialog(title: string, action: string, fields: HTMLElement[], submit: () => Promise<void>) {
+export function formDialog(
+  title: string, action: string, fields: HTMLElement[], submit: () => Promise<void>,
+): HTMLDialogElement {
   const dialog = h("dialog", { "aria-labelledby": "dialog-tittel" }) as HTMLDialogElement;
   const form = h("form", { method: "dialog" },
     h("h2", { id: "dialog-tittel" }, title), ...fields,

@@ -93,8 +93,9 @@ export class CentreApi {
     return this.call("GET", path);
   }
 
-  post(path: string, body: unknown, ifMatch: number): Promise<unknown> {
-    return this.call("POST", path, body, { "If-Match": `"${ifMatch}"` });
+  /** A write; ``ifMatch``: the version the user saw (alert actions). */
+  post(path: string, body: unknown, ifMatch?: number): Promise<unknown> {
+    return this.call("POST", path, body, ifMatch === undefined ? {} : { "If-Match": `"${ifMatch}"` });
   }
 
   /** The FHIR Bundle as text, for a download. */

@@ -5,6 +5,7 @@ import { ApiError, CentreApi } from "./api";
 import { logout, signedInUser } from "./auth";
 import { loadConfig, type PageConfig } from "./config";
 import { announce, h, replace } from "./dom";
+import { CASELOAD_ROUTE, showCaseload } from "./caseload";
 import { showPatient } from "./patient";
 import { MISSED, OPEN_ALERTS, showWorklist } from "./worklist";
 
@@ -19,6 +20,7 @@ const NURSE_TABS: Tab[] = [
   { hash: "#/pasient", title: "Finn pasient" },
 ];
 const READ_ONLY_TABS: Tab[] = [{ hash: "#/pasient", title: "Finn pasient" }];
+const CASELOAD_TAB: Tab = { hash: "#/gjennomgang", title: "Gjennomgang" };
 
 async function start(): Promise<void> {
   const config = await loadConfig();
@@ -27,7 +29,9 @@ async function start(): Promise<void> {
   const api = new CentreApi(config, user);
   // The API decides who may do what: a user it refuses the worklist (GP, hospital nurse) reads patients only.
   const canAct = await readsWorklist(api);
-  const tabs = canAct ? NURSE_TABS : READ_ONLY_TABS;
+  const tabs = canAct ? [...NURSE_TABS] : READ_ONLY_TABS;
+  const caseload = canAct && (await api.offers("GET", CASELOAD_ROUTE));
+  if (caseload) tabs.splice(2, 0, CASELOAD_TAB);
   const main = document.getElementById("innhold") as HTMLElement;
   const name = String(user.profile.name ?? user.profile.sub);
   replace(document.getElementById("bruker") as HTMLElement,
@@ -41,7 +45,7 @@ async function start(): Promise<void> {
     const hash = window.location.hash || tabs[0].hash;
     renderTabs(tabs, hash);
     try {
-      await show(hash, main, api, config, canAct, isCurrent);
+      await show(hash, main, api, config, canAct, caseload, isCurrent);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) {
         replace(main, h("h1", {}, "Noe gikk galt"), h("p", {}, String(error instanceof Error ? error.message : error)));
@@ -64,12 +68,14 @@ async function readsWorklist(api: CentreApi): Promise<boolean> {
 }
 
 async function show(
-  hash: string, main: HTMLElement, api: CentreApi, config: PageConfig, canAct: boolean, isCurrent: () => boolean,
+  hash: string, main: HTMLElement, api: CentreApi, config: PageConfig, canAct: boolean, caseload: boolean,
+  isCurrent: () => boolean,
 ): Promise<void> {
   const poll = config.pollSeconds ?? 15;
   const patient = /^#\/pasient\/([a-z0-9-]+)\/([A-Z0-9-]+)$/.exec(hash);
   if (patient) return showPatient(main, api, patient[1], patient[2], canAct);
   if (hash.startsWith("#/pasient")) return showLookup(main);
+  if (caseload && hash === "#/gjennomgang") return showCaseload(main, api);
   if (canAct && hash === "#/manglende-malinger") return showWorklist(main, api, MISSED, poll, isCurrent);
   if (canAct) return showWorklist(main, api, OPEN_ALERTS, poll, isCurrent);
   return showLookup(main);

@@ -76,12 +76,13 @@ class Centre:
         assert self.api.page is not None
         return self.api.page.url
 
-    def patient(self, *, gp: str | None = None, programme: str = "copd") -> tuple[str, str, str]:
+    def patient(self, *, gp: str | None = None, programme: str = "copd", review_on: date = date(2026, 4, 6)
+                ) -> tuple[str, str, str]:
         """A fresh enrolled patient of Bodø: (patient id, name, code)."""
         suffix = uuid.uuid4().hex[:8].upper()
         patient_id, code, name = f"P-W{suffix}", f"H-{suffix[:4]}", f"Pasient {suffix[:4]}"
         self.enrolments.enrol(Enrolment(patient_id, name, code, programme, "salten", gp or "9199999", (),
-                                        f"V-{code}", date(2026, 1, 5), date(2026, 1, 6), date(2026, 4, 6)))
+                                        f"V-{code}", date(2026, 1, 5), date(2026, 1, 6), review_on))
         return patient_id, name, code
 
     def alert(self, patient_id: str, severity: Severity, *, opened: datetime, rule: Rule = Rule.SPO2_BAND) -> Alert:
@@ -140,6 +141,15 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     assert results["passes"], "axe-core checked nothing"
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
             for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def tab_to(page: Page, selector: str, *, limit: int = 200) -> None:
+    """Press Tab until the focused element matches ``selector`` (how a keyboard user gets there)."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
 
 
 def hours_ago(hours: float) -> datetime:

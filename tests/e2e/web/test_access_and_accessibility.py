@@ -86,6 +86,7 @@ def test_every_view_passes_axe(centre: Centre, login: Callable[[str], Page]) -> 
     views = {
         "arbeidsliste": ("#/arbeidsliste", "Åpne varsler"),
         "manglende målinger": ("#/manglende-malinger", "Manglende målinger"),
+        "gjennomgang": ("#/gjennomgang", "Gjennomgang av brukerlister"),
         "finn pasient": ("#/pasient", "Finn pasient"),
         "pasient": (f"#/pasient/bodo/{patient_id}", name),
     }

@@ -12,18 +12,9 @@ from playwright.sync_api import Page, expect
 
 from dho.domain.alerts import AlertState, CloseReason
 from dho.domain.findings import Rule, Severity
-from tests.e2e.web.conftest import SCREENSHOTS, Centre, hours_ago
+from tests.e2e.web.conftest import SCREENSHOTS, Centre, hours_ago, tab_to
 
 NURSE = "centre_nurse-1"
-
-
-def tab_to(page: Page, selector: str, *, limit: int = 200) -> None:
-    """Press Tab until the focused element matches ``selector`` (how a keyboard user gets there)."""
-    for _ in range(limit):
-        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 def row(page: Page, alert_id: str):  # type: ignore[no-untyped-def]
