@@ -4,7 +4,7 @@
 
 import type { Series } from "./api";
 import { h, svg } from "./dom";
-import { label, METRICS, osloDay, osloTime, SEVERITY, ZONES } from "./format";
+import { ANSWERS, label, METRICS, osloDay, osloTime, QUESTIONS, SEVERITY, ZONES } from "./format";
 
 const WIDTH = 760;
 const HEIGHT = 280;
@@ -73,7 +73,8 @@ export function trendChart(series: Series, since: Date, until: Date): HTMLElemen
 
 export function describeAnswers(answers: Record<string, string | boolean>): string {
   return Object.entries(answers).map(([question, answer]) =>
-    `${question}: ${answer === true ? "ja" : answer === false ? "nei" : answer}`).join(", ") || "–";
+    `${label(QUESTIONS, question)}: ${answer === true ? "ja" : answer === false ? "nei" : label(ANSWERS, answer)}`)
+    .join(", ") || "–";
 }
 
 function padded(low: number, high: number): [number, number] {

@@ -86,3 +86,15 @@ export function label(table: Record<string, string>, code: string | null | undef
   if (!code) return "–";
   return table[code] ?? code;
 }
+
+export const QUESTIONS: Record<string, string> = {
+  breathlessness: "Pustebesvær", sputum_amount: "Slimmengde", sputum_colour: "Slimfarge",
+  reliever_use: "Anfallsmedisin", chest_pain: "Brystsmerter", confusion: "Ny forvirring", fever: "Feberfølelse",
+  orthopnoea: "Trenger flere puter om natten", ankle_swelling: "Hovne ankler", fatigue: "Tretthet",
+  dizziness: "Svimmelhet",
+};
+
+export const ANSWERS: Record<string, string> = {
+  usual: "som vanlig", more_than_usual: "mer enn vanlig", at_rest: "i hvile", none: "ingen", clear: "klar",
+  white: "hvit", yellow: "gul", green: "grønn", blood: "blod",
+};

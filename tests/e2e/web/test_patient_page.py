@@ -71,6 +71,8 @@ def test_the_chart_shows_zones_readings_alert_and_answers_for_the_chosen_period(
     expect(chart.locator("polyline.trend")).to_have_count(1)
     expect(chart.locator("g.answer-mark")).to_have_count(1)
     expect(page.locator("figcaption")).to_contain_text("Rød sone")
+    answers = page.get_by_role("listitem").filter(has_text="Pustebesvær: mer enn vanlig, Feberfølelse: nei")
+    expect(answers).to_be_visible()  # the answers in words, not codes
     # One time axis: the answers given an hour before the alert sit just left of its mark.
     alert_x = float(chart.locator(f'g.alert-mark[data-alert="{alert_id}"] line').get_attribute("x1") or 0)
     answer_x = float(chart.locator("g.answer-mark rect").get_attribute("x") or 0) + 3
