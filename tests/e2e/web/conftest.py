@@ -43,13 +43,15 @@ def built_page() -> Path:
     return PAGE_DIR
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API holds an event loop while it runs, and later tests of
+# the session (asyncio.run in the MQTT tests) need none running.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     # Playwright's own browser download is not reachable here: Debian's chromium (no skip when it is missing).
     chromium = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium")
