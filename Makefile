@@ -23,7 +23,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench layers synth localstack-host clean
+.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench layers synth web localstack-host clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+web: $(NPM_STAMP) ## build the nurses' page (web/, TypeScript + esbuild) into build/web (docs/web.md)
+	npm run --silent build:web
+
 layers: $(STAMP) ## build the Lambda dependency layers into build/layers (pip, no Docker; offline after the first run)
 	$(BIN)/python layers/build.py
 
@@ -53,7 +56,7 @@ lint: $(STAMP) ## ruff over the whole tree
 typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
 	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py tests
 
-test: lint typecheck layers $(NPM_STAMP) localstack-host ## lint, type-check and run every test (unit, infra, integration, e2e)
+test: lint typecheck layers $(NPM_STAMP) web localstack-host ## lint, type-check and run every test (unit, infra, integration, e2e, browser)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # No test may depend on today's date: the same tests with the clock moved ahead (libfaketime, Debian's faketime).
@@ -68,7 +71,7 @@ unit: $(STAMP) ## only the unit tests (no emulator)
 integration: $(STAMP) ## only the tests that go through the moto server
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
-demo: $(STAMP) layers $(NPM_STAMP) ## the local cloud end to end: real CDK app on moto (EMULATOR=localstack: LocalStack), ~100 patients over MQTT, alerts to nurses
+demo: $(STAMP) layers $(NPM_STAMP) web ## the local cloud end to end: real CDK app on moto (EMULATOR=localstack: LocalStack), ~100 patients over MQTT, alerts to nurses
 	PYTHONPATH=localstack $(BIN)/python -m localcloud.demo --emulator $(EMULATOR)
 
 # make campaign READINGS=2000: a shorter load part (the full campaign publishes 20,000 readings).

@@ -87,7 +87,7 @@ def build_app(
             served=tenants,
             staff=config.staff_assignments(centre),
             env=Environment(account=account, region=region),
-            description=f"DHO response centre {centre.centre_id} ({centre.name}): its HTTP API",
+            description=f"DHO response centre {centre.centre_id} ({centre.name}): its HTTP API and nurses' page",
             termination_protection=True,
         )
         centre_stack.add_stack_dependency(shared[region])

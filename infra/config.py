@@ -290,6 +290,9 @@ class Identity(_Strict):
 
     issuer: Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+(/[^\s]*)?$")] = "https://helseid-sts.nhn.no"
     audience: str = Field(default="dho:centre-api", min_length=1, max_length=200)
+    # The nurses' page logs in as this public client (authorization code + PKCE) with these scopes.
+    web_client_id: str = Field(default="dho-centre-web", pattern=r"^[A-Za-z0-9:._-]{1,100}$")
+    web_scope: str = Field(default="openid profile", pattern=r"^openid( [A-Za-z0-9:/._-]+)*$", max_length=500)
 
 
 class PlatformConfig(_Strict):

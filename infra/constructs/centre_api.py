@@ -71,6 +71,7 @@ class CentreApi(Construct):
         staff: dict[str, list[dict[str, object]]],
         key: kms.IKey,
         layers: Sequence[lambda_.ILayerVersion],
+        page_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         owner = centre_owner_id(centre)
@@ -154,6 +155,12 @@ class CentreApi(Construct):
             api_name=f"dho-{owner}-api",
             description=f"Response centre {centre.centre_id}: worklist, alerts, patient view, access log",
             create_default_stage=False,
+            # The nurses' page (infra.constructs.centre_web) calls from its own origin with a bearer token.
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=list(page_origins), allow_headers=["authorization", "content-type", "if-match"],
+                allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST], expose_headers=["etag"],
+                max_age=Duration.minutes(10),
+            ) if page_origins else None,
         )
         stage = apigw.HttpStage(
             self,

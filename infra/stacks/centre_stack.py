@@ -13,6 +13,7 @@ from constructs import Construct
 
 from infra.config import Centre, Identity, Tenant
 from infra.constructs.centre_api import CentreApi, centre_owner_id
+from infra.constructs.centre_web import CentreWeb
 from infra.constructs.dependency_layers import layers_from_parameters
 from infra.constructs.tenant_key import TenantKey
 from infra.layer_catalog import CENTRE_API, check_bundle_size
@@ -36,6 +37,7 @@ class CentreStack(Stack):
         # The centre's own key: its function's environment and logs (the tenants' data keeps their keys).
         key = TenantKey(self, "Key", tenant_id=centre_owner_id(centre)).key
         check_bundle_size(CENTRE_API)
+        web = CentreWeb(self, "Web", identity=identity, log_days=max(t.retention.log_days for t in served))
         api = CentreApi(
             self,
             "CentreApi",
@@ -45,5 +47,11 @@ class CentreStack(Stack):
             staff=staff,
             key=key,
             layers=layers_from_parameters(self, CENTRE_API.layers),
+            page_origins=[web.origin],
         )
         CfnOutput(self, "ApiUrl", value=api.url or "", description="The centre API's base URL")
+        # What infra.publish_web needs to upload the page and write its config.json.
+        CfnOutput(self, "WebBucket", value=web.bucket.bucket_name, description="The nurses' page's bucket")
+        CfnOutput(self, "WebDistribution", value=web.distribution.distribution_id,
+                  description="The nurses' page's CloudFront distribution")
+        CfnOutput(self, "WebUrl", value=f"{web.origin}/", description="The nurses' page")

@@ -4,7 +4,8 @@ issuer the template names (HelseID in production), and tokens for the demo users
 
 Entry point: :func:`running_centre_api` (the local cloud, the demo and the tests); :func:`demo_users` lists
 who can log in locally (the centre's staff directory, from the tenant file) with the claims their HelseID
-tokens carry.
+tokens carry. Given the built nurses' page (build/web), it is served too (``localcloud.web_host``), and the
+demo users log in to it through the local issuer's authorization code flow.
 """
 
 from __future__ import annotations
@@ -13,13 +14,23 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from dho.centre.roles import HPR_CLAIM, ORG_CHILD_CLAIM
 from localcloud.cloud_assembly import StackTemplate
-from localcloud.http_api import JwtVerifier, LocalHttpApi, http_api_routes, running_http_api
+from localcloud.http_api import JwtVerifier, LocalHttpApi, http_api_cors, http_api_routes, running_http_api
 from localcloud.local_lambda import LocalFunction
 from localcloud.oidc_issuer import LocalIssuer, running_issuer
+from localcloud.web_host import (
+    LOCAL_CLIENT_ID,
+    LOCAL_POLL_SECONDS,
+    LOCAL_SCOPE,
+    LocalWebHost,
+    local_headers,
+    running_web_host,
+    template_headers,
+)
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -31,6 +42,7 @@ class LocalCentreApi:
     audience: str
     users: dict[str, dict[str, Any]]
     environment: dict[str, str]  # the centre function's, as synthesized (its centre, tenants and staff)
+    page: LocalWebHost | None = None  # the nurses' page, when it was built
 
     @property
     def url(self) -> str:
@@ -81,26 +93,44 @@ def demo_users(staff_json: str) -> dict[str, dict[str, Any]]:
 
 
 @contextmanager
-def running_centre_api(template: Mapping[str, Any], invoke: Invoke) -> Iterator[LocalCentreApi]:
-    """The centre's API at a local URL, verifying tokens of a local issuer that plays the template's."""
+def running_centre_api(
+    template: Mapping[str, Any], invoke: Invoke, page_dir: Path | None = None
+) -> Iterator[LocalCentreApi]:
+    """The centre's API at a local URL, verifying tokens of a local issuer that plays the template's; with
+    ``page_dir`` (build/web) the nurses' page too, its origin allowed by the API's CORS."""
     routes = http_api_routes(template)
     (authorizer,) = {r.authorizer for r in routes if r.authorizer is not None}
     with ExitStack() as stack:
         issuer = stack.enter_context(running_issuer(authorizer.issuer))
         verifier = JwtVerifier(lambda wanted: f"{issuer.url}/.well-known/openid-configuration"
                                if wanted == issuer.issuer else f"{wanted}/.well-known/openid-configuration")
-        api = stack.enter_context(running_http_api(routes, invoke, verifier))
+        api = stack.enter_context(running_http_api(routes, invoke, verifier, http_api_cors(template)))
         environment = function_environment(template)
         users = demo_users(environment.get("DHO_STAFF", "{}"))
-        yield LocalCentreApi(api, issuer, authorizer.audiences[0], users, environment)
+        local = LocalCentreApi(api, issuer, authorizer.audiences[0], users, environment)
+        if page_dir is not None:
+            local.page = stack.enter_context(_running_page(template, local, page_dir))
+        yield local
+
+
+@contextmanager
+def _running_page(template: Mapping[str, Any], local: LocalCentreApi, page_dir: Path) -> Iterator[LocalWebHost]:
+    headers = local_headers(template_headers(template), api_url=local.url, issuer=local.issuer.issuer,
+                            local_issuer_url=local.issuer.url)
+    config = {"apiUrl": local.url, "authority": local.issuer.url, "clientId": LOCAL_CLIENT_ID, "scope": LOCAL_SCOPE,
+              "pollSeconds": LOCAL_POLL_SECONDS}
+    with running_web_host(page_dir, headers, config) as page:
+        local.issuer.register_client(LOCAL_CLIENT_ID, f"{page.url}/", local.users, local.audience)
+        local.api.cors_origins.add(page.url)
+        yield page
 
 
 @contextmanager
 def running_centre_apis(
-    stacks: Iterable[StackTemplate], lambda_client: Any, log: TextIO | None = None
+    stacks: Iterable[StackTemplate], lambda_client: Any, log: TextIO | None = None, page_dir: Path | None = None
 ) -> Iterator[dict[str, LocalCentreApi]]:
     """Every centre API of a deployed cloud assembly (stacks with an HTTP API), by stack name, each in
-    front of its function as deployed (the environment Lambda holds for it)."""
+    front of its function as deployed (the environment Lambda holds for it), with its page if built."""
     with ExitStack() as stack:
         apis: dict[str, LocalCentreApi] = {}
         for deployed in stacks:
@@ -111,5 +141,5 @@ def running_centre_apis(
             configuration = lambda_client.get_function_configuration(FunctionName=name)
             environment = dict(configuration.get("Environment", {}).get("Variables", {}))
             invoke = LocalFunction(name, "centre_api", environment, log=log)
-            apis[deployed.stack_name] = stack.enter_context(running_centre_api(deployed.template, invoke))
+            apis[deployed.stack_name] = stack.enter_context(running_centre_api(deployed.template, invoke, page_dir))
         yield apis

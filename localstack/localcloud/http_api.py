@@ -7,6 +7,8 @@ the local API has exactly the deployed API's routes. A route with a JWT authoriz
 to), issuer, audience, expiry and not-before are checked; any failure is ``401 {"message":
 "Unauthorized"}`` and the function is never called, as with API Gateway. The verified claims reach the
 function in ``requestContext.authorizer.jwt.claims``. An unknown route is ``404 {"message":"Not Found"}``.
+CORS as the API's ``CorsConfiguration`` says (its origins are the page's, given locally): the gateway
+answers a preflight itself, without the authorizer, and adds the headers to every answer to an allowed origin.
 """
 
 from __future__ import annotations
@@ -44,6 +46,24 @@ class HttpRoute:
     @property
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class CorsRule:
+    allow_headers: tuple[str, ...]
+    allow_methods: tuple[str, ...]
+    expose_headers: tuple[str, ...]
+    max_age: int | None
+
+
+def http_api_cors(template: Mapping[str, Any]) -> CorsRule | None:
+    """The HTTP API's CORS configuration but its origins (tokens naming the deployed page), if it has one."""
+    (api,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    cors = api["Properties"].get("CorsConfiguration")
+    if cors is None:
+        return None
+    return CorsRule(tuple(cors.get("AllowHeaders", ())), tuple(cors.get("AllowMethods", ())),
+                    tuple(cors.get("ExposeHeaders", ())), cors.get("MaxAge"))
 
 
 def http_api_routes(template: Mapping[str, Any]) -> list[HttpRoute]:
@@ -103,21 +123,46 @@ class JwtVerifier:
 
 
 class LocalHttpApi:
-    def __init__(self, routes: list[HttpRoute], invoke: Invoke, verifier: JwtVerifier) -> None:
+    def __init__(self, routes: list[HttpRoute], invoke: Invoke, verifier: JwtVerifier, cors: CorsRule | None = None
+                 ) -> None:
         self.routes = routes
         self._invoke = invoke
         self._verifier = verifier
+        self.cors = cors
+        self.cors_origins: set[str] = set()  # the page's origins (the template names the deployed page's)
         self._http = BackgroundHttpServer()
         self.url = ""
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes | None) -> tuple[
+            int, dict[str, str], bytes]:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        origin = lowered.get("origin")
+        allowed = self.cors is not None and origin is not None and origin in self.cors_origins
+        if self.cors is not None and method == "OPTIONS" and "access-control-request-method" in lowered:
+            return 204, self._preflight(origin) if allowed and origin else {}, b""
+        status, answer_headers, payload = self._route(method, target, lowered, body)
+        if allowed and self.cors is not None and origin:
+            answer_headers = {**answer_headers, "Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+            if self.cors.expose_headers:
+                answer_headers["Access-Control-Expose-Headers"] = ",".join(self.cors.expose_headers)
+        return status, answer_headers, payload
+
+    def _preflight(self, origin: str) -> dict[str, str]:
+        assert self.cors is not None
+        headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                   "Access-Control-Allow-Methods": ",".join(self.cors.allow_methods),
+                   "Access-Control-Allow-Headers": ",".join(self.cors.allow_headers)}
+        if self.cors.max_age is not None:
+            headers["Access-Control-Max-Age"] = str(self.cors.max_age)
+        return headers
+
+    def _route(self, method: str, target: str, lowered: Mapping[str, str], body: bytes | None) -> tuple[
             int, dict[str, str], bytes]:
         parts = urlsplit(target)
         for route in self.routes:
             parameters = match_route(route.path, parts.path)
             if route.method != method or parameters is None:
                 continue
-            lowered = {name.lower(): value for name, value in headers.items()}
             claims = None
             if route.authorizer is not None:
                 claims = self._verifier.claims(route.authorizer, lowered.get("authorization"))
@@ -144,7 +189,7 @@ class LocalHttpApi:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -167,8 +212,10 @@ def _response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
 
 
 @contextmanager
-def running_http_api(routes: list[HttpRoute], invoke: Invoke, verifier: JwtVerifier) -> Iterator[LocalHttpApi]:
-    api = LocalHttpApi(routes, invoke, verifier)
+def running_http_api(
+    routes: list[HttpRoute], invoke: Invoke, verifier: JwtVerifier, cors: CorsRule | None = None
+) -> Iterator[LocalHttpApi]:
+    api = LocalHttpApi(routes, invoke, verifier, cors)
     api.start()
     try:
         yield api

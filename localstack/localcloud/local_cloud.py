@@ -185,5 +185,7 @@ def running_local_cloud(
                            outbox_dir=state_dir / "outbox").install()
         pump = QueuePump(sqs, routes, batch_size=BATCH_SIZE)
         cleanup.callback(pump.close)
-        centre_apis = cleanup.enter_context(running_centre_apis(stacks, lambda_client, log=function_log))
+        page_dir = REPO_ROOT / "build" / "web"  # the nurses' page (npm run build:web), served when built
+        centre_apis = cleanup.enter_context(running_centre_apis(
+            stacks, lambda_client, log=function_log, page_dir=page_dir if (page_dir / "index.html").exists() else None))
         yield LocalCloud(endpoint, assembly_dir, tenants, iot, outbox, pump, functions, centre_apis)

@@ -10,6 +10,7 @@ import os
 import shlex
 import subprocess
 import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,20 @@ def test_the_printed_curl_line_lists_the_worklist_for_a_demo_nurse(cloud: LocalC
     assert set(RED_DEVICES.values()) <= set(red)
     assert red["P-C0PD0003"]["patient_name"] == "Testpasient 0003 (syntetisk)"
     assert red["P-C0PD0003"]["patient_code"] == "0003"
+
+
+def test_the_printed_page_line_serves_the_nurses_page_when_it_was_built(cloud: LocalCloud) -> None:
+    # make test and make demo build the page first (make web), so the local cloud serves it
+    lines = api_lines(by_centre(cloud.centre_apis))
+    (page_line,) = [line.strip() for line in lines if line.strip().startswith("nurses' page:")]
+    url = page_line.split()[2]
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        body = response.read().decode()
+
+    page = _salten(cloud).page
+    assert response.status == 200 and "<html" in body.lower()
+    assert page is not None and url == f"{page.url}/"
 
 
 def test_the_token_cli_hands_out_a_working_token_while_the_demo_runs(cloud: LocalCloud, tmp_path: Path) -> None:

@@ -20,6 +20,10 @@ REVIEWED = {
     "AwsSolutions-L1",
     "HIPAA.Security-LambdaDLQ",
     "HIPAA.Security-LambdaInsideVPC",
+    "AwsSolutions-CFR2",  # the nurses' page: static files only; a CloudFront web ACL is per account (us-east-1)
+    "AwsSolutions-CFR4",  # the page's default cloudfront.net certificate until a centre has its own domain
+    "HIPAA.Security-S3BucketReplicationEnabled",  # the page's files and their access logs: rebuilt, not replicated
+    "HIPAA.Security-S3DefaultEncryptionKMS",  # the same two buckets: no patient data, S3-managed keys for OAC
 }
 
 

@@ -586,3 +586,25 @@ def test_sqs_deletes_by_any_handle_a_message_had_and_refuses_unknown_ones(endpoi
         sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert counts["ApproximateNumberOfMessagesNotVisible"] == "2"
+
+
+def test_a_cloudfront_distribution_answers_ref_and_domain_name(endpoint: str) -> None:
+    stack = unique("Page")
+    template: dict[str, Any] = {
+        "Resources": {
+            "Headers": {"Type": "AWS::CloudFront::ResponseHeadersPolicy",
+                        "Properties": {"ResponseHeadersPolicyConfig": {"Name": "strict"}}},
+            "Distribution": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "Enabled": True, "DefaultCacheBehavior": {"ResponseHeadersPolicyId": {"Ref": "Headers"}}}}},
+            "Origin": parameter(f"/{stack}/origin", {"Fn::Join": [  # type: ignore[arg-type]
+                "", ["https://", {"Fn::GetAtt": ["Distribution", "DomainName"]}]]}),
+        },
+        "Outputs": {"Id": {"Value": {"Ref": "Distribution"}}},
+    }
+
+    created = via_change_set(endpoint, stack, template, "CREATE")
+
+    assert created["StackStatus"] == "CREATE_COMPLETE"
+    (distribution_id,) = [o["OutputValue"] for o in created["Outputs"]]
+    origin = aws("ssm", endpoint).get_parameter(Name=f"/{stack}/origin")["Parameter"]["Value"]
+    assert origin == f"https://{distribution_id.lower()}.cloudfront.net"

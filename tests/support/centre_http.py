@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -32,9 +33,11 @@ class CentreOnMoto:
 
 @contextmanager
 def centre_api_on_moto(
-    moto_endpoint: str, templates: dict[str, dict[str, Any]], platform_config: PlatformConfig
+    moto_endpoint: str, templates: dict[str, dict[str, Any]], platform_config: PlatformConfig,
+    page_dir: Path | None = None,
 ) -> Iterator[CentreOnMoto]:
-    """The first centre of the tenant file (salten, serving bodo), its tenants' tables created if missing."""
+    """The first centre of the tenant file (salten, serving bodo), its tenants' tables created if missing;
+    with ``page_dir`` (build/web) its nurses' page too."""
     centre = platform_config.centres[0]
     template = templates[centre_stack_name(centre.centre_id)]
     environment = function_environment(template)
@@ -47,7 +50,7 @@ def centre_api_on_moto(
             create_access_log_table(dynamodb, tenant["access_log_table_name"])
     function = LocalFunction(f"dho-centre-{centre.centre_id}-centre-api", "centre_api",
                              {**environment, "AWS_ENDPOINT_URL": moto_endpoint})
-    with running_centre_api(template, function) as api:
+    with running_centre_api(template, function, page_dir) as api:
         yield CentreOnMoto(api, dynamodb, tenants)
 
 

@@ -100,6 +100,8 @@ def api_lines(apis: Mapping[str, LocalCentreApi]) -> list[str]:
     for centre_id, api in sorted(apis.items()):
         lines += [f"{centre_id} (tenants {', '.join(api.tenants)}): {api.url}   OpenAPI: {api.url}/openapi.json",
                   f"   users: {', '.join(api.users)}"]
+        if api.page is not None:
+            lines.append(f"   nurses' page: {api.page.url}/  (demo login: pick {demo_nurse(api) or 'a user'})")
     lines.append(f"a token (valid {DEFAULT_LIFETIME_SECONDS // 60} min) for any of them: {TOKEN_CLI} <centre> <user>")
     with_nurse = [(c, a, n) for c, a in sorted(apis.items()) if (n := demo_nurse(a)) is not None]
     if with_nurse:

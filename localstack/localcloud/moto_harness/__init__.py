@@ -45,6 +45,7 @@ PATCH_MODULES = (
     "resource_policies",
     "iot_topic_rule",
     "apigatewayv2_http_api",
+    "cloudfront_templates",
     "iot_policy_document",
     "kms_key",
     "backup",

@@ -20,7 +20,7 @@ from localcloud.sns_outbox import mask_endpoint
 SERVICE_OF_NAMESPACE = {"Backup": "backup", "CloudWatch": "cloudwatch", "DynamoDB": "dynamodb", "Events": "events",
                         "IAM": "iam", "IoT": "iot", "KMS": "kms", "Lambda": "lambda", "Logs": "logs", "SNS": "sns",
                         "SQS": "sqs", "SSM": "ssm", "S3": "s3", "Scheduler": "scheduler",
-                        "ApiGatewayV2": "apigateway"}
+                        "ApiGatewayV2": "apigateway", "CloudFront": "cloudfront"}
 
 
 @pytest.fixture(scope="module")
