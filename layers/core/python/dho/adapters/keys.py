@@ -13,6 +13,7 @@
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
 | alert due marker     | ``PATIENT#<patient_id>``| ``ALERT_DUE#<alert_id>``                   |
+| advice to the device | ``PATIENT#<patient_id>``| ``ADVICE#<measured_at>#<message_id>``      |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
 | quarantined message  | ``QUARANTINE#<UTC day>``| ``MSG#<received_at>#<digest>``             |
@@ -218,6 +219,14 @@ def due_by(now: datetime) -> str:
     """Upper bound (exclusive) of the outbox's and the due markers' sort keys due at ``now``: fixed-width
     times compare as text, and ``<now>#…`` sorts before the next microsecond."""
     return to_canonical(now + timedelta(microseconds=1))
+
+
+ADVICE_PREFIX = "ADVICE#"
+
+
+def advice_sk(measured_at: datetime, message_id: str) -> str:
+    """Advice sorts by the measured time of the reading it answers: the patient's history is a key range."""
+    return f"{ADVICE_PREFIX}{to_canonical(measured_at)}#{message_id}"
 
 
 ACCESS_PREFIX = "ACCESS#"
