@@ -24,7 +24,7 @@ from dho.fhir.validation import validate_r4b
 from dho.settings import ExportSettings
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 from tests.support.export_fakes import InMemoryAccessLog
-from tests.support.fakes import InMemoryRegistry, InMemoryTimeline
+from tests.support.fakes import InMemoryAdviceLog, InMemoryRegistry, InMemoryTimeline
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 CENTRE = "salten"
@@ -109,6 +109,7 @@ class FakeTenantStores:
     timeline: InMemoryTimeline = field(default_factory=InMemoryTimeline)
     access_log: InMemoryAccessLog = field(default_factory=InMemoryAccessLog)
     registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
+    advice_log: InMemoryAdviceLog = field(default_factory=InMemoryAdviceLog)
 
     def data(self) -> TenantData:
         actions = AlertService(AlertPolicy(AlertPolicySettings(version="test")), self.alerts, RecordingNotifier(),
@@ -116,9 +117,9 @@ class FakeTenantStores:
         settings = ExportSettings(tenant_id=self.tenant_id, table_name=f"dho-{self.tenant_id}",
                                   access_log_table_name=f"dho-{self.tenant_id}-access-log")
         exporter = FhirExportService(settings, self.registry, self.timeline, AlertHistoryOf(self.alerts),
-                                     self.access_log, validate_r4b)
+                                     self.access_log, validate_r4b, advice=self.advice_log)
         return TenantData(self.tenant_id, self.alerts, actions, self.enrolments, self.timeline, self.access_log,
-                          exporter)
+                          exporter, self.advice_log)
 
     def add_alert(self, new: Alert) -> Alert:
         self.alerts.save(new, None)

@@ -7,6 +7,7 @@ import boto3
 from botocore.config import Config
 
 from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
+from dho.adapters.dynamodb_advice_log import DynamoDbAdviceLog
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
@@ -45,6 +46,7 @@ def build_centre_service(settings: CentreSettings) -> CentreService:
             timeline=DynamoDbTimeline(dynamodb, tenant.table_name),
             access_log=DynamoDbAccessLog(dynamodb, tenant.access_log_table_name),
             exporter=build_export_service(export),
+            advice_log=DynamoDbAdviceLog(dynamodb, tenant.table_name),
         )
     return CentreService(settings.centre_id, tenants)
 
