@@ -62,6 +62,7 @@ PATCH_MODULES = (
     "server_dispatch",
     "server_keep_alive",
     "sns_outage",  # inert until a test switches it on
+    "iot_data_bridge",  # inert until a broker is named
 )
 
 _applied: list[str] = []
