@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -119,9 +119,11 @@ class ProcessReadingsFunction(Construct):
             snap_start=True,
             reserved_concurrency=tenant.reserved_concurrency,
         ).function
+        stack = Stack.of(self)
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
         acknowledge(
             self,
-            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:iot:{tenant.region}:<AWS::AccountId>:topic/"
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:iot:{tenant.region}:{account}:topic/"
             f"{advice_topic(tenant_id, '*')}]",
             "One advice topic per device of this tenant, and devices come and go with enrolments: the wildcard "
             "is the device id segment only, inside this tenant's own topic tree (no other tenant, no other topic).",
