@@ -92,25 +92,39 @@ def _spo2(value: float) -> str:
                        "measurements": [{"metric": "spo2", "value": value, "unit": "%"}]})
 
 
-def test_a_device_receives_the_yellow_advice_of_its_plan_within_5_s_of_processing(tenant: Tenant) -> None:
-    oximeter = tenant.device("oxi-0001")
-    assert oximeter.connect() and oximeter.subscribe(advice("oxi-0001"))
-
-    # WHEN the patient measures SpO2 90 % (yellow in the COPD plan) and the reading is processed
-    reading = _spo2(90)
+def _measure(tenant: Tenant, oximeter: TestDevice, spo2: float, delivered: int) -> tuple[str, dict[str, Any]]:
+    """Publish a reading, let the rule queue it and process_readings score it; the advice within 5 s."""
+    oximeter.message_arrived.clear()
+    reading = _spo2(spo2)
     assert oximeter.publish("dho/bodo/devices/oxi-0001/readings", reading)
-    tenant.iot.engine.wait_for(lambda counts: counts.delivered == 1)
+    tenant.iot.engine.wait_for(lambda counts: counts.delivered == delivered)
     assert tenant.process_queued_readings() == {"batchItemFailures": []}
     processed = time.monotonic()
-
-    # THEN the oximeter gets the plan's yellow advice for that reading on its own topic within 5 s
     assert oximeter.message_arrived.wait(ADVICE_DELIVERY_SECONDS)
     assert time.monotonic() - processed < ADVICE_DELIVERY_SECONDS
-    [(topic, payload)] = oximeter.received
-    message = json.loads(payload)
+    topic, payload = oximeter.received[-1]
     assert topic == advice("oxi-0001")
-    assert (message["zone"], message["text"], message["plan_version"], message["reading_id"]) == (
-        "yellow", ADVICE_TEMPLATES["copd"][AdviceLanguage.BOKMAL].yellow, 1, json.loads(reading)["reading_id"])
+    return json.loads(reading)["reading_id"], json.loads(payload)
+
+
+def test_a_device_receives_the_yellow_advice_of_its_plan_within_5_s_and_the_confirmation_after_measuring_again(
+    tenant: Tenant,
+) -> None:
+    oximeter = tenant.device("oxi-0001")
+    assert oximeter.connect() and oximeter.subscribe(advice("oxi-0001"))
+    texts = ADVICE_TEMPLATES["copd"][AdviceLanguage.BOKMAL]
+
+    # WHEN the patient measures SpO2 90 % (yellow in the COPD plan) and the reading is processed
+    reading_id, message = _measure(tenant, oximeter, 90, delivered=1)
+
+    # THEN the oximeter gets, within 5 s, the plan's yellow-zone advice for it: measure again in 5 minutes
+    assert (message["zone"], message["kind"], message["text"], message["plan_version"], message["reading_id"]) == (
+        "yellow", "remeasure", texts.remeasure, 1, reading_id)
+
+    # WHEN the patient measures again (still yellow), THEN the yellow advice comes as a confirmation
+    reading_id, message = _measure(tenant, oximeter, 91, delivered=2)
+    assert (message["zone"], message["kind"], message["text"], message["reading_id"]) == (
+        "yellow", "confirmed", texts.yellow, reading_id)
     oximeter.close()
 
 

@@ -5,13 +5,14 @@ The process_readings handler on in-memory ports."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
 import pytest
 
 from dho.advice.service import AdviceService
 from dho.domain.advice import SendOutcome
+from dho.domain.findings import Rule, Severity
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
 from dho.domain.plans import Programme, plan_from_template, revise
 from dho.domain.registry import DeviceAssignment, Patient
@@ -39,19 +40,24 @@ def _handler(
     return handler
 
 
-def _spo2(reading_id: str, value: float) -> dict[str, object]:
-    message = body(reading_id=reading_id, measurements=one("spo2", value, "%"))
-    return sqs_record(message, sent_timestamp_ms=int(RECEIVED_AT.timestamp() * 1000))
+def _spo2(reading_id: str, value: float, after: timedelta = timedelta(0)) -> dict[str, object]:
+    arrived = RECEIVED_AT + after
+    message = body(reading_id=reading_id, measurements=one("spo2", value, "%"), received_at=arrived,
+                   measured_at=(arrived - timedelta(minutes=1)).isoformat())
+    return sqs_record(message, sent_timestamp_ms=int(arrived.timestamp() * 1000))
 
 
 def _sent(tenant: FakeTenant) -> list[dict[str, object]]:
     return [json.loads(payload) for topic, payload, _ in tenant.messenger.published if topic == TOPIC]
 
 
-@pytest.mark.parametrize(("spo2", "zone", "text"), [(95, "green", COPD_NB.green), (90, "yellow", COPD_NB.yellow),
-                                                     (80, "red", COPD_NB.red)])
+@pytest.mark.parametrize(("spo2", "zone", "kind", "text"), [
+    (95, "green", "zone", COPD_NB.green),
+    (90, "yellow", "remeasure", COPD_NB.remeasure),  # the COPD plan asks a single yellow to measure again
+    (80, "red", "zone", COPD_NB.red),  # a red is never asked to wait
+])
 def test_the_device_is_told_the_zone_of_its_reading_and_the_plan_text_for_it(
-    monkeypatch: pytest.MonkeyPatch, spo2: float, zone: str, text: str
+    monkeypatch: pytest.MonkeyPatch, spo2: float, zone: str, kind: str, text: str
 ) -> None:
     # GIVEN a COPD patient on the programme's plan (yellow below 92 %, red below 88 %)
     tenant = FakeTenant()
@@ -62,7 +68,8 @@ def test_the_device_is_told_the_zone_of_its_reading_and_the_plan_text_for_it(
 
     # THEN its own advice topic gets one message: the zone, the plan's text, the plan version, the reading
     [message] = _sent(tenant)
-    assert (message["zone"], message["text"], message["plan_version"], message["reading_id"]) == (zone, text, 1, "r-1")
+    assert (message["zone"], message["kind"], message["text"], message["plan_version"], message["reading_id"]) == (
+        zone, kind, text, 1, "r-1")
     # and nothing about the person or the value: only these fields go out
     assert set(message) == {"message_id", "kind", "reading_id", "zone", "text", "language", "plan_version", "sent_at"}
     assert PATIENT.patient_id not in json.dumps(message) and PATIENT.national_id not in json.dumps(message)
@@ -90,7 +97,7 @@ def test_the_nurses_own_texts_in_nynorsk_reach_a_nynorsk_municipalitys_device(mo
     own = {**ADVICE_TEMPLATES["copd"][AdviceLanguage.NYNORSK].model_dump(), "yellow": "Ta raudpakka og ring oss."}
     tenant.plans.save(plan)
     tenant.plans.save(revise(plan, changed_by="9144900", at=RECEIVED_AT, note="eigen tekst",
-                             advice={AdviceLanguage.NYNORSK: own}))
+                             advice={AdviceLanguage.NYNORSK: own}, remeasure_yellow_after_minutes=None))
     pipeline = tenant.pipeline()
     advice = AdviceService("bodo", lambda p, at: plan_in_force(tenant.plans, tenant.registry, p, at),
                            tenant.messenger, tenant.advice_log, language=AdviceLanguage.NYNORSK)
@@ -145,3 +152,50 @@ def test_iot_core_down_fails_no_reading_and_the_nurse_sees_the_advice_was_not_se
     handler.lambda_handler({"Records": [_spo2("r-1", 80)]}, FakeLambdaContext())
     assert [m["zone"] for m in _sent(tenant)] == ["red"]
     assert [r.outcome for r in tenant.advice_log.records.values()] == [SendOutcome.SENT]
+
+
+def _handle(handler: ModuleType, *records: dict[str, object]) -> None:
+    assert handler.lambda_handler({"Records": list(records)}, FakeLambdaContext()) == {"batchItemFailures": []}
+
+
+def test_a_single_yellow_is_asked_to_measure_again_and_a_second_yellow_confirms_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a COPD plan that asks a single yellow SpO2 to be measured again in 5 minutes
+    tenant = FakeTenant()
+    handler = _handler(monkeypatch, tenant)
+
+    # WHEN the patient measures 90 %, then again 6 minutes later 91 %
+    _handle(handler, _spo2("r-1", 90))
+    # THEN the nurse's yellow alert is there after the first reading already (the prompt delays nothing)
+    assert [(a.rule, a.severity) for a in tenant.alerts.alerts.values()] == [(Rule.SPO2_BAND, Severity.YELLOW)]
+    _handle(handler, _spo2("r-2", 91, timedelta(minutes=6)))
+
+    # THEN the first gets "measure again", the second the plan's yellow text as a confirmation
+    assert [(m["reading_id"], m["kind"], m["text"]) for m in _sent(tenant)] == [
+        ("r-1", "remeasure", COPD_NB.remeasure), ("r-2", "confirmed", COPD_NB.yellow)]
+
+
+def test_a_red_after_a_re_measure_prompt_gets_the_red_advice_and_the_red_alert_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = FakeTenant()
+    handler = _handler(monkeypatch, tenant)
+
+    _handle(handler, _spo2("r-1", 90))
+    _handle(handler, _spo2("r-2", 84, timedelta(minutes=5)))
+
+    assert [(m["reading_id"], m["zone"], m["kind"]) for m in _sent(tenant)] == [
+        ("r-1", "yellow", "remeasure"), ("r-2", "red", "zone")]
+    assert "113" in str(_sent(tenant)[-1]["text"])
+    assert Severity.RED in [n.severity for n, _ in tenant.notifier.sent]
+
+
+def test_a_yellow_long_after_the_prompt_is_asked_to_measure_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = FakeTenant()
+    handler = _handler(monkeypatch, tenant)
+
+    _handle(handler, _spo2("r-1", 90))
+    _handle(handler, _spo2("r-2", 90, timedelta(hours=3)))
+
+    assert [m["kind"] for m in _sent(tenant)] == ["remeasure", "remeasure"]

@@ -7,15 +7,29 @@ advice is kept as not sent with the error type, so the nurse sees the patient wa
 sent later from an outbox: advice about a reading is only useful while the patient is still at the
 device, and the nurse's alert does not depend on it. A redelivered batch (SQS is at-least-once) finds
 the advice already sent and sends nothing; one that was not sent is tried again then.
+
+Re-measure prompt: where the plan says so (``remeasure_yellow_after_minutes``), a yellow reading with no
+prompt sent in the last ``CONFIRMATION_WINDOW`` gets "measure again in N minutes"; a yellow within the
+window after a prompt gets the yellow text as a confirmation. A red is never prompted: it gets the red
+text at once. This changes only what the patient is told: the nurse's alerts are decided as before, on
+the first reading, so a re-measure can never delay an alert.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from dho.domain.advice import Advice, AdviceKind, SendOutcome, advice_message_id, advice_text, zone_of_reading
+from dho.domain.advice import (
+    Advice,
+    AdviceKind,
+    AdviceZone,
+    SendOutcome,
+    advice_message_id,
+    advice_text,
+    zone_of_reading,
+)
 from dho.domain.clock import utc_now
 from dho.domain.findings import Evaluation
 from dho.domain.plan_advice import AdviceLanguage
@@ -23,6 +37,7 @@ from dho.domain.plans import SelfManagementPlan
 from dho.ingest.service import IngestResult, IngestStatus
 from dho.ports import AdviceLog, DeviceMessenger
 
+CONFIRMATION_WINDOW = timedelta(minutes=20)  # (guess) a prompt answered later than this starts afresh
 PlanOf = Callable[[str, datetime], SelfManagementPlan]  # (patient id, at) -> the plan in force
 
 
@@ -75,7 +90,16 @@ class AdviceService:
         earlier = self._log.recorded(advice)
         if earlier is not None and earlier.outcome is SendOutcome.SENT:
             return earlier  # a redelivered batch: the device has it already
+        if zone is AdviceZone.YELLOW and plan.remeasure_yellow_after_minutes is not None:
+            advice = self._remeasure_or_confirm(advice, plan)
         return self._send(advice)
+
+    def _remeasure_or_confirm(self, advice: Advice, plan: SelfManagementPlan) -> Advice:
+        since = advice.measured_at - CONFIRMATION_WINDOW
+        recent = self._log.history(advice.patient_id, since, advice.measured_at)
+        if any(a.kind is AdviceKind.REMEASURE and a.outcome is SendOutcome.SENT for a in recent):
+            return replace(advice, kind=AdviceKind.CONFIRMED)  # the yellow text, now confirmed
+        return replace(advice, kind=AdviceKind.REMEASURE, text=plan.advice_texts(self._language).remeasure)
 
     def _send(self, advice: Advice) -> Advice:
         attempt = replace(advice, sent_at=self._clock())

@@ -120,6 +120,7 @@ class AdviceOut(_Out):
     message_id: str
     reading_id: str
     device_id: str
+    kind: str  # zone | remeasure | confirmed
     zone: str
     text: str | None
     language: str
@@ -131,7 +132,7 @@ class AdviceOut(_Out):
     @classmethod
     def of(cls, advice: Advice) -> AdviceOut:
         return cls(message_id=advice.message_id, reading_id=advice.reading_id, device_id=advice.device_id,
-                   zone=advice.zone.value, text=advice.text, language=advice.language.value,
+                   kind=advice.kind.value, zone=advice.zone.value, text=advice.text, language=advice.language.value,
                    plan_version=advice.plan_version, sent_at=advice.sent_at,
                    outcome=advice.outcome.value if advice.outcome else None, error=advice.error)
 

@@ -30,6 +30,8 @@ class AdviceZone(StrEnum):
 
 class AdviceKind(StrEnum):
     ZONE = "zone"  # the zone of a reading and the plan's text for it
+    REMEASURE = "remeasure"  # a single yellow: measure again in a few minutes (the plan's remeasure text)
+    CONFIRMED = "confirmed"  # the yellow measured again within the window: the plan's yellow text
 
 
 class SendOutcome(StrEnum):
@@ -57,8 +59,9 @@ def advice_text(texts: ZoneAdvice, zone: AdviceZone) -> str | None:
     return {AdviceZone.GREEN: texts.green, AdviceZone.YELLOW: texts.yellow, AdviceZone.RED: texts.red}.get(zone)
 
 
-def advice_message_id(tenant_id: str, reading_id: str, kind: AdviceKind = AdviceKind.ZONE) -> str:
-    return str(uuid.uuid5(_MESSAGE_IDS, f"{tenant_id}/{kind.value}/{reading_id}"))
+def advice_message_id(tenant_id: str, reading_id: str) -> str:
+    """One advice per reading, whatever its kind: a redelivery finds it by the reading alone."""
+    return str(uuid.uuid5(_MESSAGE_IDS, f"{tenant_id}/advice/{reading_id}"))
 
 
 @dataclass(frozen=True, slots=True)

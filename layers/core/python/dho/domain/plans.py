@@ -121,6 +121,9 @@ class SelfManagementPlan(BaseModel):
     paused_until: datetime | None = None
     # None (a plan stored before advice texts existed): the programme's texts (dho.domain.plan_advice).
     advice: dict[AdviceLanguage, ZoneAdvice] | None = None
+    # A single yellow reading first gets "measure again in this many minutes" (a cold finger on the
+    # oximeter); None: no re-measure prompt. Never for a red (dho.advice.service).
+    remeasure_yellow_after_minutes: int | None = Field(default=None, ge=1, le=60)
     changed_by: str = Field(min_length=1, description="HPR number of the clinician, or 'template'")
     changed_at: datetime
     change_note: str = ""
@@ -205,12 +208,17 @@ _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
 }
 
 
+# COPD oximetry: a single low SpO2 is often a cold finger or movement; a second measurement settles it.
+_REMEASURE_MINUTES = {Programme.COPD: 5, Programme.COPD_HYPERCAPNIC: 5}
+
+
 def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> SelfManagementPlan:
     """Version 1 of a patient's plan: the programme's defaults, to be personalised by a nurse."""
     scale, limits, trends = _TEMPLATES[programme]
     return SelfManagementPlan(
         patient_id=patient_id, version=1, programme=programme, spo2_scale=scale, limits=limits, trends=trends,
         expected_measurements=dict(_SCHEDULES[programme]), advice=dict(ADVICE_TEMPLATES[programme.value]),
+        remeasure_yellow_after_minutes=_REMEASURE_MINUTES.get(programme),
         changed_by="template", changed_at=at, change_note=f"defaults of the {programme.value} programme",
     )
 
