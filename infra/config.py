@@ -244,6 +244,11 @@ class Tenant(_Strict):
     centre: Slug | None = None
     # GPs, hospital nurses, administrators and privacy officers of this tenant (the centre API's roles).
     staff: tuple[TenantStaff, ...] = Field(default=(), max_length=200)
+    # The language of the advice sent to the patients' devices: bokmål (nb) or nynorsk (nn).
+    advice_language: Literal["nb", "nn"] = "nb"
+    # The account's IoT Core data endpoint in the tenant's region (``aws iot describe-endpoint --endpoint-type
+    # iot:Data-ATS``, as https://…); unset: boto3's default resolution (the emulator's, locally).
+    iot_data_endpoint: str | None = Field(default=None, pattern=r"^https://[a-z0-9.-]+$")
 
     @model_validator(mode="after")
     def _check_tenant(self) -> Tenant:

@@ -17,6 +17,11 @@ def readings_topic(tenant_id: str, device: str = "+") -> str:
     return f"dho/{tenant_id}/devices/{device}/readings"
 
 
+def advice_topic(tenant_id: str, device: str) -> str:
+    """The MQTT topic the platform tells a device the advice of its readings on (``dho.domain.advice``)."""
+    return f"dho/{tenant_id}/devices/{device}/advice"
+
+
 class DevicePolicy(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, tenant_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -40,6 +45,24 @@ class DevicePolicy(Construct):
                     "Action": "iot:Publish",
                     "Resource": stack.format_arn(
                         service="iot", resource="topic", resource_name=readings_topic(tenant_id, THING_NAME)
+                    ),
+                },
+                {
+                    # Its own advice topic only: a device can never read another patient's advice. Subscribe
+                    # is authorised on the topic filter, Receive on each message's topic.
+                    "Sid": "SubscribeToItsOwnAdviceOnly",
+                    "Effect": "Allow",
+                    "Action": "iot:Subscribe",
+                    "Resource": stack.format_arn(
+                        service="iot", resource="topicfilter", resource_name=advice_topic(tenant_id, THING_NAME)
+                    ),
+                },
+                {
+                    "Sid": "ReceiveItsOwnAdviceOnly",
+                    "Effect": "Allow",
+                    "Action": "iot:Receive",
+                    "Resource": stack.format_arn(
+                        service="iot", resource="topic", resource_name=advice_topic(tenant_id, THING_NAME)
                     ),
                 },
             ],

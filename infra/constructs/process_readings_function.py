@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -17,6 +17,7 @@ from constructs import Construct
 
 from infra.compliance import acknowledge
 from infra.config import Tenant
+from infra.constructs.device_policy import advice_topic
 from infra.constructs.operations_alarm import operations_alarm, tenant_alarm_name
 from infra.constructs.tenant_function import TenantFunction
 from infra.layer_catalog import PROCESS_READINGS
@@ -58,6 +59,8 @@ def function_environment(tenant: Tenant, table_name: str, alert_topic_arn: str) 
         **alerting_environment(tenant, table_name, alert_topic_arn),
         "POWERTOOLS_SERVICE_NAME": PROCESS_READINGS.name,
         "DHO_QUARANTINE_RETENTION_DAYS": str(tenant.retention.quarantine_days),
+        "DHO_ADVICE_LANGUAGE": tenant.advice_language,  # what the patients' devices are told in (nb / nn)
+        **({"DHO_IOT_DATA_ENDPOINT": tenant.iot_data_endpoint} if tenant.iot_data_endpoint else {}),
         # Machine code compiled in the SnapStart init must run on any host the snapshot is restored on.
         "NUMBA_CPU_NAME": "generic",
         "NUMBA_CACHE_DIR": "/tmp/numba-cache",
@@ -101,6 +104,12 @@ class ProcessReadingsFunction(Construct):
                     resources=[table.table_arn, triage_index_arn],
                 ),
                 iam.PolicyStatement(sid="PublishAlerts", actions=["sns:Publish"], resources=[alert_topic.topic_arn]),
+                # The advice back to this tenant's devices, and to no other tenant's (one topic per device).
+                iam.PolicyStatement(
+                    sid="PublishAdviceToOwnTenantsDevices", actions=["iot:Publish"],
+                    resources=[Stack.of(scope).format_arn(service="iot", resource="topic",
+                                                          resource_name=advice_topic(tenant_id, "*"))],
+                ),
             ],
             environment=function_environment(tenant, table.table_name, alert_topic.topic_arn),
             layers=layers,
@@ -110,6 +119,15 @@ class ProcessReadingsFunction(Construct):
             snap_start=True,
             reserved_concurrency=tenant.reserved_concurrency,
         ).function
+        stack = Stack.of(self)
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        acknowledge(
+            self,
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:iot:{tenant.region}:{account}:topic/"
+            f"{advice_topic(tenant_id, '*')}]",
+            "One advice topic per device of this tenant, and devices come and go with enrolments: the wildcard "
+            "is the device id segment only, inside this tenant's own topic tree (no other tenant, no other topic).",
+        )
         acknowledge(
             self.function,
             "HIPAA.Security::HIPAA.Security-LambdaDLQ",

@@ -157,7 +157,8 @@ def _resource_regex(resource: str, variables: Mapping[str, str | None]) -> re.Pa
 
 @dataclass
 class DeviceAuthorizer:
-    """Allows or refuses a device's connect / publish / subscribe by its tenant's IoT policy, and counts."""
+    """Allows or refuses a device's connect / publish / subscribe / receive by its tenant's IoT policy, and
+    counts."""
 
     policies: Mapping[str, DevicePolicy]
     things: Mapping[str, str] | None = None  # thing name → tenant; None: every client id is an attached thing
@@ -190,6 +191,10 @@ class DeviceAuthorizer:
 
     def authorize_subscribe(self, identity: DeviceIdentity, topic_filter: str) -> Decision:
         return self._decide(identity, "iot:Subscribe", self.arn("topicfilter", topic_filter))
+
+    def authorize_receive(self, identity: DeviceIdentity, topic: str) -> Decision:
+        """Each message the broker would deliver is checked on its own topic (IoT Core: ``iot:Receive``)."""
+        return self._decide(identity, "iot:Receive", self.arn("topic", topic))
 
     def _decide(self, identity: DeviceIdentity, action: Action, resource: str) -> Decision:
         decision = self.evaluate(identity, action, resource)

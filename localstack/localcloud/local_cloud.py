@@ -32,6 +32,7 @@ from localcloud.local_lambda import (
     disable_event_source_mappings,
 )
 from localcloud.moto_harness import running_harness
+from localcloud.moto_harness.iot_data_bridge import BRIDGE_FILE_VARIABLE, write_bridge_file
 from localcloud.sns_outbox import OutboxEntry, SnsOutbox, subscriptions_from_stacks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +139,20 @@ def concurrency(tenant: TenantDeployment) -> int:
 
 
 @contextmanager
+def _bridge_file_named(path: Path) -> Iterator[None]:
+    previous = os.environ.get(BRIDGE_FILE_VARIABLE)
+    os.environ[BRIDGE_FILE_VARIABLE] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(BRIDGE_FILE_VARIABLE, None)
+        else:
+            os.environ[BRIDGE_FILE_VARIABLE] = previous
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
 def running_local_cloud(
     assembly_dir: Path,
     *,
@@ -150,7 +165,11 @@ def running_local_cloud(
     ``in_process``: the queues' batches run in this process one at a time instead of side by side in the
     functions' own execution environments (for faults injected into this process's functions)."""
     state_dir.mkdir(parents=True, exist_ok=True)
+    # The harness forwards iot-data publishes (advice to devices) to the broker named here, once it is up.
+    bridge_file = state_dir / "iot-data-bridge.json"
+    bridge_file.unlink(missing_ok=True)
     with ExitStack() as cleanup:
+        cleanup.enter_context(_bridge_file_named(bridge_file))
         endpoint = cleanup.enter_context(running_harness(log_file=state_dir / "moto-harness.log"))
         cleanup.enter_context(_aws_environment(endpoint))
         deploy.check_prerequisites()
@@ -181,6 +200,8 @@ def running_local_cloud(
         iot = cleanup.enter_context(running_local_iot(
             stacks, sqs=sqs, resolver=resolver, logs=client("logs", endpoint, deploy.REGION), things=things,
             state_dir=state_dir / "mqtt"))
+        write_bridge_file(bridge_file, iot.broker.host, iot.broker.port, iot.broker.credentials.username,
+                          iot.broker.credentials.password)
         outbox = SnsOutbox(subscriptions_from_stacks(stacks), client("sns", endpoint, deploy.REGION), sqs, resolver,
                            outbox_dir=state_dir / "outbox").install()
         pump = QueuePump(sqs, routes, batch_size=BATCH_SIZE)

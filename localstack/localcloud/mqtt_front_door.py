@@ -8,6 +8,9 @@ back is passed through untouched. What IoT Core does on a refusal, the front doo
 - PUBLISH or SUBSCRIBE refused → the connection is closed (IoT Core hangs up on MQTT 3.1.1 clients; an
   MQTT 5 client also gets DISCONNECT 0x87 first). A refused message is counted and never reaches the
   broker, so no rule ever sees it.
+- a message the broker would deliver on a topic the device may not receive (``iot:Receive``) is dropped
+  (IoT Core does not deliver it, silently); the front door acknowledges a QoS 1 one to the broker itself,
+  so it is not redelivered, and counts it.
 - PUBLISH with a payload over IoT Core's 128 KB (131,072 bytes) message limit → refused the same way
   (IoT Core logs CLIENT_ERROR PAYLOAD_LIMIT_EXCEEDED and disconnects; no PUBACK), MQTT 5 with 0x95.
 
@@ -37,7 +40,7 @@ from localcloud.device_auth import Decision, DeviceAuthorizer, DeviceIdentity
 LOG = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 
-CONNECT, PUBLISH, SUBSCRIBE = 1, 3, 8
+CONNECT, PUBLISH, PUBACK, SUBSCRIBE = 1, 3, 4, 8
 _CONNACK_NOT_AUTHORIZED = {4: b"\x20\x02\x00\x05", 3: b"\x20\x02\x00\x05", 5: b"\x20\x03\x00\x87\x00"}
 _DISCONNECT_NOT_AUTHORIZED_V5 = b"\xe0\x02\x87\x00"
 _DISCONNECT_PACKET_TOO_LARGE_V5 = b"\xe0\x02\x95\x00"
@@ -75,6 +78,7 @@ class FrontDoorCounts:
     published: int = 0
     publishes_refused: int = 0
     subscribes_refused: int = 0
+    receives_refused: int = 0
 
 
 class _Reader:
@@ -310,7 +314,7 @@ class MqttFrontDoor:
                 raw = connect_with_credentials(body, info, *self.broker_credentials)
             broker_out.write(raw)
             await broker_out.drain()
-            pump = asyncio.create_task(self._pump(broker_in, device_out))
+            pump = asyncio.create_task(self._to_device(broker_in, device_out, broker_out, identity))
             await self._from_device(device_in, broker_out, identity, info.protocol_level, device_out)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -361,9 +365,22 @@ class MqttFrontDoor:
             broker_out.write(raw)
             await broker_out.drain()
 
-    @staticmethod
-    async def _pump(broker_in: asyncio.StreamReader, device_out: asyncio.StreamWriter) -> None:
-        while chunk := await broker_in.read(65536):
-            device_out.write(chunk)
-            await device_out.drain()
+    async def _to_device(self, broker_in: asyncio.StreamReader, device_out: asyncio.StreamWriter,
+                         broker_out: asyncio.StreamWriter, identity: DeviceIdentity) -> None:
+        """What the broker sends, packet by packet: a PUBLISH only if the device may receive its topic."""
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            while True:
+                kind, raw, body = await read_packet(broker_in)
+                if kind == PUBLISH:
+                    topic = parse_publish_topic(body)
+                    decision = self.authorizer.authorize_receive(identity, topic)
+                    if not decision.allowed:
+                        self._refuse(identity, decision, "receives_refused")
+                        if (raw[0] >> 1) & 0x03 == 1:  # QoS 1: acknowledged here, never redelivered
+                            packet_id = body[2 + len(topic.encode()):4 + len(topic.encode())]
+                            broker_out.write(bytes([PUBACK << 4, 2]) + packet_id)
+                            await broker_out.drain()
+                        continue
+                device_out.write(raw)
+                await device_out.drain()
         device_out.close()

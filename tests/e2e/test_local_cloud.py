@@ -190,3 +190,25 @@ def test_the_red_alert_is_on_the_centres_worklist_for_a_nurse_with_a_token(cloud
     row = next(r for r in body["rows"] if r["patient_id"] == COPD_PATIENT)
     assert (row["tenant"], row["severity"], row["rule"]) == ("bodo", "red", "spo2_band")
     assert worklist(None)[0] == 401
+
+
+def test_the_deployed_function_tells_the_oximeter_its_red_advice_over_mqtt(cloud: LocalCloud) -> None:
+    # GIVEN the patient's oximeter subscribed to its own advice topic on the deployed local cloud
+    oximeter = TestDevice(cloud.iot.device_host, cloud.iot.device_port, "oxi-0001", "bodo")
+    assert oximeter.connect() and oximeter.subscribe("dho/bodo/devices/oxi-0001/advice")
+    try:
+        # WHEN it sends a red SpO2 on the same connection (a second one with its client id would end this one,
+        # as IoT Core does) and the deployed process_readings scores it
+        payload = _payload("oxi-0001", "spo2", 84, "%")
+        before = _delivered(cloud)
+        assert oximeter.publish("dho/bodo/devices/oxi-0001/readings", payload)
+        _wait_for_rules(cloud, before, 1)
+        cloud.drain()
+
+        # THEN the plan's red advice for that reading reaches it (the deployed function's iot-data publish)
+        assert oximeter.message_arrived.wait(5)
+        message = json.loads(oximeter.received[-1][1])
+        assert (message["zone"], message["reading_id"]) == ("red", json.loads(payload)["reading_id"])
+        assert "113" in message["text"]
+    finally:
+        oximeter.close()

@@ -16,6 +16,9 @@ from infra.compliance import acknowledge, enable_compliance_checks
 REVIEWED = {
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]",
     "AwsSolutions-IAM5[Resource::*]",
+    # process_readings' advice: the device-id segment of its own tenant's advice topics (one per tenant)
+    "AwsSolutions-IAM5[Resource::arn:aws:iot:eu-north-1:<AWS::AccountId>:topic/dho/bodo/devices/*/advice]",
+    "AwsSolutions-IAM5[Resource::arn:aws:iot:eu-north-1:<AWS::AccountId>:topic/dho/sunnfjord/devices/*/advice]",
     "AwsSolutions-APIG4",  # the centre API's public OpenAPI document (no data)
     "AwsSolutions-L1",
     "HIPAA.Security-LambdaDLQ",

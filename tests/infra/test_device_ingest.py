@@ -72,7 +72,8 @@ def test_device_policy_allows_connect_as_own_thing_and_publish_to_own_readings_t
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert {s["Effect"] for s in statements} == {"Allow"}
     by_action = {s["Action"]: s for s in statements}
-    assert set(by_action) == {"iot:Connect", "iot:Publish"}  # no subscribe/receive, no wildcards
+    # Subscribe/receive: its own advice topic only (tests/infra/test_device_advice.py); no wildcards.
+    assert set(by_action) == {"iot:Connect", "iot:Publish", "iot:Subscribe", "iot:Receive"}
 
     connect = by_action["iot:Connect"]
     assert _joined(connect["Resource"]).endswith(":client/${iot:Connection.Thing.ThingName}")

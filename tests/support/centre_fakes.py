@@ -27,7 +27,7 @@ from dho.fhir.validation import validate_r4b
 from dho.settings import ExportSettings
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 from tests.support.export_fakes import InMemoryAccessLog
-from tests.support.fakes import InMemoryPlans, InMemoryRegistry, InMemoryTimeline
+from tests.support.fakes import InMemoryAdviceLog, InMemoryPlans, InMemoryRegistry, InMemoryTimeline
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 Records = TypeVar("Records", bound=PatientRecordsService)
@@ -129,6 +129,7 @@ class FakeTenantStores:
     access_log: InMemoryAccessLog = field(default_factory=InMemoryAccessLog)
     registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
     plans: InMemoryPlans = field(default_factory=InMemoryPlans)
+    advice_log: InMemoryAdviceLog = field(default_factory=InMemoryAdviceLog)
 
     def records(self) -> TenantRecords:
         return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), registry=self.registry)
@@ -139,9 +140,9 @@ class FakeTenantStores:
         settings = ExportSettings(tenant_id=self.tenant_id, table_name=f"dho-{self.tenant_id}",
                                   access_log_table_name=f"dho-{self.tenant_id}-access-log")
         exporter = FhirExportService(settings, self.registry, self.timeline, AlertHistoryOf(self.alerts),
-                                     self.access_log, validate_r4b)
+                                     self.access_log, validate_r4b, advice=self.advice_log)
         return TenantData(self.tenant_id, self.alerts, actions, self.enrolments, self.timeline, self.access_log,
-                          exporter)
+                          exporter, self.advice_log)
 
     def add_alert(self, new: Alert) -> Alert:
         self.alerts.save(new, None)

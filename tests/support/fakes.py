@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from dho.advice.service import AdviceService
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
+from dho.domain.advice import Advice, SendOutcome
 from dho.domain.alerts import AlertPolicySettings
 from dho.domain.clock import to_canonical
 from dho.domain.plans import SelfManagementPlan
@@ -15,6 +17,7 @@ from dho.domain.quarantine import DEFAULT_PAGE_SIZE, DEFAULT_RETENTION, Quaranti
 from dho.domain.readings import DeviceReading
 from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient, roster_slot
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
+from dho.evaluation.adherence import plan_in_force
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestService
 from dho.pipeline import ReadingsPipeline
@@ -140,6 +143,36 @@ class InMemoryPlans:
 
 
 @dataclass
+class RecordingMessenger:
+    """What went to the devices' topics; ``failing`` topics raise like an unreachable IoT Core."""
+
+    published: list[tuple[str, bytes, bool]] = field(default_factory=list)
+    failing: bool = False
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        if self.failing:
+            raise TransientStoreError("ServiceUnavailableException")
+        self.published.append((topic, payload, retain))
+
+
+@dataclass
+class InMemoryAdviceLog:
+    records: dict[tuple[str, str], Advice] = field(default_factory=dict)
+
+    def recorded(self, advice: Advice) -> Advice | None:
+        return self.records.get((advice.patient_id, advice.message_id))
+
+    def record(self, advice: Advice) -> None:
+        earlier = self.records.get((advice.patient_id, advice.message_id))
+        if earlier is None or earlier.outcome is not SendOutcome.SENT:
+            self.records[(advice.patient_id, advice.message_id)] = advice
+
+    def history(self, patient_id: str, start: datetime, end: datetime, *, limit: int = 100) -> Sequence[Advice]:
+        found = [a for (p, _), a in self.records.items() if p == patient_id and start <= a.measured_at < end]
+        return sorted(found, key=lambda a: (a.measured_at, a.message_id))[:limit]
+
+
+@dataclass
 class FakeTenant:
     """A whole tenant on in-memory ports: the pipeline plus handles on what it wrote and sent."""
 
@@ -149,9 +182,16 @@ class FakeTenant:
     plans: InMemoryPlans = field(default_factory=InMemoryPlans)
     alerts: InMemoryAlerts = field(default_factory=InMemoryAlerts)
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    messenger: RecordingMessenger = field(default_factory=RecordingMessenger)
+    advice_log: InMemoryAdviceLog = field(default_factory=InMemoryAdviceLog)
 
     def pipeline(self) -> ReadingsPipeline:
         ingest = IngestService("bodo", self.registry, self.timeline, self.quarantine)
         evaluation = EvaluationService(self.timeline, self.plans, self.registry)
         alerting = AlertService(AlertPolicy(AlertPolicySettings()), self.alerts, self.notifier, tenant_name="Bodø")
-        return ReadingsPipeline(ingest, evaluation, alerting)
+        advice = AdviceService("bodo", lambda patient, at: plan_in_force(self.plans, self.registry, patient, at),
+                               self.messenger, self.advice_log, clock=lambda: RECEIVED_AT_PLUS_A_SECOND)
+        return ReadingsPipeline(ingest, evaluation, alerting, advice)
+
+
+RECEIVED_AT_PLUS_A_SECOND = datetime(2026, 11, 20, 12, 0, 1, tzinfo=UTC)  # when the fake tenant's advice goes out

@@ -25,10 +25,23 @@ class TestDevice:
             self.client.username_pw_set(tenant)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.received: list[tuple[str, bytes]] = []
+        self.message_arrived = threading.Event()
+        self.subscribed = threading.Event()
 
     def _on_connect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: ReasonCode, _p: Any) -> None:
         self.connack = reason
         (self.disconnected if reason.is_failure else self.connected).set()
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        self.received.append((message.topic, bytes(message.payload)))
+        self.message_arrived.set()
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: list[ReasonCode], _p: Any) -> None:
+        if not any(reason.is_failure for reason in reasons):
+            self.subscribed.set()
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, _reason: ReasonCode, _p: Any) -> None:
         self.disconnected.set()
@@ -57,6 +70,16 @@ class TestDevice:
             if self.disconnected.wait(0.05):
                 return False
         raise TimeoutError(f"no PUBACK and no hang-up within {timeout} s for {topic}")
+
+    def subscribe(self, topic_filter: str, timeout: float = 5.0) -> bool:
+        """QoS 1; True when SUBACKed without failure, False when refused or hung up."""
+        self.client.subscribe(topic_filter, qos=1)
+        for _ in range(int(timeout * 20)):
+            if self.subscribed.is_set():
+                return True
+            if self.disconnected.wait(0.05):
+                return False
+        return False
 
     def close(self) -> None:
         self.client.disconnect()

@@ -65,6 +65,7 @@ PATCH_MODULES = (
     "server_keep_alive",
     "server_request_costs",
     "sns_outage",  # inert until a test switches it on
+    "iot_data_bridge",  # inert until a broker is named
 )
 
 _applied: list[str] = []

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dho.advice.service import AdviceService
 from dho.alerting.service import AlertOutcome, AlertService
+from dho.domain.advice import Advice
 from dho.domain.findings import Evaluation
 from dho.evaluation.evaluator import FRESHNESS
 from dho.evaluation.service import EvaluationService
@@ -23,13 +25,18 @@ class BatchScore:
     alerts: list[AlertOutcome] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # patient id -> error type
     truncated_series: int = 0
+    advice: list[Advice] = field(default_factory=list)  # what each device was told (or could not be)
 
 
 class ReadingsPipeline:
-    def __init__(self, ingest: IngestService, evaluation: EvaluationService, alerts: AlertService) -> None:
+    def __init__(
+        self, ingest: IngestService, evaluation: EvaluationService, alerts: AlertService,
+        advice: AdviceService | None = None,
+    ) -> None:
         self._ingest = ingest
         self._evaluation = evaluation
         self._alerts = alerts
+        self._advice = advice  # None: nothing goes back to the devices (replays, tools)
 
     def ingest(self, body: str, *, arrived_at: datetime) -> IngestResult:
         return self._ingest.ingest(body, arrived_at=arrived_at)
@@ -41,6 +48,7 @@ class ReadingsPipeline:
         changes no rule's verdict, since the rules look at fresh readings only; evaluating it anyway
         would count a quiet evaluation without new data."""
         evaluated_at: dict[str, datetime] = {}
+        fresh: list[IngestResult] = []
         for result in results:
             patient, received, measured = result.patient_id, result.received_at, result.measured_at
             if result.status is IngestStatus.QUARANTINED or patient is None or received is None or measured is None:
@@ -50,11 +58,17 @@ class ReadingsPipeline:
             # A gateway clock running ahead dates a reading after its arrival (within the accepted skew):
             # the evaluation must reach it. From the batch's data alone, so a replay decides the same.
             at = max(received, measured)
+            fresh.append(result)
             if patient not in evaluated_at or at > evaluated_at[patient]:
                 evaluated_at[patient] = at
-        return self._decide_each(evaluated_at)
+        score, evaluations = self._decide_each(evaluated_at)
+        if self._advice is not None:
+            # After the alerts: the nurse's side is decided whatever happens to the advice.
+            decided = {e.patient_id: e for e in evaluations if e.patient_id not in score.failed}
+            score.advice.extend(self._advice.advise(fresh, decided))
+        return score
 
-    def _decide_each(self, evaluated_at: Mapping[str, datetime]) -> BatchScore:
+    def _decide_each(self, evaluated_at: Mapping[str, datetime]) -> tuple[BatchScore, list[Evaluation]]:
         """Evaluate and apply per patient, so that one patient's failure (a corrupt plan, a lost race,
         a throttled read) leaves the others decided; the caller has that patient's records redelivered.
         After one failed publish the others are left to the outbox (SNS is taken to be down)."""
@@ -69,7 +83,7 @@ class ReadingsPipeline:
                 continue
             publish = publish and not outcome.deferred
             alerts.append(outcome)
-        return BatchScore(alerts, failed, sum(len(e.truncated_series) for e in evaluations))
+        return BatchScore(alerts, failed, sum(len(e.truncated_series) for e in evaluations)), evaluations
 
     def _evaluate(self, evaluated_at: Mapping[str, datetime]) -> tuple[list[Evaluation], dict[str, str]]:
         """Every patient in one vectorised call; if that fails, one call per patient to find which."""

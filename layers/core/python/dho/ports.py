@@ -9,6 +9,7 @@ from typing import Protocol
 
 from dho.centre.enrolment import CaseloadPage, Enrolment
 from dho.domain.access_log import AccessRecord
+from dho.domain.advice import Advice
 from dho.domain.alerts import Alert, Notification, PendingNotification
 from dho.domain.findings import Rule
 from dho.domain.plans import SelfManagementPlan
@@ -237,4 +238,29 @@ class PatientRegistry(Registry, DeviceHistory, Protocol):
         """End the patient's open period of the device at ``at``; the ended period. Idempotent (a period
         already ended at ``at`` is answered as it is); raises :class:`~dho.domain.registry.AssignmentConflict`
         if the device's latest period is not the patient's, is ended otherwise or starts at or after ``at``."""
+        ...
+
+
+# ---- advice back to the patient's device (issue: the patient's side of the loop) ----------------------
+class DeviceMessenger(Protocol):
+    def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        """Publish ``payload`` to an MQTT topic of the devices at QoS 1 (``retain``: the broker keeps it for
+        the next subscriber). Raises :class:`TransientStoreError` when throttled or unreachable (after
+        the client's own retries), and any other error when refused."""
+        ...
+
+
+class AdviceLog(Protocol):
+    def recorded(self, advice: Advice) -> Advice | None:
+        """The stored record of this advice (same patient, reading and message id), if any, read
+        consistently: one key lookup."""
+        ...
+
+    def record(self, advice: Advice) -> None:
+        """Keep what was sent (or could not be) in the patient's history; a record that says sent is
+        never overwritten by one that says not sent. Raises :class:`TransientStoreError` when throttled."""
+        ...
+
+    def history(self, patient_id: str, start: datetime, end: datetime, *, limit: int = 100) -> Sequence[Advice]:
+        """The patient's advice for readings measured in [start, end), oldest first, at most ``limit``."""
         ...

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dho.domain.payload import ParserLimits
+from dho.domain.plan_advice import AdviceLanguage
 from dho.domain.quarantine import DEFAULT_RETENTION
 
 
@@ -28,6 +29,8 @@ class IngestSettings(TenantSettings):
         default=DEFAULT_RETENTION.days, ge=1, le=3650,
         description="how long a refused message (it may hold measured values) is kept",
     )
+    advice_language: AdviceLanguage = Field(default=AdviceLanguage.BOKMAL, description="the municipality's choice")
+    iot_data_endpoint: str | None = Field(default=None, description="https URL of the account's IoT data endpoint")
 
     @property
     def quarantine_retention(self) -> timedelta:

@@ -13,6 +13,7 @@
 | alert id lookup      | ``ALERT#<alert_id>``    | ``ALERT``                                  |
 | pending notification | ``PATIENT#<patient_id>``| ``NOTIFY#<alert_id>#<alert_version>``      |
 | alert due marker     | ``PATIENT#<patient_id>``| ``ALERT_DUE#<alert_id>``                   |
+| advice to the device | ``PATIENT#<patient_id>``| ``ADVICE#<measured_at>#<message_id>``      |
 | device assignment    | ``DEVICE#<device_id>``  | ``ASSIGNED#<valid_from>``                  |
 | patient's device     | ``PATIENT#<patient_id>``| ``DEVICE_PERIOD#<valid_from>#<device_id>`` |
 | reading guard        | ``DEVICE#<device_id>``  | ``READING#<reading_id>``                   |
@@ -241,6 +242,14 @@ TRIAGE_CASELOAD = "CASELOAD"
 
 def caseload_triage_sk(review_on: date, patient_id: str) -> str:
     return f"{review_on.isoformat()}#{patient_id}"
+
+
+ADVICE_PREFIX = "ADVICE#"
+
+
+def advice_sk(measured_at: datetime, message_id: str) -> str:
+    """Advice sorts by the measured time of the reading it answers: the patient's history is a key range."""
+    return f"{ADVICE_PREFIX}{to_canonical(measured_at)}#{message_id}"
 
 
 ACCESS_PREFIX = "ACCESS#"

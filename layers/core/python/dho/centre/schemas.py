@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from dho.centre.enrolment import Enrolment
 from dho.centre.service import PatientView, WorklistRow
 from dho.domain.access_log import AccessRecord
+from dho.domain.advice import Advice
 from dho.domain.alerts import Alert
 from dho.domain.timeline import TimelineEntry
 
@@ -113,11 +114,35 @@ class ReadingOut(_Out):
                    answers=dict(entry.answers))
 
 
+class AdviceOut(_Out):
+    """What the patient's device was told about one reading, and whether it went out."""
+
+    message_id: str
+    reading_id: str
+    device_id: str
+    kind: str  # zone | remeasure | confirmed
+    zone: str
+    text: str | None
+    language: str
+    plan_version: int
+    sent_at: datetime | None
+    outcome: str | None  # sent | not_sent
+    error: str | None
+
+    @classmethod
+    def of(cls, advice: Advice) -> AdviceOut:
+        return cls(message_id=advice.message_id, reading_id=advice.reading_id, device_id=advice.device_id,
+                   kind=advice.kind.value, zone=advice.zone.value, text=advice.text, language=advice.language.value,
+                   plan_version=advice.plan_version, sent_at=advice.sent_at,
+                   outcome=advice.outcome.value if advice.outcome else None, error=advice.error)
+
+
 class PatientOut(_Out):
     tenant: str
     enrolment: EnrolmentOut
     open_alerts: list[AlertOut]
     readings: list[ReadingOut]
+    advice: list[AdviceOut]
 
     @classmethod
     def of(cls, view: PatientView) -> PatientOut:
@@ -125,6 +150,7 @@ class PatientOut(_Out):
             tenant=view.tenant_id, enrolment=EnrolmentOut.of(view.enrolment),
             open_alerts=[AlertOut.of(view.tenant_id, a) for a in view.open_alerts],
             readings=[ReadingOut.of(e) for e in view.readings],
+            advice=[AdviceOut.of(a) for a in view.advice],
         )
 
 

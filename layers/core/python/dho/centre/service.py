@@ -22,12 +22,13 @@ from dho.centre.access import Action, grants, readable_tenants, sees_patient
 from dho.centre.enrolment import Enrolment
 from dho.centre.roles import Caller
 from dho.domain.access_log import AccessOutcome, AccessRecord
+from dho.domain.advice import Advice
 from dho.domain.alerts import SEVERITY_RANK, ActionKind, Alert, AlertClosedError, CloseReason
 from dho.domain.findings import Rule
 from dho.domain.timeline import TimelineEntry
 from dho.export.request import Requester
 from dho.export.service import EXPORTED_SERIES, ExportResult
-from dho.ports import AccessLog, AlertConflict, AlertRepository, Enrolments, TimelineRepository
+from dho.ports import AccessLog, AdviceLog, AlertConflict, AlertRepository, Enrolments, TimelineRepository
 
 ROWS_PER_TENANT = 200  # one triage query per tenant is bounded by this (the list says when it was cut)
 RECENT_READINGS = timedelta(days=7)  # what the patient view shows of the timeline
@@ -72,6 +73,7 @@ class TenantData:
     timeline: TimelineRepository
     access_log: AccessLog
     exporter: FhirExporter | None = None  # the FHIR export (dho.export), with the verified identity
+    advice_log: AdviceLog | None = None  # what the patient's devices were told (the patient view lists it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class PatientView:
     enrolment: Enrolment
     open_alerts: tuple[Alert, ...]
     readings: tuple[TimelineEntry, ...]
+    advice: tuple[Advice, ...] = ()  # sent (or not) to the patient's devices, for the readings shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,9 +229,11 @@ class CentreService:
             readings.extend(data.timeline.query(patient_id, series, since, now, limit=READINGS_PER_SERIES))
         readings.sort(key=lambda e: (e.measured_at, e.series))
         open_alerts = tuple(data.alerts.list_open(patient_id))
+        advice = tuple(data.advice_log.history(patient_id, since, now)) if data.advice_log is not None else ()
         self._log(data, caller, Action.READ_PATIENT, patient_id, now, PATIENT_OBJECT, AccessOutcome.EXPORTED,
-                  purpose="patient view", since=since, until=now, resources=len(readings) + len(open_alerts))
-        return PatientView(tenant_id, enrolment, open_alerts, tuple(readings))
+                  purpose="patient view", since=since, until=now,
+                  resources=len(readings) + len(open_alerts) + len(advice))
+        return PatientView(tenant_id, enrolment, open_alerts, tuple(readings), advice)
 
     def _enrolment_in_scope(
         self, caller: Caller, data: TenantData, patient_id: str, now: datetime, information_object: str, purpose: str

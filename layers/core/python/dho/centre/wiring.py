@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 
 from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
+from dho.adapters.dynamodb_advice_log import DynamoDbAdviceLog
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
 from dho.adapters.dynamodb_plans import DynamoDbPlans
@@ -71,6 +72,7 @@ def _tenant_data(dynamodb: DynamoDBClient, settings: CentreSettings) -> dict[str
             timeline=DynamoDbTimeline(dynamodb, tenant.table_name),
             access_log=DynamoDbAccessLog(dynamodb, tenant.access_log_table_name),
             exporter=build_export_service(export),
+            advice_log=DynamoDbAdviceLog(dynamodb, tenant.table_name),
         )
     return tenants
 

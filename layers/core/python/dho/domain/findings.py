@@ -73,3 +73,5 @@ class Evaluation:
     findings: tuple[Finding, ...]
     quiet_rules: frozenset[Rule]
     truncated_series: tuple[str, ...] = ()  # series scored on their newest entries only (window bound)
+    # Reading ids a rule looked at (fired or quiet): the patient's advice says green only for these.
+    assessed_readings: frozenset[str] = frozenset()

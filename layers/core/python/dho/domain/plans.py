@@ -12,6 +12,9 @@ may hold a planned absence (``paused_until``, e.g. a hospital stay) that mutes m
 until then (``dho.evaluation.adherence``). Plans stored before these fields existed read as
 ``expected_measurements=None``: the programme template's schedule applies (the schedule is part of the
 programme the patient was enrolled in); a nurse who wants none saves a version with ``{}``.
+
+A plan also holds what the patient is told per zone (``advice``, ``dho.domain.plan_advice``), in bokmål
+and nynorsk; plans stored before it read as ``advice=None``: the programme's texts apply.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dho.domain.metrics import Metric
+from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
 
 
 class Programme(StrEnum):
@@ -115,6 +119,11 @@ class SelfManagementPlan(BaseModel):
     # A planned absence (hospital stay, holiday): no missed-measurement alerts before this moment, and
     # the overdue clock starts again from it.
     paused_until: datetime | None = None
+    # None (a plan stored before advice texts existed): the programme's texts (dho.domain.plan_advice).
+    advice: dict[AdviceLanguage, ZoneAdvice] | None = None
+    # A single yellow reading first gets "measure again in this many minutes" (a cold finger on the
+    # oximeter); None: no re-measure prompt. Never for a red (dho.advice.service).
+    remeasure_yellow_after_minutes: int | None = Field(default=None, ge=1, le=60)
     changed_by: str = Field(min_length=1, description="HPR number of the clinician, or 'template'")
     changed_at: datetime
     change_note: str = ""
@@ -136,6 +145,12 @@ class SelfManagementPlan(BaseModel):
         if self.expected_measurements is not None:
             return dict(self.expected_measurements)
         return dict(_SCHEDULES[self.programme])
+
+    def advice_texts(self, language: AdviceLanguage) -> ZoneAdvice:
+        """The patient's advice in ``language``: the plan's own, else the programme's; a plan edited in
+        the other language only keeps the programme's texts for this one (never a text in no language)."""
+        own = self.advice or {}
+        return own.get(language) or ADVICE_TEMPLATES[self.programme.value][language]
 
 
 def _limits(**by_metric: dict[str, float]) -> dict[Metric, MetricLimits]:
@@ -193,12 +208,17 @@ _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
 }
 
 
+# COPD oximetry: a single low SpO2 is often a cold finger or movement; a second measurement settles it.
+_REMEASURE_MINUTES = {Programme.COPD: 5, Programme.COPD_HYPERCAPNIC: 5}
+
+
 def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> SelfManagementPlan:
     """Version 1 of a patient's plan: the programme's defaults, to be personalised by a nurse."""
     scale, limits, trends = _TEMPLATES[programme]
     return SelfManagementPlan(
         patient_id=patient_id, version=1, programme=programme, spo2_scale=scale, limits=limits, trends=trends,
-        expected_measurements=dict(_SCHEDULES[programme]),
+        expected_measurements=dict(_SCHEDULES[programme]), advice=dict(ADVICE_TEMPLATES[programme.value]),
+        remeasure_yellow_after_minutes=_REMEASURE_MINUTES.get(programme),
         changed_by="template", changed_at=at, change_note=f"defaults of the {programme.value} programme",
     )
 

@@ -49,6 +49,7 @@ class _Collector:
     patient_id: str
     findings: dict[Rule, Finding]
     quiet: set[Rule]
+    assessed: set[str]
 
     def fire(self, finding: Finding) -> None:
         current = self.findings.get(finding.rule)
@@ -57,7 +58,8 @@ class _Collector:
 
     def evaluation(self, window: PatientWindow) -> Evaluation:
         return Evaluation(self.patient_id, window.evaluated_at, tuple(self.findings.values()),
-                          frozenset(self.quiet - set(self.findings)), window.truncated)
+                          frozenset(self.quiet - set(self.findings)), window.truncated,
+                          frozenset(self.assessed))
 
 
 def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
@@ -71,9 +73,9 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
     news = news2(scoring.readings, eval_times, NEWS2_WINDOW_H, scoring.spo2_scale)
     evaluations = []
     for index, window in enumerate(windows):
-        collector = _Collector(window.patient_id, {}, set())
+        collector = _Collector(window.patient_id, {}, set(), set())
         fresh_from = (window.evaluated_at - FRESHNESS).timestamp()
-        _band_findings(collector, scoring, bands, index, fresh_from)
+        _band_findings(collector, scoring, bands, window, index, fresh_from)
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
         _news2_finding(collector, scoring, news, index, fresh_from)
         _symptom_findings(collector, window, fresh_from)
@@ -93,13 +95,15 @@ def _at(scoring: ScoringInput, position: int) -> datetime:
     return datetime.fromtimestamp(float(scoring.readings.time[position]), tz=UTC)
 
 
-def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarray, index: int,
-                   fresh_from: float) -> None:
+def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarray, window: PatientWindow,
+                   index: int, fresh_from: float) -> None:
     for code, rule in _BAND_RULES.items():
         position = _latest(scoring, index, code, fresh_from)
         if position is None:
             continue
         band = Band(int(bands[position]))
+        if DomainMetric(code.wire_name) in window.plan.limits:  # a metric without limits is no zone
+            collector.assessed.add(scoring.reading_id_at(position))
         if band is Band.GREEN:
             collector.quiet.add(rule)
             continue
@@ -117,6 +121,7 @@ def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendRe
     weight = _latest(scoring, index, Code.BODY_WEIGHT, fresh_from)
     if rules.weight_gain_kg is not None and weight is not None and not np.isnan(trend.change[weight]):
         gain = float(trend.change[weight])
+        collector.assessed.add(scoring.reading_id_at(weight))
         if gain > rules.weight_gain_kg:
             collector.fire(Finding(
                 collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
@@ -126,6 +131,7 @@ def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendRe
             collector.quiet.add(Rule.WEIGHT_GAIN)
     spo2 = _latest(scoring, index, Code.SPO2, fresh_from)
     if rules.spo2_below_rolling_mean and spo2 is not None:
+        collector.assessed.add(scoring.reading_id_at(spo2))
         if bool(trend.below_rolling_mean[spo2]):
             collector.fire(Finding(
                 collector.patient_id, Rule.SPO2_BELOW_PERSONAL_MEAN, Severity.YELLOW,
@@ -167,6 +173,7 @@ def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: 
             continue
         latest = max(reports, key=lambda e: e.measured_at)
         zone, questions = symptom_zone(questionnaire, latest.answers)
+        collector.assessed.add(latest.reading_id)
         if zone is Zone.GREEN:
             collector.quiet.add(Rule.SYMPTOMS)
             continue

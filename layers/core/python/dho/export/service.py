@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,13 +23,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from dho.domain.access_log import FHIR_EXPORT_OBJECT, AccessOutcome, AccessRecord
+from dho.domain.advice import Advice
 from dho.domain.metrics import Metric
 from dho.domain.registry import Patient
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
 from dho.export.request import PATIENT_ID_PATTERN, ExportRequest, Requester, period_of, problems_of, usable
 from dho.fhir.bundle import render_bundle, render_operation_outcome
-from dho.ports import AccessLog, AlertHistory, Registry, TimelineRepository
+from dho.ports import AccessLog, AdviceLog, AlertHistory, Registry, TimelineRepository
 from dho.settings import ExportSettings
 
 # Every series a timeline can hold: the metrics and the symptom sets.
@@ -64,6 +65,8 @@ class FhirExportService:
         access_log: AccessLog,
         validate: Callable[[dict[str, Any]], None],
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        *,
+        advice: AdviceLog | None = None,
     ) -> None:
         self._settings = settings
         self._registry = registry
@@ -72,6 +75,7 @@ class FhirExportService:
         self._access_log = access_log
         self._validate = validate
         self._new_id = new_id
+        self._advice = advice  # what the patient's devices were told (Communication); None: not exported
 
     def export(self, query: Any, requester: Requester, *, now: datetime) -> ExportResult:
         """``query``: the patient and the period (``ExportRequest``, validated here); ``requester``: who
@@ -121,8 +125,14 @@ class FhirExportService:
                                              limit=limit - len(entries) + 1)
         if len(entries) + len(alerts) > limit:
             raise TooLarge(f"the period holds more than {limit} entries: ask for a shorter period")
+        advice: Sequence[Advice] = ()
+        if self._advice is not None:
+            advice = self._advice.history(patient.patient_id, request.since, request.until,
+                                          limit=limit - len(entries) - len(alerts) + 1)
+            if len(entries) + len(alerts) + len(advice) > limit:
+                raise TooLarge(f"the period holds more than {limit} entries: ask for a shorter period")
         bundle = render_bundle(patient, entries, alerts, tenant_id=self._settings.tenant_id,
-                               export_id=access_id, timestamp=now)
+                               export_id=access_id, timestamp=now, advice=advice)
         if len(json.dumps(bundle, separators=(",", ":"))) > self._settings.max_response_bytes:
             raise TooLarge("the period's data is larger than one response may carry: ask for a shorter period")
         self._validate(bundle)

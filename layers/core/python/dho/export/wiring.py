@@ -7,6 +7,7 @@ import boto3
 from botocore.config import Config
 
 from dho.adapters.dynamodb_access_log import DynamoDbAccessLog
+from dho.adapters.dynamodb_advice_log import DynamoDbAdviceLog
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
@@ -28,4 +29,5 @@ def build_export_service(settings: ExportSettings) -> FhirExportService:
         DynamoDbAlerts(dynamodb, table),
         DynamoDbAccessLog(dynamodb, settings.access_log_table_name),
         validate_r4b,
+        advice=DynamoDbAdviceLog(dynamodb, table),
     )

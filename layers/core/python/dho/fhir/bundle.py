@@ -15,11 +15,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from dho.domain.advice import Advice
 from dho.domain.alerts import Alert
 from dho.domain.clock import to_canonical
 from dho.domain.registry import Patient
 from dho.domain.timeline import TimelineEntry
 from dho.fhir.alert import render_detected_issue, render_flag
+from dho.fhir.communication import render_communication
 from dho.fhir.device import render_device
 from dho.fhir.observation import render_observations
 from dho.fhir.patient import render_patient
@@ -46,6 +48,7 @@ def render_bundle(
     tenant_id: str,
     export_id: str,
     timestamp: datetime,
+    advice: Sequence[Advice] = (),
 ) -> dict[str, Any]:
     readings: list[dict[str, Any]] = []
     devices: dict[str, dict[str, Any]] = {}
@@ -60,7 +63,8 @@ def render_bundle(
     issues: list[dict[str, Any]] = []
     for alert in sorted(alerts, key=lambda a: a.opened_at):
         issues.extend((render_detected_issue(alert, tenant_id, evidence), render_flag(alert, tenant_id)))
-    resources = [render_patient(patient, tenant_id), *devices.values(), *readings, *issues]
+    told = [render_communication(a, tenant_id, evidence) for a in sorted(advice, key=lambda a: a.measured_at)]
+    resources = [render_patient(patient, tenant_id), *devices.values(), *readings, *issues, *told]
     return {
         "resourceType": "Bundle",
         "id": export_id,

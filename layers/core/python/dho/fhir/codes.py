@@ -15,6 +15,8 @@ SYMPTOM_ANSWER_SYSTEM = "urn:dho:symptom-answer"
 PATIENT_IDENTIFIER_SYSTEM = "urn:dho:patient"  # the pseudonymous patient id, <tenant>/<P-…>
 DEVICE_IDENTIFIER_SYSTEM = "urn:dho:device"  # <tenant>/<device id>
 QUESTIONNAIRE_URL_PREFIX = "urn:dho:questionnaire:"
+ADVICE_IDENTIFIER_SYSTEM = "urn:dho:advice"  # <tenant>/<message id> of an advice sent to a device
+ADVICE_ZONE_SYSTEM = "urn:dho:advice-zone"  # green | yellow | red | unknown
 
 # HL7 Norway's identifier namespaces (no-kodeverk-identifikator-namespace): fødselsnummer, D-nummer and
 # hjelpenummer (an assigned number while the person has no other: the month of birth + 40).

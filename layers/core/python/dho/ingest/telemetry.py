@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from dho.domain.advice import SendOutcome
 from dho.ingest.service import IngestResult, IngestStatus
 from dho.pipeline import BatchScore
 
@@ -62,6 +63,11 @@ class OutcomeTally:
         metrics.add_metric(name="AlertNotificationsDeferred", unit=MetricUnit.Count, value=deferred)
         # Series scored on their newest entries only: a device sending far more often than planned.
         metrics.add_metric(name="WindowSeriesTruncated", unit=MetricUnit.Count, value=score.truncated_series)
+        advice_sent = sum(a.outcome is SendOutcome.SENT for a in score.advice)
+        advice_failed = len(score.advice) - advice_sent  # IoT Core refused: kept as not sent for the nurse
+        metrics.add_metric(name="AdviceSent", unit=MetricUnit.Count, value=advice_sent)
+        metrics.add_metric(name="AdviceNotSent", unit=MetricUnit.Count, value=advice_failed)
         logger.info("patients scored", extra={"patients": len(score.alerts), "alerts_written": written,
                                              "notifications": notified, "notifications_deferred": deferred,
-                                             "window_series_truncated": score.truncated_series})
+                                             "window_series_truncated": score.truncated_series,
+                                             "advice_sent": advice_sent, "advice_not_sent": advice_failed})

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import boto3
 
+from dho.adapters.dynamodb_advice_log import DynamoDbAdviceLog
 from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.adapters.iot_data_messenger import IotDataMessenger
+from dho.advice.service import AdviceService
 from dho.alerting.wiring import CLIENT_CONFIG, build_alert_service
+from dho.evaluation.adherence import plan_in_force
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestService
 from dho.pipeline import ReadingsPipeline
@@ -25,5 +29,12 @@ def build_readings_pipeline(settings: IngestSettings, alerting: AlertSettings) -
     timeline = DynamoDbTimeline(dynamodb, table)
     quarantine = DynamoDbQuarantine(dynamodb, table, retention=settings.quarantine_retention)
     ingest = IngestService(settings.tenant_id, registry, timeline, quarantine, settings.parser_limits())
-    evaluation = EvaluationService(timeline, DynamoDbPlans(dynamodb, table), registry)
-    return ReadingsPipeline(ingest, evaluation, build_alert_service(dynamodb, table, alerting))
+    plans = DynamoDbPlans(dynamodb, table)
+    evaluation = EvaluationService(timeline, plans, registry)
+    # The account's IoT data endpoint (None: boto3 resolves it, or AWS_ENDPOINT_URL points elsewhere).
+    iot_data = boto3.client("iot-data", endpoint_url=settings.iot_data_endpoint, config=CLIENT_CONFIG)
+    advice = AdviceService(
+        settings.tenant_id, lambda patient_id, at: plan_in_force(plans, registry, patient_id, at),
+        IotDataMessenger(iot_data), DynamoDbAdviceLog(dynamodb, table), language=settings.advice_language,
+    )
+    return ReadingsPipeline(ingest, evaluation, build_alert_service(dynamodb, table, alerting), advice)
