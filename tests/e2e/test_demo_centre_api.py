@@ -94,18 +94,19 @@ def test_the_printed_curl_line_lists_the_worklist_for_a_demo_nurse(cloud: LocalC
     assert red["P-C0PD0003"]["patient_code"] == "0003"
 
 
-def test_the_printed_page_line_serves_the_nurses_page_when_it_was_built(cloud: LocalCloud) -> None:
-    # make test and make demo build the page first (make web), so the local cloud serves it
+def test_the_printed_page_lines_serve_each_centres_nurses_page(cloud: LocalCloud) -> None:
+    # make test and make demo build the page first (make web), so the local cloud serves it per centre
     lines = api_lines(by_centre(cloud.centre_apis))
-    (page_line,) = [line.strip() for line in lines if line.strip().startswith("nurses' page:")]
-    url = page_line.split()[2]
+    urls = [line.split()[2] for line in (raw.strip() for raw in lines) if line.startswith("nurses' page:")]
 
-    with urllib.request.urlopen(url, timeout=30) as response:
-        body = response.read().decode()
+    pages = []
+    for url in urls:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            pages.append((response.status, response.read().decode().lower()))
 
-    page = _salten(cloud).page
-    assert response.status == 200 and "<html" in body.lower()
-    assert page is not None and url == f"{page.url}/"
+    expected = sorted(f"{api.page.url}/" for api in by_centre(cloud.centre_apis).values() if api.page is not None)
+    assert sorted(urls) == expected and len(expected) == len(cloud.centre_apis)
+    assert all(status == 200 and "<html" in body for status, body in pages)
 
 
 def test_the_token_cli_hands_out_a_working_token_while_the_demo_runs(cloud: LocalCloud, tmp_path: Path) -> None:
