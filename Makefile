@@ -23,7 +23,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench layers synth localstack-host clean
+.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench evaluate layers synth localstack-host clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,7 +51,7 @@ lint: $(STAMP) ## ruff over the whole tree
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
-	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py tests
+	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py evaluation tests
 
 test: lint typecheck layers $(NPM_STAMP) localstack-host ## lint, type-check and run every test (unit, infra, integration, e2e)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -78,6 +78,13 @@ campaign: $(STAMP) layers $(NPM_STAMP) ## reliability campaign: hostile input, f
 
 demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py
+
+# make evaluate PATIENTS=300: a smaller cohort (the issue's measure is 1,000 patients x 90 days).
+PATIENTS ?= 1000
+DAYS ?= 90
+SEED ?= 1
+evaluate: $(STAMP) ## cohort from the literature -> python -m dho.replay -> metrics + baselines; EVALUATION.md, plot, build/evaluation.json
+	PYTHONPATH=layers/core/python:localstack:. $(BIN)/python -m evaluation run --patients $(PATIENTS) --days $(DAYS) --seed $(SEED)
 
 bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
 	$(BIN)/python -m bench.scoring

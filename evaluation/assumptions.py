@@ -20,7 +20,7 @@ class CohortAssumptions:
 
     # Adherence and rhythm
     adherence: Range = (0.60, 0.95)  # share of planned measurements a patient takes
-    gap_rate_per_day: float = 1 / 45  # chance a gap (holiday, fatigue, device left off) starts on a day
+    gap_rate_per_day: float = 0.022  # (about 1 in 45) chance a gap (holiday, fatigue, device left off) starts on a day
     gap_days: Range = (2, 7)
     twice_daily_share: float = 0.40  # patients measuring morning and evening (the others once a day)
     temperature_day_share: float = 0.30  # COPD: days with a temperature reading when well

@@ -32,6 +32,7 @@ MISSED_MEASUREMENTS = "missed_measurements"
 WINDOW = timedelta(days=7)
 SHORT_WINDOW = timedelta(days=3)
 WEEK = timedelta(days=7)
+ALL_COPD = ("copd", "copd_hypercapnic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ def score(alerts: Iterable[dict[str, Any]], truth: Truth) -> dict[str, Any]:
     programmes = sorted(set(truth.programmes.values()))
     groups = {"overall": list(truth.programmes)} | {
         p: [pid for pid, prog in truth.programmes.items() if prog == p] for p in programmes}
+    groups["all_copd"] = [pid for pid, prog in truth.programmes.items() if prog in ALL_COPD]
     result: dict[str, Any] = {name: _block(patients, by_patient, events, truth) for name, patients in groups.items()}
     result["by_rule"] = _by_rule(list(truth.programmes), by_patient, events, truth)
     return result
