@@ -122,7 +122,8 @@ class Replay:
             enrolled[patient.patient_id] = patient.tenant
             self._enrolled += 1
             self._occupied_slots.add(roster_slot(patient.patient_id))
-        for number, device in enumerate(self.cohort.devices, start=1):
+        numbered = sorted(enumerate(self.cohort.devices, start=1), key=lambda d: d[1].valid_from)
+        for number, device in numbered:  # each device's periods in time order, whatever the file's order
             tenant = enrolled.get(device.patient_id)
             if tenant is None:
                 self.errors.append(LineError("devices.jsonl", number, "device of a patient not enrolled"))
