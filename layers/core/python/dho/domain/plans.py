@@ -193,6 +193,10 @@ _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
 }
 
 
+class PlanVersionConflict(ValueError):
+    """Someone saved another version first: reload the plan and apply the change again."""
+
+
 def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> SelfManagementPlan:
     """Version 1 of a patient's plan: the programme's defaults, to be personalised by a nurse."""
     scale, limits, trends = _TEMPLATES[programme]
