@@ -36,7 +36,7 @@ class CohortAssumptions:
 
     # Chronically abnormal stable values (outside the programme template's bands)
     copd_spo2_baseline: Range = (93.0, 97.0)
-    copd_low_spo2_share: float = 0.35  # COPD with a usual SpO2 of 88-92 %
+    copd_low_spo2_share: float = 0.20  # COPD with a usual SpO2 of 88-92 %
     copd_low_spo2_baseline: Range = (88.0, 92.0)
     hypercapnic_spo2_baseline: Range = (86.0, 91.0)
     copd_heart_rate: Range = (70.0, 95.0)
@@ -45,7 +45,8 @@ class CohortAssumptions:
     hf_atrial_fibrillation_share: float = 0.30  # irregular pulse: higher and far more scattered
     hf_bradycardic_share: float = 0.08  # beta-blocked: usual pulse 46-52
     hf_systolic: Range = (105.0, 140.0)
-    hf_low_systolic_share: float = 0.20  # usual systolic 88-100 on full heart-failure medication
+    hf_low_systolic_share: float = 0.15  # usual systolic 92-102 on full heart-failure medication
+    hf_low_systolic: Range = (92.0, 102.0)
 
     # Measurement scatter of a stable patient (SD)
     spo2_sd: Range = (0.8, 1.6)
@@ -122,7 +123,7 @@ SOURCES: tuple[Source, ...] = (
     Source("Events without symptom change", ("symptom_silent_event_share",),
            "Langsetmo L et al. Underreporting exacerbation of COPD in a longitudinal cohort. Am J Respir Crit "
            "Care Med 2008;177:396-401 (many exacerbations go unreported)"),
-    Source("COPD usual SpO2 88-92 % in a third, 93-97 % otherwise; hypercapnic 86-91 %",
+    Source("COPD usual SpO2 88-92 % in a fifth, 93-97 % otherwise; hypercapnic 86-91 %",
            ("copd_low_spo2_share", "copd_low_spo2_baseline", "copd_spo2_baseline", "hypercapnic_spo2_baseline"),
            "BTS guideline for oxygen use (O'Driscoll BR et al. Thorax 2017;72 Suppl 1:ii1-ii90): target 88-92 % in "
            "hypercapnic COPD; (guess) the share of chronically hypoxaemic COPD at home"),
@@ -130,8 +131,9 @@ SOURCES: tuple[Source, ...] = (
            ("copd_heart_rate", "copd_tachycardic_share"),
            "Jensen MT et al. Resting heart rate is a predictor of mortality in COPD. Eur Respir J "
            "2013;42:341-9"),
-    Source("Heart failure: atrial fibrillation 30 %, beta-blocked pulse 46-52, systolic 88-100 on treatment",
-           ("hf_atrial_fibrillation_share", "hf_bradycardic_share", "hf_low_systolic_share", "hf_systolic"),
+    Source("Heart failure: atrial fibrillation 30 %, beta-blocked pulse 46-52, systolic 92-102 on treatment",
+           ("hf_atrial_fibrillation_share", "hf_bradycardic_share", "hf_low_systolic_share", "hf_low_systolic",
+            "hf_systolic"),
            "Mamas MA et al. Eur J Heart Fail 2009;11:676-83 (AF in 25-40 % of chronic HF); (guess) shares "
            "of low pulse and low pressure on guideline medication"),
     Source("Measurement scatter", ("spo2_sd", "heart_rate_sd", "weight_sd", "weight_drift_sd_per_day"),

@@ -88,7 +88,7 @@ def draw_patient(index: int, count: int, seed: int, a: CohortAssumptions) -> Pat
             heart_rate = uniform(46.0, 52.0)
         if rng.random() < a.hf_low_systolic_share:
             traits.append("low_blood_pressure")
-            systolic = uniform(88.0, 100.0)
+            systolic = uniform(*a.hf_low_systolic)
     else:
         if programme is Programme.COPD_HYPERCAPNIC:
             spo2 = uniform(*a.hypercapnic_spo2_baseline)

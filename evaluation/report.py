@@ -69,6 +69,12 @@ def render(result: dict[str, Any]) -> str:
         "[docs/evaluation-tradeoff.png](docs/evaluation-tradeoff.png).",
         "",
     ]
+    replay = result.get("replay_summary") or {}
+    if replay.get("evaluations_per_second") is not None:
+        lines += [f"The replay made {replay.get('evaluations', 0):,} patient evaluations "
+                  f"({replay['evaluations_per_second']:,.0f} per second), stored {replay.get('stored', 0):,} readings, "
+                  f"dropped {replay.get('duplicates', 0):,} duplicates and quarantined "
+                  f"{(replay.get('quarantined') or {}).get('total', 0):,} refused messages.", ""]
     if result.get("engine_note"):
         lines += [f"**{result['engine_note']}**", ""]
     lines += _results(engines) + _targets(result) + _per_rule(engines) + _causes(result) + _method(result)
@@ -138,8 +144,9 @@ def _causes(result: dict[str, Any]) -> list[str]:
 
 
 def _method(result: dict[str, Any]) -> list[str]:
-    replay = result.get("replay_summary") or {}
-    nurse = replay.get("nurse_model") or replay.get("nurse") or "as documented by `python -m dho.replay`"
+    nurse = ("the replay's default nurse (docs/replay.md): a red acknowledged 15 min after it is raised and "
+             "closed after 1 h, a yellow (missed measurements included) acknowledged after 2 h and closed after 4 h; "
+             "a value that stays out of its band therefore opens a new alert at its next reading")
     return [
         "## Method", "",
         "1. **Cohort** (`python -m evaluation generate`, module `evaluation.generator`): programmes in the mix of "
