@@ -1,7 +1,7 @@
 """Who is in the cohort: each patient's programme, usual values, scatter and habits.
 
-Each patient is drawn from a generator seeded by ``(seed, index)``, so patient 7 is the same whatever
-the cohort size.
+Each patient is drawn from a generator seeded by ``(seed, index)``; the programme follows from the index
+and the cohort size (fixed proportions).
 """
 
 from __future__ import annotations
