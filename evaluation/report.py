@@ -97,7 +97,7 @@ def _results(engines: dict[str, dict[str, Any]]) -> list[str]:
                      f"| {_pct(o['sensitivity_3d'])} | {_hours(o['median_lead_hours'])} "
                      f"| **{_num(o['alerts_per_patient_week'])}** ({per_burden}) "
                      f"| {_pct(o['event_free_weeks_with_alert'])} "
-                     f"| {_num(o['missed_measurement_alerts_per_patient_week'])} |")
+                     f"| {_num(o['missed_measurement_alerts_per_patient_week']) if name == 'engine' else '-'} |")
     return [*lines, ""]
 
 
@@ -174,6 +174,10 @@ def _method(result: dict[str, Any]) -> list[str]:
         "event included** (as the independent measurement counted them), so alerts during recovery count "
         "against the engine. A false alert opened outside every event's 7-day window and acute phase "
         "(onset to the start of recovery).",
+        "",
+        "Caveat: a patient whose usual values keep an alert opening every few days 'catches' every event of "
+        "theirs by chance, so sensitivity alone flatters a noisy engine; read it with the alerts per "
+        "patient-week and the share of event-free weeks with an alert.",
         "",
     ]
 
