@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.choices["run"].add_argument("--plot", type=Path, default=Path("docs/evaluation-tradeoff.png"))
     commands.choices["run"].add_argument("--skip-replay", action="store_true",
                                          help="measure the baselines only")
+    commands.choices["run"].add_argument("--replayed", type=Path,
+                                         help="score an earlier replay output of the same cohort instead of replaying")
     score = commands.add_parser("score", help="metrics of an alerts.jsonl (and the baselines) on a cohort")
     score.add_argument("cohort", type=Path)
     score.add_argument("--alerts", type=Path, help="the engine's alerts.jsonl")
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
     else:
         result = run(patients=args.patients, days=args.days, seed=args.seed, build=args.build, report=args.report,
-                     plot=args.plot, skip_replay=args.skip_replay)
+                     plot=args.plot, skip_replay=args.skip_replay, replayed=args.replayed)
         for row in result["targets"]:
             print(f"{row['target']}: {row['value']} ({'met' if row['met'] else 'NOT met'})")
         print(f"wrote {args.report}, {args.build / 'evaluation.json'}, {args.plot}")

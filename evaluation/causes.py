@@ -123,3 +123,18 @@ def missed_event_causes(alerts: list[dict[str, Any]], truth: Truth, generated: G
 
 def _truth_event(record: dict[str, Any]) -> TruthEvent:
     return TruthEvent(record["patient_id"], record["kind"], datetime.fromisoformat(record["onset"]))
+
+
+def alerts_by_patient_group(alerts: list[dict[str, Any]], truth: Truth, generated: GeneratorTruth) -> dict[str, Any]:
+    """Clinical alerts per patient-week by programme and the chronic abnormalities drawn ("usual" when
+    none), so a reader can re-weight the cohort's mix of such patients."""
+    def group(patient_id: str) -> str:
+        traits = generated.patients[patient_id].traits if patient_id in generated.patients else ()
+        return f"{truth.programmes[patient_id]}: {' + '.join(traits) or 'usual values inside the bands'}"
+
+    patients = Counter(group(pid) for pid in truth.programmes)
+    opened = Counter(group(a.patient_id) for a in opened_alerts(alerts)
+                     if a.clinical and a.patient_id in truth.programmes)
+    weeks = (truth.end - truth.start) / WEEK
+    return {name: {"patients": count, "alerts_per_patient_week": opened[name] / (count * weeks)}
+            for name, count in sorted(patients.items())}

@@ -14,6 +14,8 @@ from typing import Any
 from dho.domain.plans import Programme
 from evaluation.assumptions import CohortAssumptions
 
+HYPERCAPNIC_TARGET_LOW = 88.0  # below their 88-92 % target: outside the hypercapnic template's bands
+
 
 class SymptomHabit(StrEnum):
     NEVER_ANSWERS = "never_answers"
@@ -92,7 +94,8 @@ def draw_patient(index: int, count: int, seed: int, a: CohortAssumptions) -> Pat
     else:
         if programme is Programme.COPD_HYPERCAPNIC:
             spo2 = uniform(*a.hypercapnic_spo2_baseline)
-            traits.append("low_spo2")
+            if spo2 < HYPERCAPNIC_TARGET_LOW:
+                traits.append("low_spo2")
         elif rng.random() < a.copd_low_spo2_share:
             spo2 = uniform(*a.copd_low_spo2_baseline)
             traits.append("low_spo2")

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.baselines import FixedThresholds, PersonalBaseline, fixed_threshold_alerts, personal_baseline_alerts
-from evaluation.causes import false_alert_causes, load_generator_truth, missed_event_causes
+from evaluation.causes import alerts_by_patient_group, false_alert_causes, load_generator_truth, missed_event_causes
+from evaluation.generator import CohortSpec, generate
 from evaluation.metrics import score
 from evaluation.plot import tradeoff_plot
 from evaluation.readings import Reading, by_patient, decode, load_devices, message_lines
@@ -74,6 +75,7 @@ def score_all(cohort: Path, engine_alerts: Path | None, *, sweeps: bool = True) 
         "targets": targets(engines),
         "false_alert_causes": {name: false_alert_causes(found, truth, generated) for name, found in alerts.items()},
         "missed_events": {name: missed_event_causes(found, truth, generated) for name, found in alerts.items()},
+        "by_patient_group": {name: alerts_by_patient_group(found, truth, generated) for name, found in alerts.items()},
         "sweeps": _sweeps(series, truth) if sweeps else {},
     }
 
@@ -86,14 +88,18 @@ def _timed(timings: dict[str, float], name: str, action: Callable[[], Any]) -> A
 
 
 def run(*, patients: int, days: int, seed: int, build: Path, report: Path, plot: Path,
-        skip_replay: bool = False) -> dict[str, Any]:
-    from evaluation.generator import CohortSpec, generate
-
+        skip_replay: bool = False, replayed: Path | None = None) -> dict[str, Any]:
+    """``replayed``: an earlier replay's output directory of the same cohort (alerts.jsonl, summary.json),
+    scored instead of replaying again."""
     cohort, replay_out = build / "evaluation" / "cohort", build / "evaluation" / "replay"
     timings: dict[str, float] = {}
     summary = _timed(timings, "generate", lambda: generate(CohortSpec(patients, days, seed), cohort))
     note, replay_summary, engine_alerts = None, {}, None
-    if skip_replay or not replay_available():
+    if replayed is not None:
+        replay_summary = json.loads((replayed / "summary.json").read_text(encoding="utf-8"))
+        timings["replay"] = sum(float(replay_summary.get(key, 0.0)) for key in ("wall_seconds", "load_seconds"))
+        engine_alerts = replayed / "alerts.jsonl"
+    elif skip_replay or not replay_available():
         note = "The engine was not replayed (dho.replay is not available): only the baselines are measured."
     else:
         replay_summary = _timed(timings, "replay", lambda: replay(cohort, replay_out))
