@@ -16,6 +16,10 @@ TARGET_BURDEN = 0.5
 _STYLE = {"engine": ("tab:red", "o"), "fixed_thresholds": ("tab:blue", "s"), "personal_baseline": ("tab:green", "^")}
 
 
+def _drawable(metrics: dict[str, Any]) -> bool:
+    return metrics.get("sensitivity_7d") is not None and metrics.get("alerts_per_patient_week") is not None
+
+
 def tradeoff_plot(points: dict[str, dict[str, Any]], sweeps: dict[str, list[dict[str, Any]]], path: Path,
                   title: str) -> None:
     """``points``: engine name -> its overall metrics; ``sweeps``: engine name -> metrics at other settings
@@ -23,9 +27,10 @@ def tradeoff_plot(points: dict[str, dict[str, Any]], sweeps: dict[str, list[dict
     figure, axes = plt.subplots(figsize=(7.5, 5.2), dpi=120)
     axes.axvspan(0, TARGET_BURDEN, ymin=TARGET_SENSITIVITY, ymax=1.0, color="gold", alpha=0.25,
                  label="target: >= 85 % at <= 0.5 alerts/patient-week")
-    for name, sweep in sweeps.items():
+    for name, all_settings in sweeps.items():
         colour, _ = _STYLE.get(name, ("grey", "x"))
-        through = [points[name]] if name in points else []
+        sweep = [m for m in all_settings if _drawable(m)]
+        through = [points[name]] if name in points and _drawable(points[name]) else []
         ordered = sorted([*sweep, *through], key=lambda m: m["alerts_per_patient_week"])
         axes.plot([m["alerts_per_patient_week"] for m in ordered], [m["sensitivity_7d"] for m in ordered],
                   color=colour, alpha=0.5, linewidth=1, linestyle="--")
@@ -33,8 +38,8 @@ def tradeoff_plot(points: dict[str, dict[str, Any]], sweeps: dict[str, list[dict
             axes.annotate(m["label"], (m["alerts_per_patient_week"], m["sensitivity_7d"]), fontsize=6,
                           color=colour, alpha=0.8, xytext=(3, -8), textcoords="offset points")
     for name, metrics in points.items():
-        if metrics.get("sensitivity_7d") is None or metrics.get("alerts_per_patient_week") is None:
-            continue
+        if not _drawable(metrics):
+            continue  # no events (a tiny cohort): no sensitivity to draw
         colour, marker = _STYLE.get(name, ("grey", "x"))
         axes.scatter([metrics["alerts_per_patient_week"]], [metrics["sensitivity_7d"]], color=colour, marker=marker,
                      s=70, zorder=3, label=name.replace("_", " "))

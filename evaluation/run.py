@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import dho
 from evaluation.baselines import FixedThresholds, PersonalBaseline, fixed_threshold_alerts, personal_baseline_alerts
 from evaluation.causes import alerts_by_patient_group, false_alert_causes, load_generator_truth, missed_event_causes
 from evaluation.generator import CohortSpec, generate
@@ -33,7 +35,10 @@ PERSONAL_SWEEP = ((2.0, 10.0), (4.0, 20.0), (5.0, 25.0))  # (SpO2 points below, 
 
 def replay(cohort: Path, out: Path) -> dict[str, Any]:
     """Run ``python -m dho.replay`` on the cohort; returns its summary.json."""
-    subprocess.run([sys.executable, "-m", "dho.replay", str(cohort), "--out", str(out)], check=True)
+    # the subprocess imports the same dho package as this process (a worktree's, not the installed one)
+    code_root = str(Path(dho.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (code_root, os.environ.get("PYTHONPATH"))))}
+    subprocess.run([sys.executable, "-m", "dho.replay", str(cohort), "--out", str(out)], check=True, env=env)
     summary_path = out / "summary.json"
     summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
     return summary
