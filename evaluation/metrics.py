@@ -83,8 +83,10 @@ def score(alerts: Iterable[dict[str, Any]], truth: Truth) -> dict[str, Any]:
     groups = {"overall": list(truth.programmes)} | {
         p: [pid for pid, prog in truth.programmes.items() if prog == p] for p in programmes}
     groups["all_copd"] = [pid for pid, prog in truth.programmes.items() if prog in ALL_COPD]
-    result: dict[str, Any] = {name: _block(patients, by_patient, events, truth) for name, patients in groups.items()}
-    result["by_rule"] = _by_rule(list(truth.programmes), by_patient, events, truth)
+    result: dict[str, Any] = {name: {**_block(patients, by_patient, events, truth),
+                                     "by_rule": _by_rule(patients, by_patient, events, truth)}
+                              for name, patients in groups.items()}
+    result["by_rule"] = result["overall"]["by_rule"]
     return result
 
 
@@ -140,7 +142,7 @@ def _event_free_weeks(patients: list[str], alerts: dict[str, list[Opened]], even
 def _by_rule(patients: list[str], alerts: dict[str, list[Opened]], events: dict[str, list[TruthEvent]],
              truth: Truth) -> dict[str, dict[str, Any]]:
     weeks = len(patients) * ((truth.end - truth.start) / WEEK)
-    total_events = sum(len(v) for v in events.values())
+    total_events = sum(len(events.get(p, ())) for p in patients)
     rules = sorted({a.rule for p in patients for a in alerts.get(p, ())})
     table = {}
     for rule in rules:

@@ -148,14 +148,21 @@ def _targets(result: dict[str, Any]) -> list[str]:
 def _per_rule(engines: dict[str, dict[str, Any]]) -> list[str]:
     lines = ["## Per rule", "",
              "Alerts opened per patient-week by rule and severity at opening, the false ones among them "
-             "(outside every event's 7-day window and acute phase), and the share of events the rule alone "
-             "caught in the 7 days before onset.", ""]
+             "(outside every event's 7-day window and acute phase) overall and per programme (per patient-week "
+             "of that programme), and the share of events the rule alone caught in the 7 days before onset.", ""]
     for name, m in engines.items():
+        present = [(key, label) for key, label in PROGRAMMES if key in m]
         lines += [f"**{NAMES.get(name, name)}**", "", "| rule | alerts per patient-week | false alerts per "
-                  "patient-week | events caught (7 days) |", "|---|---|---|---|"]
+                  f"patient-week | of which ({', '.join(label for _, label in present)}) | events caught (7 days) |",
+                  "|---|---|---|---|---|"]
         ranked = sorted(m["by_rule"].items(), key=lambda kv: -(kv[1]["false_alerts_per_patient_week"] or 0))
-        lines += [f"| `{rule}` | {_num(r['alerts_per_patient_week'])} | {_num(r['false_alerts_per_patient_week'])} "
-                  f"| {_pct(r['events_caught_7d'])} |" for rule, r in ranked]
+        for rule, r in ranked:
+            per_programme = ", ".join(
+                _num(m[key].get("by_rule", {}).get(rule, {}).get("false_alerts_per_patient_week", 0.0))
+                for key, _ in present)
+            lines.append(f"| `{rule}` | {_num(r['alerts_per_patient_week'])} "
+                         f"| {_num(r['false_alerts_per_patient_week'])} | {per_programme} "
+                         f"| {_pct(r['events_caught_7d'])} |")
         lines.append("")
     return lines
 

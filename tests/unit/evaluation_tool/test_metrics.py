@@ -91,6 +91,14 @@ def test_per_rule_figures_match_the_hand_count(truth: Truth) -> None:
     assert by_rule["symptoms/yellow"]["events_caught_7d"] == 0
 
 
+def test_per_rule_figures_per_programme_use_that_programmes_weeks_and_events(truth: Truth) -> None:
+    result = score(ALERTS, truth)
+    # B's symptoms alert over B's and C's 4 weeks; A's spo2_band caught A's one event
+    assert result["heart_failure"]["by_rule"]["symptoms/yellow"]["false_alerts_per_patient_week"] == 0.25
+    assert result["copd"]["by_rule"]["spo2_band/yellow"]["events_caught_7d"] == 1.0
+    assert "symptoms/yellow" not in result["copd"]["by_rule"]
+
+
 def test_an_alert_before_the_window_does_not_catch_the_event_and_one_at_the_onset_does(truth: Truth) -> None:
     too_early = score([_alert("C", 4.9, "weight_gain", "yellow")], truth)["heart_failure"]
     at_onset = score([_alert("C", 12, "weight_gain", "yellow")], truth)["heart_failure"]
