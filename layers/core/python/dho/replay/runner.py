@@ -7,7 +7,7 @@ up to ``a`` happens in time order: each whole minute is a tick of the escalation
 alert or an outbox entry is due by then, then the missed-measurement checks of that minute's roster slot),
 and the nurse's planned actions happen at their own times, before the tick of their minute. Then each
 tenant's messages of the batch are ingested one by one and its patients scored (``ReadingsPipeline``),
-as one invocation of ``process_readings``. After the last batch the timed work runs to the batch's end.
+as one invocation of ``process_readings``. After the last batch the timed work runs ``tail`` (6 h) longer.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ class ReplayOptions:
     batch: timedelta = DEFAULT_BATCH
     nurse: NurseModel = field(default_factory=NurseModel)
     policy: AlertPolicySettings = field(default_factory=AlertPolicySettings)
+    # The timed work (sweeps, checks, nurse) goes on this long after the last batch, so the alerts the
+    # last readings raise run their course (a red's escalation takes 2 h, the nurse closes a yellow in 4 h).
+    tail: timedelta = timedelta(hours=6)
 
 
 @dataclass
@@ -100,7 +103,7 @@ class Replay:
                 self._process(batch_start, messages)
             if self.cohort.messages:
                 last = self.cohort.messages[-1].received_at
-                self._run_timed_until(_floor(last, self.options.batch) + self.options.batch)
+                self._run_timed_until(_floor(last, self.options.batch) + self.options.batch + self.options.tail)
         wall = time.perf_counter() - started
         return ReplayResult(self.log, self._summary(wall))
 
