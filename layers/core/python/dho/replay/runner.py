@@ -16,7 +16,7 @@ import gc
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -79,8 +79,13 @@ class ReplayResult:
 class Replay:
     """A cohort's tenants, the alert log and the simulated clock; :meth:`run` does the replay."""
 
-    def __init__(self, cohort: Cohort, options: ReplayOptions | None = None) -> None:
+    def __init__(
+        self, cohort: Cohort, options: ReplayOptions | None = None,
+        tenant_factory: Callable[[str, AlertPolicySettings, SimulatedClock], TenantReplay] = TenantReplay,
+    ) -> None:
+        """``tenant_factory`` builds each tenant's services and stores (the benchmark swaps the stores)."""
         self.options = options or ReplayOptions()
+        self._tenant_factory = tenant_factory
         self.cohort = cohort
         self.errors: list[LineError] = list(cohort.errors)
         start = cohort.messages[0].received_at if cohort.messages else _EPOCH
@@ -112,7 +117,7 @@ class Replay:
     def _tenant(self, name: str) -> TenantReplay:
         tenant = self.tenants.get(name)
         if tenant is None:
-            tenant = self.tenants[name] = TenantReplay(name, self.options.policy, self.clock)
+            tenant = self.tenants[name] = self._tenant_factory(name, self.options.policy, self.clock)
             nurse = self._nurses[name] = Nurse(self.options.nurse, tenant.alert_service, tenant.alerts,
                                                self.options.policy.opening_hours)
             tenant.alerts.watch(self.log.watcher(name, nurse.on_event))
