@@ -79,7 +79,7 @@ campaign: $(STAMP) layers $(NPM_STAMP) ## reliability campaign: hostile input, f
 demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py
 
-bench: $(STAMP) ## scoring kernels (generic and host CPU), replay throughput, DynamoDB requests, cold starts; bench/results/
+bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
 	$(BIN)/python -m bench.scoring && PYTHONPATH=localstack:. $(BIN)/python -m bench.replay
 
 localstack-host: $(LOCALSTACK_STAMP) ## LocalStack's core in .venv-localstack (Python 3.13) for the LocalStack path's tests
