@@ -87,7 +87,7 @@ evaluate: $(STAMP) ## cohort from the literature -> python -m dho.replay -> metr
 	PYTHONPATH=layers/core/python:localstack:. $(BIN)/python -m evaluation run --patients $(PATIENTS) --days $(DAYS) --seed $(SEED)
 
 bench: $(STAMP) ## scoring-kernel benchmark; writes bench/results/scoring.json
-	$(BIN)/python -m bench.scoring
+	$(BIN)/python -m bench.scoring && PYTHONPATH=localstack:. $(BIN)/python -m bench.replay
 
 localstack-host: $(LOCALSTACK_STAMP) ## LocalStack's core in .venv-localstack (Python 3.13) for the LocalStack path's tests
 

@@ -99,11 +99,16 @@ def newest_measured(
     ``known`` (a window already loaded) where it has the metric, else one bounded query (newest first,
     limit 1) per metric."""
     before = at + timedelta(microseconds=1)
+    expected = {metric.value: metric for metric in plan.measurement_schedule()}
+    newest_known: dict[str, TimelineEntry] = {}
+    for e in known:  # one pass over the window
+        if e.series in expected and e.measured_at < before:
+            found = newest_known.get(e.series)
+            if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
+                newest_known[e.series] = e
     newest: dict[Metric, Measured | None] = {}
-    for metric in plan.measurement_schedule():
-        entries = [e for e in known if e.series == metric.value and e.measured_at < before]
-        entry = (max(entries, key=lambda e: (e.measured_at, e.reading_id)) if entries
-                 else timeline.latest(plan.patient_id, metric.value, before=before))
+    for series, metric in expected.items():
+        entry = newest_known.get(series) or timeline.latest(plan.patient_id, series, before=before)
         newest[metric] = None if entry is None else Measured(entry.measured_at, entry.reading_id)
     return newest
 

@@ -18,7 +18,7 @@ from dho.domain.metrics import METRIC_SPECS
 from dho.domain.metrics import Metric as DomainMetric
 from dho.domain.symptom_zones import Zone, symptom_zone
 from dho.domain.symptoms import Questionnaire
-from dho.domain.timeline import symptom_series
+from dho.domain.timeline import TimelineEntry, symptom_series
 from dho.evaluation.scoring_input import ScoringInput, build_scoring_input
 from dho.evaluation.windows import PatientWindow
 from dho.scoring.api import News2Result, TrendParams, TrendResult, classify_bands, news2, trends
@@ -159,10 +159,17 @@ def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Resu
         tuple(sorted({scoring.reading_id_at(p) for p in latest})), _at(scoring, newest)))
 
 
+_SYMPTOM_SERIES = {symptom_series(q): q for q in Questionnaire}
+
+
 def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: float) -> None:
+    fresh: dict[Questionnaire, list[TimelineEntry]] = {}
+    for entry in window.entries:  # one pass (a window holds every series)
+        questionnaire = _SYMPTOM_SERIES.get(entry.series)
+        if questionnaire is not None and entry.measured_at.timestamp() >= fresh_from:
+            fresh.setdefault(questionnaire, []).append(entry)
     for questionnaire in Questionnaire:
-        reports = [e for e in window.entries if e.series == symptom_series(questionnaire)
-                   and e.measured_at.timestamp() >= fresh_from]
+        reports = fresh.get(questionnaire)
         if not reports:
             continue
         latest = max(reports, key=lambda e: e.measured_at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,17 @@ class ScoringInput:
         return self.reading_ids[int(self.readings.order[sorted_index])]
 
 
+# Plain ints and floats, looked up once (enum attribute access is slow in the per-reading loop).
+_SPO2 = int(Code.SPO2)
+_CONSCIOUSNESS = int(Observation.CONSCIOUSNESS)
+_NEW_CONFUSION, _ALERT = float(Acvpu.NEW_CONFUSION), float(Acvpu.ALERT)
+
+
+@cache
+def _code_of(series: str) -> int:
+    return int(Code.from_name(series))
+
+
 def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
     patient: list[int] = []
     code: list[int] = []
@@ -46,14 +58,14 @@ def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
         for entry in window.entries:
             at = entry.measured_at.timestamp()
             if entry.value is not None:
-                metric_code = Code.from_name(entry.series)
+                metric_code = _code_of(entry.series)
                 add(index, metric_code, at, entry.value, entry.reading_id)
-                if metric_code == Code.SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
+                if metric_code == _SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
                     latest_spo2 = (at, entry.reading_id)
             elif entry.answers:
                 # NEWS2 consciousness at home comes from the symptom report: new confusion -> C.
-                acvpu = Acvpu.NEW_CONFUSION if reports_new_confusion(entry.answers) else Acvpu.ALERT
-                add(index, Observation.CONSCIOUSNESS, at, float(acvpu), entry.reading_id)
+                acvpu = _NEW_CONFUSION if reports_new_confusion(entry.answers) else _ALERT
+                add(index, _CONSCIOUSNESS, at, acvpu, entry.reading_id)
         if latest_spo2 is not None:
             # Air or oxygen is a property of the patient's plan (home oxygen therapy), stated with the SpO2.
             add(index, Observation.SUPPLEMENTAL_OXYGEN, latest_spo2[0], float(window.plan.on_home_oxygen),

@@ -1,4 +1,5 @@
-"""``python -m dho.replay COHORT_DIR [--out OUT_DIR] [--batch-minutes 15] [--nurse ...] [--policy FILE]``."""
+"""``python -m dho.replay COHORT_DIR [--out OUT_DIR] [--batch-minutes 15] [--nurse ...] [--tail-hours 6]
+[--policy FILE]``: replay a cohort through the production code (docs/replay.md)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-minutes", type=float, default=15.0, help="arrival time per batch (default 15)")
     parser.add_argument("--nurse", default="default", help="off, default, or e.g. red_ack=15m,red_close=1h,"
                         "yellow_ack=2h,yellow_close=4h (never: not at all)")
+    parser.add_argument("--tail-hours", type=float, default=6.0, help="how long the sweeps and the nurse go on "
+                        "after the last batch (default 6)")
     parser.add_argument("--policy", type=Path, default=None, help="the tenant's alert policy JSON "
                         "(DHO_ALERT_POLICY: escalation and response_centre opening hours); default: built-in")
     args = parser.parse_args(argv)
@@ -34,7 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--batch-minutes must be positive")
     policy = (AlertPolicySettings.from_tenant_policy(args.policy.read_text()) if args.policy
               else AlertPolicySettings())
-    options = ReplayOptions(batch=timedelta(minutes=args.batch_minutes), nurse=nurse, policy=policy)
+    if args.tail_hours < 0:
+        parser.error("--tail-hours must not be negative")
+    options = ReplayOptions(batch=timedelta(minutes=args.batch_minutes), nurse=nurse, policy=policy,
+                            tail=timedelta(hours=args.tail_hours))
     out = args.out or args.cohort / "replay"
     try:
         result = replay_cohort(args.cohort, out, options)

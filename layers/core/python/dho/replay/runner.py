@@ -7,15 +7,17 @@ up to ``a`` happens in time order: each whole minute is a tick of the escalation
 alert or an outbox entry is due by then, then the missed-measurement checks of that minute's roster slot),
 and the nurse's planned actions happen at their own times, before the tick of their minute. Then each
 tenant's messages of the batch are ingested one by one and its patients scored (``ReadingsPipeline``),
-as one invocation of ``process_readings``. After the last batch the timed work runs to the batch's end.
+as one invocation of ``process_readings``. After the last batch the timed work runs ``tail`` (6 h) longer.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from typing import Any
 
 from dho.domain.alerts import AlertPolicySettings
 from dho.domain.registry import ROSTER_SLOTS, roster_slot
+from dho.evaluation.evaluator import FRESHNESS
 from dho.ingest.service import IngestResult, IngestStatus
 from dho.replay.alert_log import AlertLog
 from dho.replay.clock import SimulatedClock
@@ -40,6 +43,9 @@ class ReplayOptions:
     batch: timedelta = DEFAULT_BATCH
     nurse: NurseModel = field(default_factory=NurseModel)
     policy: AlertPolicySettings = field(default_factory=AlertPolicySettings)
+    # The timed work (sweeps, checks, nurse) goes on this long after the last batch, so the alerts the
+    # last readings raise run their course (a red's escalation takes 2 h, the nurse closes a yellow in 4 h).
+    tail: timedelta = timedelta(hours=6)
 
 
 @dataclass
@@ -73,8 +79,13 @@ class ReplayResult:
 class Replay:
     """A cohort's tenants, the alert log and the simulated clock; :meth:`run` does the replay."""
 
-    def __init__(self, cohort: Cohort, options: ReplayOptions | None = None) -> None:
+    def __init__(
+        self, cohort: Cohort, options: ReplayOptions | None = None,
+        tenant_factory: Callable[[str, AlertPolicySettings, SimulatedClock], TenantReplay] = TenantReplay,
+    ) -> None:
+        """``tenant_factory`` builds each tenant's services and stores (the benchmark swaps the stores)."""
         self.options = options or ReplayOptions()
+        self._tenant_factory = tenant_factory
         self.cohort = cohort
         self.errors: list[LineError] = list(cohort.errors)
         start = cohort.messages[0].received_at if cohort.messages else _EPOCH
@@ -90,13 +101,14 @@ class Replay:
 
     def run(self) -> ReplayResult:
         started = time.perf_counter()
-        for batch_start, messages in self._batches():
-            self._run_timed_until(batch_start)
-            self.clock.advance_to(batch_start)
-            self._process(messages)
-        if self.cohort.messages:
-            last = self.cohort.messages[-1].received_at
-            self._run_timed_until(_floor(last, self.options.batch) + self.options.batch)
+        with _few_collections():
+            for batch_start, messages in self._batches():
+                self._run_timed_until(batch_start)
+                self.clock.advance_to(batch_start)
+                self._process(batch_start, messages)
+            if self.cohort.messages:
+                last = self.cohort.messages[-1].received_at
+                self._run_timed_until(_floor(last, self.options.batch) + self.options.batch + self.options.tail)
         wall = time.perf_counter() - started
         return ReplayResult(self.log, self._summary(wall))
 
@@ -105,7 +117,7 @@ class Replay:
     def _tenant(self, name: str) -> TenantReplay:
         tenant = self.tenants.get(name)
         if tenant is None:
-            tenant = self.tenants[name] = TenantReplay(name, self.options.policy, self.clock)
+            tenant = self.tenants[name] = self._tenant_factory(name, self.options.policy, self.clock)
             nurse = self._nurses[name] = Nurse(self.options.nurse, tenant.alert_service, tenant.alerts,
                                                self.options.policy.opening_hours)
             tenant.alerts.watch(self.log.watcher(name, nurse.on_event))
@@ -149,19 +161,23 @@ class Replay:
         if batch and batch_start is not None:
             yield batch_start, batch
 
-    def _process(self, messages: Sequence[CohortMessage]) -> None:
+    def _process(self, batch_start: datetime, messages: Sequence[CohortMessage]) -> None:
         self._counts.batches += 1
         by_tenant: dict[str, list[CohortMessage]] = {}
         for message in messages:
             by_tenant.setdefault(message.tenant, []).append(message)
         for name, own in by_tenant.items():
-            pipeline = self._tenant(name).pipeline
+            tenant = self._tenant(name)
+            pipeline = tenant.pipeline
             results = []
             for message in own:
                 result = pipeline.ingest(rule_body(message), arrived_at=_millis(message.received_at))
                 self._counts.add(result)
                 results.append(result)
+            _tell_roster(tenant, results, batch_start)
             score = pipeline.score(results)
+            for patient_id in score.failed:
+                tenant.roster.changed(patient_id)
             self._counts.evaluations += len(score.alerts) + len(score.failed)
             self._counts.scoring_failed.update(score.failed.values())
 
@@ -181,7 +197,7 @@ class Replay:
                     tenant.alert_service.sweep(tick)
                     self._counts.sweeps += 1
                 if (tick.minute % ROSTER_SLOTS) in self._occupied_slots:
-                    self._counts.adherence_checks += tenant.adherence.run(tick).checked
+                    self._counts.adherence_checks += tenant.check_adherence(tick)
             self._last_tick = tick
             tick += _MINUTE
         self._act(until)
@@ -262,6 +278,34 @@ def rule_body(message: CohortMessage) -> str:
     received_ms = int(message.received_at.timestamp() * 1000)
     return json.dumps({**document, "tenant": message.tenant, "device_id": message.device_id,
                        "received_at": received_ms}, separators=(",", ":"))
+
+
+def _tell_roster(tenant: TenantReplay, results: Sequence[IngestResult], batch_start: datetime) -> None:
+    """New readings change what the hourly check sees; those fresh enough to be evaluated by the pipeline
+    (``ReadingsPipeline.score``) are checked by that evaluation, no earlier than the batch's start."""
+    for result in results:
+        if result.status is not IngestStatus.STORED or result.patient_id is None:
+            continue
+        measured, received = result.measured_at, result.received_at
+        if measured is not None and received is not None and received - measured <= FRESHNESS:
+            tenant.roster.evaluated(result.patient_id, batch_start)
+        else:
+            tenant.roster.changed(result.patient_id)
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """The replay allocates millions of long-lived objects (the stores): with the default thresholds the
+    cyclic collector rescans them over and over (a third of the time). The loaded cohort is frozen out of
+    its reach and young objects are collected less often; both are restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _millis(moment: datetime) -> datetime:

@@ -17,7 +17,8 @@ from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.centre.enrolment import Enrolment
-from dho.domain.alerts import AlertPolicySettings
+from dho.domain.alerts import Alert, AlertPolicySettings
+from dho.domain.findings import Rule
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
 from dho.evaluation.service import EvaluationService
@@ -25,6 +26,7 @@ from dho.ingest.service import IngestService
 from dho.pipeline import ReadingsPipeline
 from dho.replay.clock import SimulatedClock
 from dho.replay.cohort import CohortDevice, CohortPatient, synthetic_national_id
+from dho.replay.roster import ChangedPatientsRoster
 
 # Plan fields a cohort may set per patient (docs/replay.md); the rest belong to the plan's history.
 PLAN_FIELDS = frozenset({"spo2_scale", "on_home_oxygen", "limits", "trends", "expected_measurements",
@@ -51,7 +53,19 @@ class TenantReplay:
         ingest = IngestService(self.tenant, self.registry, self.timeline, self.quarantine)
         evaluation = EvaluationService(self.timeline, self.plans, self.registry)
         self.pipeline = ReadingsPipeline(ingest, evaluation, self.alert_service)
-        self.adherence = AdherenceSweep(self.registry, self.registry, self.plans, self.timeline, self.alert_service)
+        self.roster = ChangedPatientsRoster(self.registry, self.plans, self.timeline)
+        self.alerts.watch(self._missed_measurements_changed)
+        self.adherence = AdherenceSweep(self.roster, self.registry, self.plans, self.timeline, self.alert_service)
+
+    def _missed_measurements_changed(self, _before: Alert | None, after: Alert) -> None:
+        if after.rule is Rule.MISSED_MEASUREMENTS:  # the only alert the hourly check decides on
+            self.roster.changed(after.patient_id)
+
+    def check_adherence(self, now: datetime) -> int:
+        """The missed-measurement checks of ``now``'s roster slot (the patients whose check can change
+        something); returns how many were checked."""
+        self.roster.now = now
+        return self.adherence.run(now).checked
 
     def enrol(self, patient: CohortPatient, at: datetime) -> None:
         """Register the patient, save version 1 of the plan (the programme's template with the cohort's
