@@ -131,14 +131,16 @@ def _gaps(spec: CohortSpec, rng: random.Random) -> list[tuple[date, date]]:
     return gaps
 
 
-def _slots(patient: Patient, body: Body, day: date, rng: random.Random, a: CohortAssumptions) -> list[
-        tuple[DeviceKind, datetime]]:
+Planned = list[tuple[DeviceKind, datetime]]
+
+
+def _slots(patient: Patient, body: Body, day: date, rng: random.Random, a: CohortAssumptions) -> Planned:
     """The measurements this patient plans on local ``day`` (before adherence and admissions)."""
     def at(clock: time) -> datetime:
         jitter = max(-60.0, min(60.0, rng.gauss(0.0, 20.0)))
-        return (datetime.combine(day, clock, tzinfo=OSLO) + timedelta(minutes=jitter, seconds=rng.randint(0, 59)))
+        return datetime.combine(day, clock, tzinfo=OSLO) + timedelta(minutes=jitter, seconds=rng.randint(0, 59))
 
-    planned: list[tuple[DeviceKind, datetime]] = []
+    planned: Planned = []
     if patient.programme is Programme.HEART_FAILURE:
         planned += [(DeviceKind.SCALE, at(time(7, 15))), (DeviceKind.BP_CUFF, at(time(7, 40)))]
         if patient.twice_daily:

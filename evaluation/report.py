@@ -229,6 +229,12 @@ def _method(result: dict[str, Any]) -> list[str]:
         "theirs by chance, so sensitivity alone flatters a noisy engine; read it with the alerts per "
         "patient-week and the share of event-free weeks with an alert.",
         "",
+        "Step by step: `python -m evaluation generate DIR --patients N --days D --seed S` writes a cohort (the "
+        "replay's three files, `events.jsonl` with each event's onset, prodrome, stay and recovery, and "
+        "`truth/` with each patient's drawn habits, colds, gaps and artefact readings); `python -m dho.replay "
+        "DIR --out OUT` replays it; `python -m evaluation score DIR --alerts OUT/alerts.jsonl` prints the "
+        "metrics of any engine's alerts next to the baselines'.",
+        "",
     ]
 
 
