@@ -173,3 +173,27 @@ def test_copd_exacerbations_show_their_prodrome_in_the_readings(cohort: Path,
             drops.append(statistics.median(before) - statistics.mean(last_day))
     # THEN SpO2 on the day before onset is a few points below the week before the prodrome
     assert 1.5 <= statistics.median(drops) <= 4.5
+
+
+def test_late_arrivals_are_the_configured_share(cohort: Path) -> None:
+    first_arrival: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+    for m in message_lines(cohort):
+        key = (m["payload"]["device"]["id"], m["payload"]["reading_id"])
+        first_arrival.setdefault(key, (datetime.fromisoformat(m["payload"]["measured_at"]),
+                                       datetime.fromisoformat(m["received_at"])))
+    late = sum(1 for measured, received in first_arrival.values() if received - measured > timedelta(minutes=29))
+    assert _close(late, len(first_arrival), A.late_rate)
+
+
+def test_main_devices_are_swapped_for_the_configured_share_of_patients(cohort: Path) -> None:
+    uses = Counter(d["patient_id"] for d in read_jsonl(cohort / "devices.jsonl"))
+    swapped = sum(1 for count in uses.values() if count == 4)  # three devices, the main one twice
+    assert set(uses.values()) <= {3, 4}
+    assert _close(swapped, SPEC.patients, A.device_swap_share)
+
+
+def test_heart_failure_patients_with_atrial_fibrillation_are_the_configured_share(
+        patients: dict[str, dict[str, Any]]) -> None:
+    heart_failure = [p for p in patients.values() if p["programme"] == "heart_failure"]
+    with_af = sum("atrial_fibrillation" in p["traits"] for p in heart_failure)
+    assert _close(with_af, len(heart_failure), A.hf_atrial_fibrillation_share)
