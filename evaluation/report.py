@@ -222,7 +222,7 @@ def _method(result: dict[str, Any]) -> list[str]:
         "Weeks are whole 7-day blocks from the start of follow-up; an event week overlaps an event's "
         "[onset - 7 d, onset]; every other week is event-free, **the admission and recovery weeks after an "
         "event included** (as the independent measurement counted them), so alerts during recovery count "
-        "against the engine. A false alert opened outside every event's 7-day window and acute phase "
+        "against the engine. A false alert is one opened outside every event's 7-day window and acute phase "
         "(onset to the start of recovery).",
         "",
         "Caveat: a patient whose usual values keep an alert opening every few days 'catches' every event of "
