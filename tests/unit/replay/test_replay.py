@@ -15,6 +15,7 @@ from dho.domain.registry import DeviceAssignment
 from dho.replay import NurseModel, ReplayOptions, replay_cohort
 from dho.replay.__main__ import main
 from dho.replay.cohort import CohortDevice, load_cohort
+from dho.replay.roster import ChangedPatientsRoster
 from dho.replay.runner import rule_body
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.sqs_events import sqs_record
@@ -208,3 +209,23 @@ def test_a_patient_who_stops_measuring_gets_a_missed_measurements_alert_told_apa
     (line,) = alert_lines(tmp_path / "out")
     assert (line["rule"], line["severity"], line["event"]) == ("missed_measurements", "yellow", "opened")
     assert "2026-03-03T21:00" < line["at"] < "2026-03-03T22:01"
+
+
+def test_leaving_out_the_patients_whose_hourly_check_cannot_change_anything_changes_no_alert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a cohort whose patients skip days (missed-measurement alerts open, are closed by the nurse,
+    # and close when the patient measures again)
+    write_cohort(tmp_path / "cohort", patients=15, days=6, seed=5)
+
+    # WHEN it is replayed with the replay's roster, and again checking every patient at every slot tick
+    # as production does
+    skipping = replay_cohort(tmp_path / "cohort", tmp_path / "skipping")
+    monkeypatch.setattr(ChangedPatientsRoster, "patients_in_slot",
+                        lambda self, slot, *, limit: self._registry.patients_in_slot(slot, limit=limit))
+    everyone = replay_cohort(tmp_path / "cohort", tmp_path / "everyone")
+
+    # THEN the alerts are the same, with fewer checks
+    assert (tmp_path / "skipping" / "alerts.jsonl").read_text() == (tmp_path / "everyone" / "alerts.jsonl").read_text()
+    assert skipping.summary["alerts"]["by_rule"]["missed_measurements"]["yellow"] > 3
+    assert skipping.summary["adherence_checks"] < everyone.summary["adherence_checks"] / 3

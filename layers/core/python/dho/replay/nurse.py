@@ -76,10 +76,8 @@ def _delay(text: str) -> timedelta | None:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-@dataclass(frozen=True, order=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class _Action:
-    at: datetime
-    sequence: int  # planning order breaks ties: deterministic
     alert_id: str
     severity: Severity
     close: bool
@@ -95,7 +93,7 @@ class Nurse:
         self._alerts = alerts
         self._stored = stored
         self._hours = hours
-        self._planned: list[_Action] = []
+        self._planned: list[tuple[datetime, int, _Action]] = []  # (when, planning order: ties, action)
         self._sequence = 0
         self.acted = 0
 
@@ -113,26 +111,26 @@ class Nurse:
             self._plan(self._on_duty(after), event, close=True)
 
     def next_at(self) -> datetime | None:
-        return self._planned[0].at if self._planned else None
+        return self._planned[0][0] if self._planned else None
 
     def act_until(self, now: datetime) -> None:
         """Perform every planned action due at or before ``now``, in time order."""
-        while self._planned and self._planned[0].at <= now:
-            action = heapq.heappop(self._planned)
+        while self._planned and self._planned[0][0] <= now:
+            at, _, action = heapq.heappop(self._planned)
             alert = self._stored.get(action.alert_id)
             if alert is None or not alert.is_open or alert.severity is not action.severity:
                 continue
             if action.close:
-                self._alerts.close(action.alert_id, REPLAY_NURSE_HPR, action.at)
+                self._alerts.close(action.alert_id, REPLAY_NURSE_HPR, at)
             elif alert.state is AlertState.OPEN:
-                self._alerts.acknowledge(action.alert_id, REPLAY_NURSE_HPR, action.at)
+                self._alerts.acknowledge(action.alert_id, REPLAY_NURSE_HPR, at)
             else:
                 continue
             self.acted += 1
 
     def _plan(self, at: datetime, event: AlertEvent, *, close: bool) -> None:
         self._sequence += 1
-        heapq.heappush(self._planned, _Action(at, self._sequence, event.alert.alert_id, event.alert.severity, close))
+        heapq.heappush(self._planned, (at, self._sequence, _Action(event.alert.alert_id, event.alert.severity, close)))
 
     def _on_duty(self, moment: datetime) -> datetime:
         if self._hours is None or self._hours.is_open(moment):

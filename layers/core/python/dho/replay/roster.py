@@ -1,11 +1,13 @@
 """The roster of the replay's hourly missed-measurement round, leaving out the patients whose check
-cannot change anything: a check is a pure function of the plan, the newest measurement of each expected
-metric, the patient's alerts and the time, and as time passes its verdict changes only when a deadline
-(newest measurement or end of a pause + the schedule's interval and grace, ``dho.evaluation.adherence``)
-is passed. So a patient checked once since their last reading or alert change is checked again only once
-a deadline passes; a patient the readings pipeline evaluates (which includes the same verdict) counts as
-checked then. Production checks everybody every hour (the checks are cheap one at a time); a replay
-of a thousand patients over months would spend most of its time re-deriving "nothing changed"."""
+cannot change anything. A check decides on one rule from the verdict of ``dho.evaluation.adherence`` (a
+pure function of the plan, the newest measurement of each expected metric, and the time); as time passes
+the verdict changes only when a deadline (newest measurement or end of a pause + the schedule's interval
+and grace) is passed. The same verdict decided again changes nothing, whatever happened to the alert in
+between: an open alert has counted its evidence already, a closed episode's watermark refuses it. So a
+patient is checked again only once a deadline passes or a new reading arrives; a patient the readings
+pipeline evaluates (its evaluation includes the same verdict) counts as checked then. Production checks
+everybody every hour (cheap one at a time); a replay of a thousand patients over months would spend most
+of its time re-deriving "nothing changed"."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ _AFTER_EVERYTHING = timedelta(days=365 * 100)
 
 class ChangedPatientsRoster:
     """:class:`~dho.ports.Roster` over a registry. Set :attr:`now` to the tick before each round; call
-    :meth:`changed` when a patient's readings or alerts change."""
+    :meth:`changed` when a patient has new readings the pipeline does not evaluate."""
 
     def __init__(self, registry: MemoryRegistry, plans: PlanRepository, timeline: LatestEntries) -> None:
         self._registry = registry
@@ -31,14 +33,13 @@ class ChangedPatientsRoster:
         self.skipped = 0
 
     def changed(self, patient_id: str) -> None:
-        """The patient's readings or missed-measurement alert changed: check them at their next slot."""
+        """The patient's readings changed without an evaluation: check them at their next slot."""
         self._recheck_after.pop(patient_id, None)
 
     def evaluated(self, patient_id: str, at: datetime) -> None:
         """The readings pipeline is about to evaluate the patient at ``at`` or later, with the adherence
-        verdict (``EvaluationService``): that counts as a check at ``at``. Call it before the evaluation,
-        so that a change the evaluation makes to the missed-measurement alert (:meth:`changed`) wins, and
-        :meth:`changed` again if the evaluation fails."""
+        verdict (``EvaluationService``): that counts as a check at ``at``. Call :meth:`changed` if the
+        evaluation fails."""
         self._recheck_after[patient_id] = self._next_change(patient_id, at)
 
     def patients_in_slot(self, slot: int, *, limit: int) -> Sequence[str]:

@@ -17,8 +17,7 @@ from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.centre.enrolment import Enrolment
-from dho.domain.alerts import Alert, AlertPolicySettings
-from dho.domain.findings import Rule
+from dho.domain.alerts import AlertPolicySettings
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
 from dho.evaluation.service import EvaluationService
@@ -54,12 +53,7 @@ class TenantReplay:
         evaluation = EvaluationService(self.timeline, self.plans, self.registry)
         self.pipeline = ReadingsPipeline(ingest, evaluation, self.alert_service)
         self.roster = ChangedPatientsRoster(self.registry, self.plans, self.timeline)
-        self.alerts.watch(self._missed_measurements_changed)
         self.adherence = AdherenceSweep(self.roster, self.registry, self.plans, self.timeline, self.alert_service)
-
-    def _missed_measurements_changed(self, _before: Alert | None, after: Alert) -> None:
-        if after.rule is Rule.MISSED_MEASUREMENTS:  # the only alert the hourly check decides on
-            self.roster.changed(after.patient_id)
 
     def check_adherence(self, now: datetime) -> int:
         """The missed-measurement checks of ``now``'s roster slot (the patients whose check can change
