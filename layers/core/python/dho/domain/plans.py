@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dho.domain.baselines import PersonalBaseline, PersonalRules
 from dho.domain.metrics import Metric
 
 
@@ -115,6 +116,10 @@ class SelfManagementPlan(BaseModel):
     # A planned absence (hospital stay, holiday): no missed-measurement alerts before this moment, and
     # the overdue clock starts again from it.
     paused_until: datetime | None = None
+    # The patient's usual values as confirmed by a nurse after the run-in (None: not yet; dho.domain.baselines),
+    # and the parameters of the rules that use it.
+    baseline: PersonalBaseline | None = None
+    personal_rules: PersonalRules = PersonalRules()
     changed_by: str = Field(min_length=1, description="HPR number of the clinician, or 'template'")
     changed_at: datetime
     change_note: str = ""

@@ -28,6 +28,7 @@ from dho.domain.registry import ROSTER_SLOTS, roster_slot
 from dho.evaluation.evaluator import FRESHNESS
 from dho.ingest.service import IngestResult, IngestStatus
 from dho.replay.alert_log import AlertLog
+from dho.replay.baseline_nurse import BaselineNurse, BaselineReviewModel
 from dho.replay.clock import SimulatedClock
 from dho.replay.cohort import Cohort, CohortMessage, LineError, load_cohort
 from dho.replay.nurse import Nurse, NurseModel
@@ -42,6 +43,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class ReplayOptions:
     batch: timedelta = DEFAULT_BATCH
     nurse: NurseModel = field(default_factory=NurseModel)
+    baselines: BaselineReviewModel = field(default_factory=BaselineReviewModel)
     policy: AlertPolicySettings = field(default_factory=AlertPolicySettings)
     # The timed work (sweeps, checks, nurse) goes on this long after the last batch, so the alerts the
     # last readings raise run their course (a red's escalation takes 2 h, the nurse closes a yellow in 4 h).
@@ -93,6 +95,7 @@ class Replay:
         self.log = AlertLog()
         self.tenants: dict[str, TenantReplay] = {}
         self._nurses: dict[str, Nurse] = {}
+        self._baseline_nurses: dict[str, BaselineNurse] = {}
         self._counts = _Counts()
         self._last_tick = _floor(start, _MINUTE)
         self._occupied_slots: set[int] = set()
@@ -120,7 +123,9 @@ class Replay:
             tenant = self.tenants[name] = self._tenant_factory(name, self.options.policy, self.clock)
             nurse = self._nurses[name] = Nurse(self.options.nurse, tenant.alert_service, tenant.alerts,
                                                self.options.policy.opening_hours)
-            tenant.alerts.watch(self.log.watcher(name, nurse.on_event))
+            baselines = self._baseline_nurses[name] = BaselineNurse(self.options.baselines, tenant.plans,
+                                                                    tenant.timeline)
+            tenant.alerts.watch(self.log.watcher(name, nurse.on_event, baselines.on_event))
         return tenant
 
     def _enrol(self, at: datetime) -> None:
@@ -175,6 +180,11 @@ class Replay:
                 self._counts.add(result)
                 results.append(result)
             _tell_roster(tenant, results, batch_start)
+            baselines = self._baseline_nurses[name]
+            for result in results:
+                if result.status is IngestStatus.STORED and result.patient_id and result.measured_at:
+                    baselines.saw_reading(result.patient_id, result.measured_at)
+            baselines.review_due(batch_start)
             score = pipeline.score(results)
             for patient_id in score.failed:
                 tenant.roster.changed(patient_id)
@@ -241,6 +251,7 @@ class Replay:
             "batches": counts.batches,
             "sweeps": counts.sweeps,
             "nurse_actions": sum(n.acted for n in self._nurses.values()),
+            "baselines_confirmed": sum(n.confirmed for n in self._baseline_nurses.values()),
             "wall_seconds": round(wall, 3),
             "evaluations_per_second": round(counts.evaluations / wall, 1) if wall > 0 else None,
         }
