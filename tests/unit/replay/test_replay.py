@@ -71,9 +71,11 @@ def test_the_replay_opens_the_alerts_the_process_readings_handler_opens_for_the_
     cohort.reading(red, "r-1", START, measurements=vitals(spo2=95, heart_rate=70))
     cohort.reading(red, "r-2", START + timedelta(minutes=40), measurements=vitals(spo2=84, heart_rate=118))
     cohort.reading(yellow, "y-1", START + timedelta(minutes=5), measurements=vitals(spo2=95, heart_rate=105))
+    cohort.reading(yellow, "y-2", START + timedelta(minutes=20), measurements=vitals(spo2=95, heart_rate=106))
     cohort.reading(calm, "c-1", START + timedelta(minutes=7), measurements=vitals(spo2=96, heart_rate=72))
-    cohort.reading(calm, "c-2", START + timedelta(minutes=9), symptoms={
-        "questionnaire": "copd", "answers": {"breathlessness": "more_than_usual", "fever": False}})
+    for rid, minutes in (("c-2", 9), ("c-3", 25)):  # two worse reports: a change, not one bad day
+        cohort.reading(calm, rid, START + timedelta(minutes=minutes), symptoms={
+            "questionnaire": "copd", "answers": {"breathlessness": "more_than_usual", "fever": False}})
     directory = cohort.write(tmp_path / "cohort")
 
     # WHEN the cohort is replayed, and the same messages go through the handler in the same batches
@@ -105,7 +107,7 @@ def _assignment(device: CohortDevice) -> DeviceAssignment:
 
 def test_replaying_the_same_cohort_twice_writes_the_same_alerts_byte_for_byte(tmp_path: Path) -> None:
     # GIVEN a synthetic cohort of a few patients over four days (reds, yellows, missed days, redeliveries)
-    write_cohort(tmp_path / "cohort", patients=12, days=4, seed=3)
+    write_cohort(tmp_path / "cohort", patients=30, days=4, seed=3)
 
     # WHEN it is replayed twice
     first = replay_cohort(tmp_path / "cohort", tmp_path / "one")

@@ -77,7 +77,7 @@ def _default_deviations() -> dict[Metric, Deviation]:
     # SpO2 by 2-4 points and raises the pulse by 6-14/min: Burton 2015, Hurst 2010).
     return {
         Metric.SPO2: Deviation(high=False, yellow_min=2.0, yellow_k=1.5, red_min=4.0, spread_floor=1.0),
-        Metric.HEART_RATE: Deviation(yellow_min=8.0, yellow_k=1.5, red_min=25.0, spread_floor=3.0),
+        Metric.HEART_RATE: Deviation(yellow_min=10.0, red_min=25.0, spread_floor=3.0),
         Metric.SYSTOLIC_BP: Deviation(yellow_min=15.0, red_min=30.0, spread_floor=5.0),
     }
 
@@ -97,16 +97,22 @@ class PersonalRules(BaseModel):
     red_floors_below: dict[Metric, float] = Field(default_factory=_default_floors)
     # A band finding needs the newest two readings out of band (the milder band counts): a re-measurement
     # within minutes confirms at once, otherwise the next scheduled reading does, if within this time.
-    persistence_hours: float = Field(default=48.0, gt=0)
+    persistence_hours: float = Field(default=96.0, gt=0)
     # A NEWS2 parameter scoring 3 is confirmed by a second reading of it that also scores 3 within this time.
     confirm_minutes: float = Field(default=30.0, gt=0)
     # Heart failure: weight above the confirmed dry weight by more than this, in the newest two weighings.
     dry_weight_margin_kg: float | None = Field(default=1.0, gt=0)
     # Symptoms: reports worse than green needed among the newest ``symptom_reports``; one more for a
     # patient whose usual share of such reports is above ``frequent_reporter_share``.
-    symptom_reports: int = Field(default=4, ge=1)
+    symptom_reports: int = Field(default=3, ge=1)
     symptom_needed: int = Field(default=2, ge=1)
     frequent_reporter_share: float = Field(default=0.15, ge=0, le=1)
+    # Combined deviation (COPD): SpO2 below and pulse above the baseline, each in spreads from the mean of
+    # its newest two readings, plus ``combined_symptom_weight`` when the newest report is worse than green;
+    # yellow when the sum reaches ``combined_threshold`` (None: rule off). Small moves together are a
+    # prodrome; each alone is scatter.
+    combined_threshold: float | None = Field(default=2.5, gt=0)
+    combined_symptom_weight: float = Field(default=1.0, ge=0)
     # Before a baseline is confirmed: one learned from the window's own readings (provisional), if it holds
     # at least this many readings before the newest two.
     provisional_min_readings: int = Field(default=6, ge=3)

@@ -24,6 +24,7 @@ from dho.domain.baselines import MetricBaseline, PersonalRules, personal_limits
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.metrics import METRIC_SPECS
 from dho.domain.metrics import Metric as DomainMetric
+from dho.domain.plans import Programme
 from dho.domain.symptom_zones import Zone, symptom_zone
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
@@ -93,7 +94,8 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
         _band_findings(collector, scoring, bands, window, index, fresh_from)
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
         _news2_finding(collector, scoring, news, window, index, fresh_from)
-        _symptom_findings(collector, window, fresh_from)
+        worse_report = _symptom_findings(collector, window, fresh_from)
+        _combined_finding(collector, scoring, window, index, fresh_from, worse_report)
         evaluations.append(collector.evaluation(window))
     return evaluations
 
@@ -138,6 +140,47 @@ def _judged_bands(scoring: ScoringInput, windows: Sequence[PatientWindow]) -> np
     per_reading = np.repeat(confirmed, np.diff(scoring.readings.offsets))
     judged: np.ndarray = np.where(per_reading, personal, np.minimum(template, personal))
     return judged
+
+
+_COMBINED = ((Code.SPO2, DomainMetric.SPO2, -1.0), (Code.HEART_RATE, DomainMetric.HEART_RATE, +1.0))
+
+
+def _combined_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
+                      fresh_from: float, worse_report: bool) -> None:
+    """SpO2 down and pulse up from the confirmed baseline, in spreads, from the milder of the newest two
+    readings of each, plus the symptom weight; yellow at the plan's threshold (docs/scoring.md)."""
+    rules = window.plan.personal_rules
+    if rules.combined_threshold is None or window.plan.programme not in _COMBINED_PROGRAMMES:
+        return
+    persistence_s = rules.persistence_hours * 3600.0
+    score, evidence = 0.0, []
+    confirmed = window.plan.baseline.metrics if window.plan.baseline is not None else {}
+    for code, metric, direction in _COMBINED:
+        baseline = confirmed.get(metric)  # a provisional spread from a few readings is too unsure for this
+        newest = _latest(scoring, index, code, fresh_from)
+        if baseline is None or newest is None:
+            return
+        before = _previous(scoring, index, code, newest, persistence_s)
+        if before is None:
+            return
+        # The milder of the two readings counts: one artefact (a low SpO2 with a wild pulse) moves nothing.
+        milder = min(direction * (float(scoring.readings.value[p]) - baseline.median) for p in (before, newest))
+        spread = max(baseline.spread, rules.deviations[metric].spread_floor)
+        score += max(0.0, milder / spread)
+        evidence += [scoring.reading_id_at(before), scoring.reading_id_at(newest)]
+    score += rules.combined_symptom_weight if worse_report else 0.0
+    if score >= rules.combined_threshold:
+        collector.fire(Finding(
+            collector.patient_id, Rule.COMBINED_DEVIATION, Severity.YELLOW,
+            f"SpO2, pulse and answers together {score:.1f} spreads from the baseline "
+            f"(plan: {rules.combined_threshold:g})", tuple(evidence), _at(scoring, _latest_of(scoring, index))))
+    else:
+        collector.quiet.add(Rule.COMBINED_DEVIATION)
+
+
+def _latest_of(scoring: ScoringInput, index: int) -> int:
+    spans = [scoring.readings.readings_of(index, code) for code, _, _ in _COMBINED]
+    return int(max((s.stop - 1 for s in spans), key=lambda p: float(scoring.readings.time[p])))
 
 
 def _provisional(scoring: ScoringInput, index: int, code: int, rules: PersonalRules) -> MetricBaseline | None:
@@ -245,6 +288,7 @@ def _dry_weight_finding(collector: _Collector, scoring: ScoringInput, window: Pa
         collector.quiet.add(Rule.WEIGHT_GAIN)
 
 
+_COMBINED_PROGRAMMES = frozenset({Programme.COPD, Programme.COPD_HYPERCAPNIC})
 _NEWS2_CODE = {News2Param(p): code for p, code in enumerate(NEWS2_SOURCE_CODES)}
 
 
@@ -306,9 +350,11 @@ def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Resu
 _SYMPTOM_SERIES = {symptom_series(q): q for q in Questionnaire}
 
 
-def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: float) -> None:
+def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: float) -> bool:
     """Red answers are red at once (the patient's own words, no artefact). Yellow ones count against the
-    patient's habit: enough of the newest reports worse than green (one more for a frequent reporter)."""
+    patient's habit: enough of the newest reports worse than green (one more for a frequent reporter).
+    Returns whether the newest fresh report is worse than green for a patient who rarely reports so."""
+    worse_report = False
     rules = window.plan.personal_rules
     reports_of: dict[Questionnaire, list[TimelineEntry]] = {}
     for entry in window.entries:  # one pass (a window holds every series)
@@ -327,11 +373,14 @@ def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: 
         if zone is Zone.YELLOW:
             newest = reports[-rules.symptom_reports:]
             worse = sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in newest)
-            if worse < rules.symptoms_needed(_usual_share(window, questionnaire, reports[:-len(newest)])):
+            needed = rules.symptoms_needed(_usual_share(window, questionnaire, reports[:-len(newest)]))
+            worse_report = worse_report or needed == rules.symptom_needed
+            if worse < needed:
                 continue  # not (yet) a change from this patient's usual answers
         collector.fire(Finding(
             collector.patient_id, Rule.SYMPTOMS, Severity.RED if zone is Zone.RED else Severity.YELLOW,
             f"{questionnaire.value}: {', '.join(questions)}", (latest.reading_id,), latest.measured_at))
+    return worse_report
 
 
 _PROVISIONAL_MIN_REPORTS = 5

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from dho.domain.alerts import AlertPolicySettings
+from dho.replay.baseline_nurse import BaselineReviewModel
 from dho.replay.cohort import CohortError
 from dho.replay.nurse import NurseModel
 from dho.replay.runner import ReplayOptions, replay_cohort
@@ -24,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-minutes", type=float, default=15.0, help="arrival time per batch (default 15)")
     parser.add_argument("--nurse", default="default", help="off, default, or e.g. red_ack=15m,red_close=1h,"
                         "yellow_ack=2h,yellow_close=4h (never: not at all)")
+    parser.add_argument("--baselines", choices=("default", "off"), default="default",
+                        help="the nurse confirms each patient's baseline after the run-in and after an episode "
+                        "(default), or never (off: every patient stays on the template)")
     parser.add_argument("--tail-hours", type=float, default=6.0, help="how long the sweeps and the nurse go on "
                         "after the last batch (default 6)")
     parser.add_argument("--policy", type=Path, default=None, help="the tenant's alert policy JSON "
@@ -39,8 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               else AlertPolicySettings())
     if args.tail_hours < 0:
         parser.error("--tail-hours must not be negative")
+    baselines = BaselineReviewModel.off() if args.baselines == "off" else BaselineReviewModel()
     options = ReplayOptions(batch=timedelta(minutes=args.batch_minutes), nurse=nurse, policy=policy,
-                            tail=timedelta(hours=args.tail_hours))
+                            tail=timedelta(hours=args.tail_hours), baselines=baselines)
     out = args.out or args.cohort / "replay"
     try:
         result = replay_cohort(args.cohort, out, options)
