@@ -126,3 +126,17 @@ def test_too_few_readings_teach_no_baseline() -> None:
     entries = [_entry("P-C", Metric.SPO2, 95, 24 * i) for i in range(3)]
     assert learn_baseline(entries, learned_from=NOW - timedelta(days=9), learned_to=NOW, confirmed_by="9144900",
                           confirmed_at=NOW) is None
+
+
+def test_spo2_and_pulse_moving_together_from_the_baseline_are_a_combined_yellow_though_each_is_in_band() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    readings = (_entry("P-C", Metric.SPO2, 93, 13), _entry("P-C", Metric.SPO2, 93, 1),
+                _entry("P-C", Metric.HEART_RATE, 81, 13), _entry("P-C", Metric.HEART_RATE, 82, 1))
+    assert _findings(plan, *readings) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}
+
+
+def test_one_artefact_reading_with_a_low_spo2_and_a_wild_pulse_raises_nothing() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    readings = (_entry("P-C", Metric.SPO2, 95, 13), _entry("P-C", Metric.SPO2, 87, 1),
+                _entry("P-C", Metric.HEART_RATE, 74, 13), _entry("P-C", Metric.HEART_RATE, 150, 1))
+    assert _findings(plan, *readings) == {}

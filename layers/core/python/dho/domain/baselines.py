@@ -111,7 +111,7 @@ class PersonalRules(BaseModel):
     # its newest two readings, plus ``combined_symptom_weight`` when the newest report is worse than green;
     # yellow when the sum reaches ``combined_threshold`` (None: rule off). Small moves together are a
     # prodrome; each alone is scatter.
-    combined_threshold: float | None = Field(default=2.5, gt=0)
+    combined_threshold: float | None = Field(default=3.0, gt=0)
     combined_symptom_weight: float = Field(default=1.0, ge=0)
     # Before a baseline is confirmed: one learned from the window's own readings (provisional), if it holds
     # at least this many readings before the newest two.
