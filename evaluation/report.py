@@ -208,7 +208,9 @@ def _method(result: dict[str, Any]) -> list[str]:
         "(`localcloud.simulator.payloads`); deterministic from the seed.",
         "2. **Replay**: the cohort directory goes through `python -m dho.replay COHORT --out DIR` unchanged "
         "(the production ingest, scoring and alert code on in-memory stores and a simulated clock), every "
-        f"patient on the programme's template plan. Nurse model: {nurse}.",
+        f"patient on the programme's template plan until the replay's nurse confirms the baseline learned in "
+        f"the first 14 days into it (and re-confirms it after an episode; docs/scoring.md, docs/replay.md). "
+        f"Nurse model: {nurse}.",
         "3. **Baselines** (module `evaluation.baselines`), computed from the same messages: fixed thresholds "
         "(SpO2 < 90 %, < 88 % in hypercapnic COPD; pulse > 110 or < 45; weight more than 2 kg above the lowest "
         "of the preceding 72 h; temperature > 38.0 °C) and a personal baseline (median of the patient's first 14 "

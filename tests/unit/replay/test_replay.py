@@ -167,12 +167,13 @@ def test_a_gzipped_messages_file_with_plan_overrides_replays_as_written(tmp_path
     # GIVEN a patient whose plan moves the SpO2 red limit down to 78 %, with messages gzipped
     cohort = CohortBuilder()
     device = cohort.patient("P-OVR00001", plan_overrides={"limits": {"spo2": {"red_low": 78}}})
-    cohort.reading(device, "r-1", START, measurements=vitals(spo2=80))
+    cohort.reading(device, "r-1", START, measurements=vitals(spo2=86))
+    cohort.reading(device, "r-2", START + timedelta(minutes=10), measurements=vitals(spo2=86))  # re-measured
 
     # WHEN it is replayed
     replay_cohort(cohort.write(tmp_path / "cohort", gzipped=True), tmp_path / "out")
 
-    # THEN 80 % is yellow for this patient (the template's yellow limit, 92 %, still applies)
+    # THEN 86 % (above the 85 % safety floor) is yellow for this patient, not the template's red (below 88 %)
     assert {(line["rule"], line["severity"]) for line in alert_lines(tmp_path / "out")} == {("spo2_band", "yellow")}
 
 
