@@ -23,7 +23,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # cdk.json runs `python -m infra.app`: the venv's python and the pinned CDK CLI come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench layers synth web localstack-host clean
+.PHONY: help setup test test-future lint typecheck unit integration demo demo-corpus campaign bench layers synth evaluate web localstack-host clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ lint: $(STAMP) ## ruff over the whole tree
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP) ## mypy: strict on the core package (dho), checked everywhere else
-	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py tests
+	$(BIN)/mypy layers/core/python/dho functions localstack/localcloud infra layers/build.py evaluation tests
 
 test: lint typecheck layers $(NPM_STAMP) web localstack-host ## lint, type-check and run every test (unit, infra, integration, e2e, browser)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -82,8 +82,16 @@ campaign: $(STAMP) layers $(NPM_STAMP) ## reliability campaign: hostile input, f
 demo-corpus: $(STAMP) ## the events/ corpus through process_readings on a plain moto server (quick)
 	$(BIN)/python localstack/corpus_demo.py
 
-bench: $(STAMP) layers $(NPM_STAMP) ## scoring kernel + the worklist's latency on the local cloud; writes bench/results/
+# make evaluate PATIENTS=300: a smaller cohort (the issue's measure is 1,000 patients x 90 days).
+PATIENTS ?= 1000
+DAYS ?= 90
+SEED ?= 1
+evaluate: $(STAMP) ## cohort from the literature -> python -m dho.replay -> metrics + baselines; EVALUATION.md, plot, build/evaluation.json
+	PYTHONPATH=layers/core/python:localstack:. $(BIN)/python -m evaluation run --patients $(PATIENTS) --days $(DAYS) --seed $(SEED)
+
+bench: $(STAMP) layers $(NPM_STAMP) ## scoring kernel, replay, the worklist's latency on the local cloud; writes bench/results/
 	$(BIN)/python -m bench.scoring
+	PYTHONPATH=localstack:. $(BIN)/python -m bench.replay
 	PYTHONPATH=localstack $(BIN)/python -m bench.worklist
 
 localstack-host: $(LOCALSTACK_STAMP) ## LocalStack's core in .venv-localstack (Python 3.13) for the LocalStack path's tests

@@ -1,4 +1,5 @@
-"""Throughput of the band + trend scoring pipeline: numba vs NumPy vs plain Python.
+"""Throughput of the band + trend scoring pipeline: numba (compiled for a generic x86-64 CPU as in
+production, and for this host's CPU) vs NumPy vs plain Python.
 
 Run from the repository root: ``python -m bench.scoring`` (see bench/README.md for what is timed).
 Writes bench/results/scoring.json and bench/results/scoring_ratios.json.
@@ -10,6 +11,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,27 +136,60 @@ def best_time(fn: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
+# Production sets NUMBA_CPU_NAME=generic (a Lambda may run on any x86 generation); "host" compiles for
+# this machine's CPU. Each runs in its own process: numba reads the variable once, at import.
+CPU_NAMES = ("generic", "host")
+
+
+def numba_rows(repeats: int) -> list[dict[str, Any]]:
+    """The numba cases only, in this process (its NUMBA_CPU_NAME)."""
+    cpu_name = os.environ.get("NUMBA_CPU_NAME", "host")
+    rows: list[dict[str, Any]] = []
+    for presorted in (True, False):
+        for n in SIZES:
+            seconds = best_time(partial(run_numba, make_workload(n, presorted)), repeats)
+            rows.append({"impl": "numba", "cpu_name": cpu_name, "n": n, "presorted": presorted,
+                         "readings_per_s": n / seconds})
+    return rows
+
+
+def numba_rows_in_subprocess(cpu_name: str, repeats: int) -> list[dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CPU_NAME"}
+    if cpu_name != "host":
+        env["NUMBA_CPU_NAME"] = cpu_name
+    out = subprocess.run([sys.executable, "-m", "bench.scoring", "--numba-only", "--repeats", str(repeats)],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    rows: list[dict[str, Any]] = json.loads(out.strip().splitlines()[-1])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats for numba/numpy (best kept)")
     parser.add_argument("--python-repeats", type=int, default=2)
+    parser.add_argument("--numba-only", action="store_true", help=argparse.SUPPRESS)  # one CPU name's run
     args = parser.parse_args()
+    if args.numba_only:
+        print(json.dumps(numba_rows(args.repeats)))
+        return
     print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     rows: list[dict[str, Any]] = []
+    for cpu_name in CPU_NAMES:
+        for row in numba_rows_in_subprocess(cpu_name, args.repeats):
+            rows.append(row)
+            print(f"numba/{cpu_name:7s} n={row['n']:>9,d} presorted={row['presorted']!s:5s} "
+                  f"{row['readings_per_s'] / 1e6:9.3f} M readings/s")
     for presorted in (True, False):
         python_allowed = True
         for n in SIZES:
             w = make_workload(n, presorted)
-            runners: list[tuple[str, Callable[[], object], int]] = [
-                ("numba", partial(run_numba, w), args.repeats),
-                ("numpy", partial(run_numpy, w), args.repeats),
-            ]
+            runners: list[tuple[str, Callable[[], object], int]] = [("numpy", partial(run_numpy, w), args.repeats)]
             if python_allowed:
                 runners.append(("python", python_runner(w), args.python_repeats))
             for impl, fn, repeats in runners:
                 seconds = best_time(fn, repeats)
                 rows.append({"impl": impl, "n": n, "presorted": presorted, "readings_per_s": n / seconds})
-                print(f"{impl:6s} n={n:>9,d} presorted={presorted!s:5s} {n / seconds / 1e6:9.3f} M readings/s")
+                print(f"{impl:13s} n={n:>9,d} presorted={presorted!s:5s} {n / seconds / 1e6:9.3f} M readings/s")
                 if impl == "python":
                     python_allowed = seconds * 10 <= PYTHON_BUDGET_S
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -164,18 +200,21 @@ def main() -> None:
 
 
 def _ratios(rows: list[dict[str, Any]]) -> list[dict[str, object]]:
-    rate = {(r["impl"], r["n"], r["presorted"]): float(r["readings_per_s"]) for r in rows}
+    """Per size and order: numba (generic, as production runs it) over NumPy and over Python, and the host
+    CPU's numba over generic."""
+    rate = {(r["impl"], r.get("cpu_name"), r["n"], r["presorted"]): float(r["readings_per_s"]) for r in rows}
     out: list[dict[str, object]] = []
     for presorted in (True, False):
         for n in SIZES:
-            numba_rate = rate[("numba", n, presorted)]
-            python_rate = rate.get(("python", n, presorted))
+            generic = rate[("numba", "generic", n, presorted)]
+            python_rate = rate.get(("python", None, n, presorted))
             out.append(
                 {
                     "n": n,
                     "presorted": presorted,
-                    "numba_over_numpy": numba_rate / rate[("numpy", n, presorted)],
-                    "numba_over_python": None if python_rate is None else numba_rate / python_rate,
+                    "numba_over_numpy": generic / rate[("numpy", None, n, presorted)],
+                    "numba_over_python": None if python_rate is None else generic / python_rate,
+                    "host_over_generic": rate[("numba", "host", n, presorted)] / generic,
                 }
             )
     return out

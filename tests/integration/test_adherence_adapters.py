@@ -12,6 +12,7 @@ from dho.adapters import keys
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.adapters.memory_timeline import MemoryTimeline
 from dho.domain.payload import parse_device_message
 from dho.domain.registry import Patient, roster_slot
 from localcloud.corpus import registry
@@ -21,6 +22,14 @@ from tests.support.payloads import body, one
 pytestmark = pytest.mark.integration
 
 NOV_20 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def timeline_store(request: pytest.FixtureRequest) -> DynamoDbTimeline | MemoryTimeline:
+    """The DynamoDB adapter, and the replay's in-memory timeline held to the same contract."""
+    if request.param == "memory":
+        return MemoryTimeline()
+    return DynamoDbTimeline(request.getfixturevalue("dynamodb"), request.getfixturevalue("tenant_table"))
 
 
 def _patients(count: int) -> list[Patient]:
@@ -58,8 +67,10 @@ def test_a_patient_registered_before_the_roster_existed_is_added_when_registered
     assert reg.patients_in_slot(roster_slot(patient.patient_id), limit=10) == [patient.patient_id]
 
 
-def test_the_newest_reading_before_a_moment_is_one_query_away(dynamodb: Any, tenant_table: str) -> None:
-    timeline = DynamoDbTimeline(dynamodb, tenant_table)
+def test_the_newest_reading_before_a_moment_is_one_query_away(
+    timeline_store: DynamoDbTimeline | MemoryTimeline
+) -> None:
+    timeline = timeline_store
     for hours, rid in ((50, "w-1"), (26, "w-2"), (2, "w-3")):
         at = NOV_20 - timedelta(hours=hours)
         reading = parse_device_message(body(device_id="scale-1", reading_id=rid, measured_at=at.isoformat(),

@@ -1,5 +1,6 @@
 """The alert adapters against a moto server: the DynamoDB alert repository (one open alert per patient +
-rule, optimistic concurrency, the triage index) and the SNS notifier (attributes and severity filters)."""
+rule, optimistic concurrency, the triage index) and the SNS notifier (attributes and severity filters).
+The contract tests of the repository also run against the replay's in-memory store (``alert_store``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import boto3
 import pytest
 
 from dho.adapters.dynamodb_alerts import DynamoDbAlerts
+from dho.adapters.memory_alerts import MemoryAlerts
 from dho.adapters.sns_notifier import SnsNotifier
 from dho.alerting.messages import render_alert_text
 from dho.alerting.policy import AlertPolicy
@@ -37,15 +39,26 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 POLICY = AlertPolicy()
 
 
+AlertStore = DynamoDbAlerts | MemoryAlerts
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def alert_store(request: pytest.FixtureRequest) -> AlertStore:
+    """The DynamoDB adapter, and the replay's indexed in-memory store held to the same contract."""
+    if request.param == "memory":
+        return MemoryAlerts()
+    return DynamoDbAlerts(request.getfixturevalue("dynamodb"), request.getfixturevalue("tenant_table"))
+
+
 def _raised(patient: str, rule: Rule, severity: Severity, at: datetime) -> Alert:
     finding = Finding(patient, rule, severity, "SpO2 86 %", (f"r-{at:%H%M%S}",), at)
     return POLICY.decide(Evaluation(patient, at, (finding,), frozenset()), [], at).writes[0].alert
 
 
 def test_given_a_new_alert_when_saved_then_it_is_listed_open_and_found_by_id_and_a_replay_writes_nothing(
-    dynamodb: Any, tenant_table: str
+    alert_store: AlertStore
 ) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    repo = alert_store
     alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
 
     assert repo.save(alert, None) is True
@@ -83,9 +96,9 @@ def test_given_two_workers_opening_an_alert_for_the_same_patient_and_rule_at_onc
 
 
 def test_given_a_stale_version_when_saved_then_it_conflicts_and_the_stored_alert_is_unchanged(
-    dynamodb: Any, tenant_table: str
+    alert_store: AlertStore
 ) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    repo = alert_store
     alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
     repo.save(alert, None)
     acknowledged = POLICY.acknowledge(alert, "1234567", T0 + timedelta(minutes=2))
@@ -99,9 +112,9 @@ def test_given_a_stale_version_when_saved_then_it_conflicts_and_the_stored_alert
 
 
 def test_given_a_closed_alert_then_it_leaves_the_open_list_and_a_new_episode_of_the_rule_can_open(
-    dynamodb: Any, tenant_table: str
+    alert_store: AlertStore
 ) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    repo = alert_store
     first = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
     repo.save(first, None)
     second = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(hours=1))
@@ -118,9 +131,9 @@ def test_given_a_closed_alert_then_it_leaves_the_open_list_and_a_new_episode_of_
 
 
 def test_closing_an_alert_stores_the_rules_watermark_and_the_closed_episode_cannot_be_opened_again(
-    dynamodb: Any, tenant_table: str
+    alert_store: AlertStore
 ) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    repo = alert_store
     first = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
     repo.save(first, None)
     assert repo.closed_through("P-A") == {}
@@ -181,9 +194,9 @@ def test_the_watermark_is_written_idempotently_and_only_moves_forward(dynamodb: 
 
 
 def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_drops_closed_ones(
-    dynamodb: Any, tenant_table: str
+    alert_store: AlertStore
 ) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    repo = alert_store
     yellow_old = _raised("P-A", Rule.WEIGHT_GAIN, Severity.YELLOW, T0)
     red_new = _raised("P-B", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(hours=2))
     red_old = _raised("P-C", Rule.NEWS2, Severity.RED, T0 + timedelta(hours=1))
@@ -206,9 +219,9 @@ def test_the_triage_index_lists_open_alerts_red_before_yellow_oldest_first_and_d
 
 
 def test_the_due_index_gives_the_alerts_due_by_a_time_longest_due_first_and_forgets_closed_ones(
-    dynamodb: Any, tenant_table: str
+    alert_store: AlertStore
 ) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+    repo = alert_store
     reds = [_raised(f"P-{n}", Rule.SPO2_BAND, Severity.RED, T0 + timedelta(minutes=n)) for n in range(4)]
     for red in reds:  # each due at its next step, 15 minutes after it was raised
         repo.save(red, None, sweep_due_at=POLICY.sweep_due_at(red))
@@ -290,8 +303,8 @@ def test_a_pending_notification_is_written_with_its_alert_found_once_due_and_del
     assert repo.due_notifications(T0 + timedelta(minutes=5)) == [red_note]
 
 
-def test_an_out_of_hours_red_and_its_outbox_entry_keep_their_route(dynamodb: Any, tenant_table: str) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+def test_an_out_of_hours_red_and_its_outbox_entry_keep_their_route(alert_store: AlertStore) -> None:
+    repo = alert_store
     friday_evening = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)  # 20:00 in Oslo: the centre is closed
     policy = AlertPolicy(AlertPolicySettings(opening_hours=OpeningHours()))
     finding = Finding("P-A", Rule.SPO2_BAND, Severity.RED, "SpO2 86 %", ("r-1",), friday_evening)
@@ -306,8 +319,8 @@ def test_an_out_of_hours_red_and_its_outbox_entry_keep_their_route(dynamodb: Any
     assert repo.due_notifications(friday_evening + timedelta(minutes=5)) == [entry]
 
 
-def test_a_write_that_writes_nothing_puts_nothing_in_the_outbox(dynamodb: Any, tenant_table: str) -> None:
-    repo = DynamoDbAlerts(dynamodb, tenant_table)
+def test_a_write_that_writes_nothing_puts_nothing_in_the_outbox(alert_store: AlertStore) -> None:
+    repo = alert_store
     alert = _raised("P-A", Rule.SPO2_BAND, Severity.RED, T0)
     repo.save(alert, None)
     later = T0 + timedelta(minutes=20)

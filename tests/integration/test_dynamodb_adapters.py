@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from dho.adapters.dynamodb_quarantine import DynamoDbQuarantine
 from dho.adapters.dynamodb_registry import DynamoDbRegistry, PatientConflict
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.adapters.memory_quarantine import MemoryQuarantine
+from dho.adapters.memory_registry import MemoryRegistry
+from dho.adapters.memory_timeline import MemoryTimeline
 from dho.domain.payload import parse_device_message
 from dho.domain.quarantine import QuarantinedMessage, message_digest
 from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
@@ -24,13 +26,41 @@ OCT_1 = datetime(2026, 10, 1, tzinfo=UTC)
 NOV_15 = datetime(2026, 11, 15, tzinfo=UTC)
 
 
+RegistryStore = DynamoDbRegistry | MemoryRegistry
+TimelineStore = DynamoDbTimeline | MemoryTimeline
+QuarantineStore = DynamoDbQuarantine | MemoryQuarantine
+# The contract tests run against the DynamoDB adapters and the replay's indexed in-memory stores.
+STORES = ["dynamodb", "memory"]
+
+
+@pytest.fixture(params=STORES)
+def registry_store(request: pytest.FixtureRequest) -> RegistryStore:
+    if request.param == "memory":
+        return MemoryRegistry()
+    return DynamoDbRegistry(request.getfixturevalue("dynamodb"), request.getfixturevalue("tenant_table"))
+
+
+@pytest.fixture(params=STORES)
+def timeline_store(request: pytest.FixtureRequest) -> TimelineStore:
+    if request.param == "memory":
+        return MemoryTimeline()
+    return DynamoDbTimeline(request.getfixturevalue("dynamodb"), request.getfixturevalue("tenant_table"))
+
+
+@pytest.fixture(params=STORES)
+def quarantine_store(request: pytest.FixtureRequest) -> QuarantineStore:
+    if request.param == "memory":
+        return MemoryQuarantine()
+    return DynamoDbQuarantine(request.getfixturevalue("dynamodb"), request.getfixturevalue("tenant_table"))
+
+
 def _patient(index: int, patient_id: str) -> Patient:
     return Patient(patient_id=patient_id, national_id=registry()["patients"][index]["national_id"],
                    programme="copd")
 
 
-def test_a_device_handed_on_belongs_to_each_patient_for_their_own_period(dynamodb: Any, tenant_table: str) -> None:
-    reg = DynamoDbRegistry(dynamodb, tenant_table)
+def test_a_device_handed_on_belongs_to_each_patient_for_their_own_period(registry_store: RegistryStore) -> None:
+    reg = registry_store
     reg.assign_device(DeviceAssignment("oxi-7", "P-A", OCT_1))
     reg.assign_device(DeviceAssignment("oxi-7", "P-B", NOV_15))
     assert reg.patient_for_device("oxi-7", OCT_1 - timedelta(seconds=1)) is None
@@ -41,9 +71,9 @@ def test_a_device_handed_on_belongs_to_each_patient_for_their_own_period(dynamod
 
 
 def test_an_assignment_that_goes_back_in_time_is_refused_and_a_repeat_is_harmless(
-    dynamodb: Any, tenant_table: str
+    registry_store: RegistryStore
 ) -> None:
-    reg = DynamoDbRegistry(dynamodb, tenant_table)
+    reg = registry_store
     reg.assign_device(DeviceAssignment("oxi-7", "P-A", NOV_15))
     reg.assign_device(DeviceAssignment("oxi-7", "P-A", NOV_15))  # idempotent
     with pytest.raises(AssignmentConflict):
@@ -51,8 +81,8 @@ def test_an_assignment_that_goes_back_in_time_is_refused_and_a_repeat_is_harmles
     assert reg.patient_for_device("oxi-7", NOV_15 + timedelta(days=1)) == "P-A"
 
 
-def test_a_patient_registers_once_and_a_different_one_cannot_take_the_id(dynamodb: Any, tenant_table: str) -> None:
-    reg = DynamoDbRegistry(dynamodb, tenant_table)
+def test_a_patient_registers_once_and_a_different_one_cannot_take_the_id(registry_store: RegistryStore) -> None:
+    reg = registry_store
     reg.register_patient(_patient(0, "P-A"))
     reg.register_patient(_patient(0, "P-A"))
     with pytest.raises(PatientConflict):
@@ -60,10 +90,8 @@ def test_a_patient_registers_once_and_a_different_one_cannot_take_the_id(dynamod
     assert reg.get_patient("P-A") == _patient(0, "P-A")
 
 
-def test_the_timeline_returns_a_series_in_a_half_open_time_range_oldest_first(
-    dynamodb: Any, tenant_table: str
-) -> None:
-    timeline = DynamoDbTimeline(dynamodb, tenant_table)
+def test_the_timeline_returns_a_series_in_a_half_open_time_range_oldest_first(timeline_store: TimelineStore) -> None:
+    timeline = timeline_store
     start = datetime(2026, 11, 20, 8, tzinfo=UTC)
     for hour in range(5):
         at = start + timedelta(hours=hour)
@@ -79,9 +107,9 @@ def test_the_timeline_returns_a_series_in_a_half_open_time_range_oldest_first(
 
 
 def test_a_replay_is_a_duplicate_and_a_reused_id_is_a_conflict_that_overwrites_nothing(
-    dynamodb: Any, tenant_table: str
+    timeline_store: TimelineStore
 ) -> None:
-    timeline = DynamoDbTimeline(dynamodb, tenant_table)
+    timeline = timeline_store
     original = parse_device_message(body(), tenant_id="bodo")
     changed = parse_device_message(body(measurements=one("spo2", 85, "%")), tenant_id="bodo")
     assert timeline.store_reading(original, "P-A") is StoreOutcome.STORED
@@ -91,8 +119,8 @@ def test_a_replay_is_a_duplicate_and_a_reused_id_is_a_conflict_that_overwrites_n
     assert [e.value for e in stored] == [95.0]
 
 
-def test_a_quarantined_message_is_kept_once_with_reason_and_detail(dynamodb: Any, tenant_table: str) -> None:
-    quarantine = DynamoDbQuarantine(dynamodb, tenant_table)
+def test_a_quarantined_message_is_kept_once_with_reason_and_detail(quarantine_store: QuarantineStore) -> None:
+    quarantine = quarantine_store
     message = QuarantinedMessage.of("{broken", RejectionReason.MALFORMED_JSON, "not valid JSON",
                                     received_at=OCT_1)
     assert quarantine.keep(message) is True
@@ -101,12 +129,12 @@ def test_a_quarantined_message_is_kept_once_with_reason_and_detail(dynamodb: Any
 
 
 def test_a_body_with_bytes_that_were_not_utf8_is_kept_apart_from_its_escaped_twin(
-    dynamodb: Any, tenant_table: str
+    quarantine_store: QuarantineStore
 ) -> None:
     # GIVEN a body holding a byte that was not UTF-8 (Python keeps it as a lone surrogate; DynamoDB takes
     # valid Unicode only) and a body that spells the same as an escape
     raw, spelled = "{\"unit\": \"%\udcff\"}", "{\"unit\": \"%\\udcff\"}"
-    quarantine = DynamoDbQuarantine(dynamodb, tenant_table)
+    quarantine = quarantine_store
 
     # WHEN both are kept
     kept = [quarantine.keep(QuarantinedMessage.of(body, RejectionReason.UNKNOWN_UNIT, "unit", received_at=OCT_1))

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from dho.adapters.dynamodb_plans import DynamoDbPlans, PlanVersionConflict
+from dho.adapters.memory_plans import MemoryPlans
 from dho.domain.plans import Programme, plan_from_template, revise
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
+@pytest.fixture(params=["dynamodb", "memory"])
+def plan_store(request: pytest.FixtureRequest) -> DynamoDbPlans | MemoryPlans:
+    """The DynamoDB adapter, and the replay's in-memory plans held to the same contract."""
+    if request.param == "memory":
+        return MemoryPlans()
+    return DynamoDbPlans(request.getfixturevalue("dynamodb"), request.getfixturevalue("tenant_table"))
+
+
 def test_the_newest_saved_version_is_current_and_a_skipped_version_is_refused(
-    dynamodb: Any, tenant_table: str
+    plan_store: DynamoDbPlans | MemoryPlans
 ) -> None:
-    plans = DynamoDbPlans(dynamodb, tenant_table)
+    plans = plan_store
     first = plan_from_template("P-A", Programme.HEART_FAILURE, AT)
     assert plans.current("P-A") is None
     plans.save(first)
@@ -30,8 +38,8 @@ def test_the_newest_saved_version_is_current_and_a_skipped_version_is_refused(
         plans.save(revise(second, changed_by="x", at=AT, note="n").model_copy(update={"version": 5}))
 
 
-def test_the_versions_come_newest_first_up_to_the_limit(dynamodb: Any, tenant_table: str) -> None:
-    plans = DynamoDbPlans(dynamodb, tenant_table)
+def test_the_versions_come_newest_first_up_to_the_limit(plan_store: DynamoDbPlans | MemoryPlans) -> None:
+    plans = plan_store
     plan = plan_from_template("P-V", Programme.COPD, AT)
     plans.save(plan)
     for n in range(1, 4):

@@ -57,21 +57,45 @@ def test_heart_failure_weight_up_1_5_kg_in_three_days_is_quiet() -> None:
     assert Rule.WEIGHT_GAIN in evaluation.quiet_rules
 
 
-def test_spo2_below_the_red_band_is_red_and_names_the_reading() -> None:
+def test_spo2_below_the_red_band_confirmed_by_a_re_measurement_is_red_and_names_both_readings() -> None:
+    plan = plan_from_template("P-C", Programme.COPD, NOW)
+    timeline = InMemoryTimeline(entries=[_entry("P-C", Metric.SPO2, 86, 1.2, "r-low"),
+                                         _entry("P-C", Metric.SPO2, 86, 1, "r-again")])
+    (evaluation,) = evaluate([load_window(timeline, plan, NOW)])
+    (finding,) = [f for f in evaluation.findings if f.rule is Rule.SPO2_BAND]
+    assert (finding.severity, finding.evidence) == (Severity.RED, ("r-low", "r-again"))
+
+
+def test_one_spo2_reading_in_the_red_band_above_the_safety_floor_waits_for_a_re_measurement() -> None:
     plan = plan_from_template("P-C", Programme.COPD, NOW)
     timeline = InMemoryTimeline(entries=[_entry("P-C", Metric.SPO2, 86, 1, "r-low")])
     (evaluation,) = evaluate([load_window(timeline, plan, NOW)])
+    assert evaluation.findings == ()
+    assert Rule.SPO2_BAND not in evaluation.quiet_rules  # not confirmed either way: an open alert stays
+
+
+def test_one_spo2_reading_below_the_safety_floor_is_red_at_once() -> None:
+    plan = plan_from_template("P-C", Programme.COPD, NOW)
+    timeline = InMemoryTimeline(entries=[_entry("P-C", Metric.SPO2, 84, 1, "r-floor")])
+    (evaluation,) = evaluate([load_window(timeline, plan, NOW)])
     (finding,) = [f for f in evaluation.findings if f.rule is Rule.SPO2_BAND]
-    assert (finding.severity, finding.evidence) == (Severity.RED, ("r-low",))
+    assert (finding.severity, finding.evidence) == (Severity.RED, ("r-floor",))
+    assert "safety floor" in finding.detail
+
+
+def test_a_re_measurement_back_in_band_clears_a_single_low_reading() -> None:
+    plan = plan_from_template("P-C", Programme.COPD, NOW)
+    findings = _evaluate(plan, _entry("P-C", Metric.SPO2, 86, 1.3, "artefact"), _entry("P-C", Metric.SPO2, 95, 1, "ok"))
+    assert Rule.SPO2_BAND not in findings
 
 
 def test_a_personal_baseline_makes_a_smaller_fall_yellow() -> None:
     plan = plan_from_template("P-C", Programme.COPD, NOW)
     personal = revise(plan, changed_by="9144900", at=NOW, note="usual SpO2 97 %", limits={
         **plan.limits, Metric.SPO2: MetricLimits(red_low=88, yellow_low=92, baseline=97, yellow_below_baseline=3)})
-    reading = _entry("P-C", Metric.SPO2, 93, 1, "r")
-    assert Rule.SPO2_BAND not in _evaluate(plan, reading)
-    assert _evaluate(personal, reading)[Rule.SPO2_BAND][0] is Severity.YELLOW
+    readings = (_entry("P-C", Metric.SPO2, 93, 13, "r1"), _entry("P-C", Metric.SPO2, 93, 1, "r2"))
+    assert Rule.SPO2_BAND not in _evaluate(plan, *readings)
+    assert _evaluate(personal, *readings)[Rule.SPO2_BAND][0] is Severity.YELLOW
 
 
 def test_hypercapnic_copd_scores_spo2_88_as_green_on_scale_2() -> None:
@@ -80,9 +104,10 @@ def test_hypercapnic_copd_scores_spo2_88_as_green_on_scale_2() -> None:
     assert Rule.SPO2_BAND not in findings and Rule.NEWS2 not in findings
 
 
-def test_a_single_news2_parameter_scoring_3_is_red_even_if_the_total_is_low() -> None:
+def test_a_single_news2_parameter_scoring_3_confirmed_by_a_re_measurement_is_red_even_if_the_total_is_low() -> None:
     plan = plan_from_template("P-G", Programme.GENERIC, NOW)
-    findings = _evaluate(plan, _entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
+    findings = _evaluate(plan, _entry("P-G", Metric.RESPIRATORY_RATE, 27, 1.3, "rr-first"),
+                         _entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
                          _entry("P-G", Metric.HEART_RATE, 70, 1, "hr"))
     assert findings[Rule.NEWS2][0] is Severity.RED
     assert "2 of 7 parameters" in findings[Rule.NEWS2][1]  # a partial score says what it had
@@ -91,7 +116,8 @@ def test_a_single_news2_parameter_scoring_3_is_red_even_if_the_total_is_low() ->
 def test_news2_and_weight_gain_findings_carry_their_score_so_a_worse_one_can_break_a_snooze() -> None:
     plan = plan_from_template("P-G", Programme.GENERIC, NOW)
     timeline = InMemoryTimeline(entries=[_entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
-                                         _entry("P-G", Metric.HEART_RATE, 70, 1, "hr")])
+                                         _entry("P-G", Metric.SPO2, 91, 1, "spo2"),
+                                         _entry("P-G", Metric.HEART_RATE, 115, 1, "hr")])
     (evaluation,) = evaluate([load_window(timeline, plan, NOW)])
     (news2,) = [f for f in evaluation.findings if f.rule is Rule.NEWS2]
     assert news2.score == float(news2.detail.split()[1])  # the total the nurse reads
@@ -100,13 +126,28 @@ def test_news2_and_weight_gain_findings_carry_their_score_so_a_worse_one_can_bre
     (evaluation,) = evaluate([load_window(InMemoryTimeline(entries=weights), _hf(), NOW)])
     (gain,) = [f for f in evaluation.findings if f.rule is Rule.WEIGHT_GAIN]
     assert gain.score == 2.5
-    spo2 = evaluate([load_window(InMemoryTimeline(entries=[_entry("P-G", Metric.SPO2, 86, 1, "r")]), plan, NOW)])
+    confirmed = [_entry("P-G", Metric.SPO2, 86, 1, "r1"), _entry("P-G", Metric.SPO2, 86, 0.5, "r2")]
+    spo2 = evaluate([load_window(InMemoryTimeline(entries=confirmed), plan, NOW)])
     assert {f.rule: f.score for f in spo2[0].findings}.get(Rule.SPO2_BAND, "none") is None  # the band is the grade
+
+
+def test_a_single_news2_parameter_scoring_3_in_one_home_reading_waits_for_its_re_measurement() -> None:
+    plan = plan_from_template("P-G", Programme.GENERIC, NOW)
+    findings = _evaluate(plan, _entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
+                         _entry("P-G", Metric.HEART_RATE, 70, 1, "hr"))
+    assert Rule.NEWS2 not in findings
+
+
+def test_a_news2_total_of_7_is_red_from_single_readings() -> None:
+    plan = plan_from_template("P-G", Programme.GENERIC, NOW)
+    findings = _evaluate(plan, _entry("P-G", Metric.RESPIRATORY_RATE, 26, 1, "rr"),
+                         _entry("P-G", Metric.SPO2, 91, 1, "spo2"), _entry("P-G", Metric.HEART_RATE, 115, 1, "hr"))
+    assert findings[Rule.NEWS2][0] is Severity.RED  # 3 + 3 + 2 = 8: emergency, no waiting
 
 
 def test_news2_of_one_measured_parameter_is_left_to_that_parameters_band_rule() -> None:
     plan = plan_from_template("P-C", Programme.COPD, NOW)
-    findings = _evaluate(plan, _entry("P-C", Metric.SPO2, 85, 1, "low"))
+    findings = _evaluate(plan, _entry("P-C", Metric.SPO2, 84, 1, "low"))
     assert set(findings) == {Rule.SPO2_BAND}  # one alert about one number, not two
 
 
@@ -122,7 +163,9 @@ def test_news2_of_one_measured_parameter_is_left_to_that_parameters_band_rule() 
 def test_symptom_answers_map_to_their_action_plan_zone(
     questionnaire: Questionnaire, answers: dict[str, Answer], expected: Severity
 ) -> None:
-    findings = _evaluate(_hf("P-S"), _symptoms("P-S", questionnaire, 2, **answers))
+    # A red answer is red at once; yellow answers twice in the newest three reports (a change, not a bad day).
+    findings = _evaluate(_hf("P-S"), _symptoms("P-S", questionnaire, 26, **answers),
+                         _symptoms("P-S", questionnaire, 2, **answers))
     assert findings[Rule.SYMPTOMS][0] is expected
 
 
@@ -140,7 +183,7 @@ def test_readings_older_than_a_day_raise_nothing_new() -> None:
 
 
 def test_patients_are_scored_independently_in_one_pass() -> None:
-    timeline = InMemoryTimeline(entries=[_entry("P-A", Metric.SPO2, 85, 1, "a"),
+    timeline = InMemoryTimeline(entries=[_entry("P-A", Metric.SPO2, 84, 1, "a"),
                                          _entry("P-B", Metric.SPO2, 97, 1, "b")])
     plans = [plan_from_template(p, Programme.COPD, NOW) for p in ("P-A", "P-B")]
     first, second = evaluate([load_window(timeline, plan, NOW) for plan in plans])

@@ -6,14 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode
-from dho.domain.plans import SelfManagementPlan
+from dho.domain.plans import PlanVersionConflict, SelfManagementPlan
+
+__all__ = ["DynamoDbPlans", "PlanVersionConflict"]
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-class PlanVersionConflict(ValueError):
-    """Someone saved another version first: reload the plan and apply the change again."""
 
 
 class DynamoDbPlans:

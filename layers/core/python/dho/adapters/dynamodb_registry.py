@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Any
 from dho.adapters import keys, table_schema
 from dho.adapters.dynamodb_codec import decode, encode
 from dho.domain.clock import from_canonical, to_canonical
-from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient, roster_slot
+from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient, PatientConflict, roster_slot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-
-class PatientConflict(ValueError):
-    """A different patient is already registered under this pseudonymous id."""
+__all__ = ["DynamoDbRegistry", "PatientConflict"]
 
 
 class DynamoDbRegistry:

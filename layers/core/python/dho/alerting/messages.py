@@ -50,6 +50,7 @@ _RULE_LABELS_NB: dict[Rule, str] = {
     Rule.SPO2_BELOW_PERSONAL_MEAN: "oksygenmetning under personlig normalnivå",
     Rule.NEWS2: "forhøyet NEWS2-skår",
     Rule.SYMPTOMS: "symptomer rapportert",
+    Rule.COMBINED_DEVIATION: "flere målinger beveger seg bort fra personlig normalnivå",
     Rule.MISSED_MEASUREMENTS: "målinger mangler",
 }
 

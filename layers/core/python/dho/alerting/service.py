@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from dho.alerting.messages import Language, MessageDetail, render_alert_text
 from dho.alerting.policy import AlertPolicy, AlertWrite, Decision
 from dho.domain.alerts import Alert, CloseReason, PendingNotification
-from dho.domain.clock import utc_now
+from dho.domain.clock import Clock, utc_now
 from dho.domain.findings import Evaluation
 from dho.ports import AlertConflict, AlertRepository, Notifier, TransientStoreError
 
@@ -73,7 +73,7 @@ class AlertService:
         detail: MessageDetail = MessageDetail.RULE,
         attempts: int = DEFAULT_ATTEMPTS,
         notification_grace: timedelta = DEFAULT_NOTIFICATION_GRACE,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """``clock``: the wall clock (default: UTC now) that dates outbox entries; the decisions use the
         ``now`` they are given (the arrival time of the readings, the schedule's time), which lags the

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+# The wall clock as services take it (``clock=``): :func:`utc_now` in production, a simulated clock in a
+# replay (``dho.replay.clock``), a fixed one in tests. Decisions take their ``now`` as a parameter instead.
+Clock = Callable[[], datetime]
 
 # Fixed width (microseconds always present, always UTC 'Z'): lexicographic order == time order,
 # which the DynamoDB sort keys rely on.

@@ -25,6 +25,7 @@ class Rule(StrEnum):
     SPO2_BELOW_PERSONAL_MEAN = "spo2_below_personal_mean"
     NEWS2 = "news2"
     SYMPTOMS = "symptoms"
+    COMBINED_DEVIATION = "combined_deviation"  # SpO2, pulse and answers moving together from the baseline
     MISSED_MEASUREMENTS = "missed_measurements"  # yellow only: the plan's schedule not kept (adherence)
 
     @property
@@ -43,6 +44,7 @@ _LABELS = {
     Rule.SPO2_BELOW_PERSONAL_MEAN: "oxygen saturation falling below personal normal",
     Rule.NEWS2: "NEWS2 score raised",
     Rule.SYMPTOMS: "symptoms reported",
+    Rule.COMBINED_DEVIATION: "several measurements moving away from personal normal",
     Rule.MISSED_MEASUREMENTS: "measurements missing",
 }
 

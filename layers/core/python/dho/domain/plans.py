@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dho.domain.baselines import PersonalBaseline, PersonalRules
 from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
 
@@ -124,6 +125,10 @@ class SelfManagementPlan(BaseModel):
     # A single yellow reading first gets "measure again in this many minutes" (a cold finger on the
     # oximeter); None: no re-measure prompt. Never for a red (dho.advice.service).
     remeasure_yellow_after_minutes: int | None = Field(default=None, ge=1, le=60)
+    # The patient's usual values as confirmed by a nurse after the run-in (None: not yet; dho.domain.baselines),
+    # and the parameters of the rules that use it.
+    baseline: PersonalBaseline | None = None
+    personal_rules: PersonalRules = PersonalRules()
     changed_by: str = Field(min_length=1, description="HPR number of the clinician, or 'template'")
     changed_at: datetime
     change_note: str = ""
@@ -210,6 +215,8 @@ _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
 
 # COPD oximetry: a single low SpO2 is often a cold finger or movement; a second measurement settles it.
 _REMEASURE_MINUTES = {Programme.COPD: 5, Programme.COPD_HYPERCAPNIC: 5}
+class PlanVersionConflict(ValueError):
+    """Someone saved another version first: reload the plan and apply the change again."""
 
 
 def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> SelfManagementPlan:

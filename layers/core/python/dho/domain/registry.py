@@ -44,6 +44,10 @@ class AssignmentConflict(ValueError):
     """An assignment that would overlap an existing one or go back in time."""
 
 
+class PatientConflict(ValueError):
+    """A different patient is already registered under this pseudonymous id."""
+
+
 ROSTER_SLOTS = 60  # one a minute: the escalation sweep checks each slot's patients once an hour
 
 

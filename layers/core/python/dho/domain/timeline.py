@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -31,25 +31,17 @@ class TimelineEntry:
 
 def entries_for(reading: DeviceReading, patient_id: str) -> list[TimelineEntry]:
     """Split a reading into its timeline entries (a blood-pressure panel with pulse gives three)."""
+    measured, received, device, reading_id = (reading.measured_at, reading.received_at, reading.device_id,
+                                              reading.reading_id)
     entries = [
-        replace(_bare_entry(reading, patient_id, m.metric.value), value=m.value, unit=m.unit)
+        TimelineEntry(patient_id, m.metric.value, measured, received, device, reading_id, m.value, m.unit)
         for m in reading.measurements
     ]
     if reading.symptoms is not None:
         series = symptom_series(reading.symptoms.questionnaire)
-        entries.append(replace(_bare_entry(reading, patient_id, series), answers=reading.symptoms.answers))
+        entries.append(TimelineEntry(patient_id, series, measured, received, device, reading_id,
+                                     answers=reading.symptoms.answers))
     return entries
-
-
-def _bare_entry(reading: DeviceReading, patient_id: str, series: str) -> TimelineEntry:
-    return TimelineEntry(
-        patient_id=patient_id,
-        series=series,
-        measured_at=reading.measured_at,
-        received_at=reading.received_at,
-        device_id=reading.device_id,
-        reading_id=reading.reading_id,
-    )
 
 
 class StoreOutcome(StrEnum):

@@ -21,7 +21,7 @@ imports: the escalation sweep (no numba layer) runs this too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dho.domain.clock import require_aware
@@ -53,7 +53,9 @@ class AdherenceVerdict:
         quiet rules."""
         findings = evaluation.findings if self.finding is None else (*evaluation.findings, self.finding)
         quiet = evaluation.quiet_rules | {Rule.MISSED_MEASUREMENTS} if self.quiet else evaluation.quiet_rules
-        return replace(evaluation, findings=findings, quiet_rules=quiet)
+        # Built directly: dataclasses.replace costs more than the rest of a check.
+        return Evaluation(evaluation.patient_id, evaluation.evaluated_at, findings, quiet,
+                          evaluation.truncated_series)
 
 
 def missed_measurements(
@@ -99,11 +101,16 @@ def newest_measured(
     ``known`` (a window already loaded) where it has the metric, else one bounded query (newest first,
     limit 1) per metric."""
     before = at + timedelta(microseconds=1)
+    expected = {metric.value: metric for metric in plan.measurement_schedule()}
+    newest_known: dict[str, TimelineEntry] = {}
+    for e in known:  # one pass over the window
+        if e.series in expected and e.measured_at < before:
+            found = newest_known.get(e.series)
+            if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
+                newest_known[e.series] = e
     newest: dict[Metric, Measured | None] = {}
-    for metric in plan.measurement_schedule():
-        entries = [e for e in known if e.series == metric.value and e.measured_at < before]
-        entry = (max(entries, key=lambda e: (e.measured_at, e.reading_id)) if entries
-                 else timeline.latest(plan.patient_id, metric.value, before=before))
+    for series, metric in expected.items():
+        entry = newest_known.get(series) or timeline.latest(plan.patient_id, series, before=before)
         newest[metric] = None if entry is None else Measured(entry.measured_at, entry.reading_id)
     return newest
 

@@ -3,6 +3,13 @@
 Each rule looks at the newest reading of its series, if that reading is fresh (measured within
 ``FRESHNESS`` of the evaluation time): an old value is not news, and re-evaluating it must not
 raise anything new. A rule with fresh data that does not fire is reported as quiet (hysteresis).
+
+Home readings are judged as docs/scoring.md explains: band limits around the patient's confirmed baseline
+(or a provisional one from the window before a nurse confirms it), a band finding only when the newest
+two readings agree (a re-measurement confirms at once), NEWS2 red only when each parameter scoring 3 is
+confirmed or the total is 7 or more, symptoms against the patient's own reporting habit, and the safety
+floors of the plan red at once whatever the baseline. The rule parameters come from the plan
+(``SelfManagementPlan.personal_rules``).
 """
 
 from __future__ import annotations
@@ -13,18 +20,28 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from dho.domain.baselines import MetricBaseline, PersonalRules, personal_limits
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.metrics import METRIC_SPECS
 from dho.domain.metrics import Metric as DomainMetric
+from dho.domain.plans import Programme
 from dho.domain.symptom_zones import Zone, symptom_zone
 from dho.domain.symptoms import Questionnaire
-from dho.domain.timeline import symptom_series
+from dho.domain.timeline import TimelineEntry, symptom_series
 from dho.evaluation.scoring_input import ScoringInput, build_scoring_input
 from dho.evaluation.trend_settings import TREND_PARAMS
 from dho.evaluation.windows import PatientWindow
-from dho.scoring.api import News2Result, TrendResult, classify_bands, news2, trends
+from dho.scoring.api import BandLimits, News2Result, TrendResult, classify_bands, news2, trends
 from dho.scoring.codes import NEWS2_SOURCE_CODES, Band, News2Band, News2Param
 from dho.scoring.codes import Metric as Code
+from dho.scoring.reference import (
+    score_pulse,
+    score_respiratory_rate,
+    score_spo2_scale1,
+    score_spo2_scale2,
+    score_systolic_bp,
+    score_temperature,
+)
 
 FRESHNESS = timedelta(hours=24)
 NEWS2_WINDOW_H = 24.0  # (guess) home vitals of one day form one NEWS2; a partial score says what it had
@@ -67,7 +84,7 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
     if not windows:
         return []
     scoring = build_scoring_input(windows)
-    bands = classify_bands(scoring.readings, scoring.limits)
+    bands = _judged_bands(scoring, windows)
     trend = trends(scoring.readings, TREND_PARAMS)
     eval_times = np.array([w.evaluated_at.timestamp() for w in windows])
     news = news2(scoring.readings, eval_times, NEWS2_WINDOW_H, scoring.spo2_scale)
@@ -77,8 +94,9 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
         fresh_from = (window.evaluated_at - FRESHNESS).timestamp()
         _band_findings(collector, scoring, bands, window, index, fresh_from)
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
-        _news2_finding(collector, scoring, news, index, fresh_from)
-        _symptom_findings(collector, window, fresh_from)
+        _news2_finding(collector, scoring, news, window, index, fresh_from)
+        worse_report = _symptom_findings(collector, window, fresh_from)
+        _combined_finding(collector, scoring, window, index, fresh_from, worse_report)
         evaluations.append(collector.evaluation(window))
     return evaluations
 
@@ -95,24 +113,130 @@ def _at(scoring: ScoringInput, position: int) -> datetime:
     return datetime.fromtimestamp(float(scoring.readings.time[position]), tz=UTC)
 
 
+def _judged_bands(scoring: ScoringInput, windows: Sequence[PatientWindow]) -> np.ndarray:
+    """Band of every reading: against the confirmed baseline where the plan has one; else the milder of the
+    template's band and the band around a provisional baseline learned from the window (if enough readings)."""
+    template = classify_bands(scoring.readings, scoring.limits)
+    limits = BandLimits(*(a.copy() for a in (scoring.limits.red_low, scoring.limits.yellow_low,
+                                              scoring.limits.yellow_high, scoring.limits.red_high)))
+    confirmed = np.zeros(scoring.readings.n_series, dtype=np.bool_)
+    for index, window in enumerate(windows):
+        plan = window.plan
+        rules = plan.personal_rules
+        for metric, deviation in rules.deviations.items():
+            code = Code.from_name(metric.value)
+            series = scoring.readings.series_index(index, code)
+            baseline = plan.baseline.metrics.get(metric) if plan.baseline is not None else None
+            if baseline is not None:
+                confirmed[series] = True
+            else:
+                baseline = _provisional(scoring, index, code, rules)
+                if baseline is None:
+                    continue
+            current = (limits.red_low[series], limits.yellow_low[series], limits.yellow_high[series],
+                       limits.red_high[series])
+            red_low, yellow_low, yellow_high, red_high = personal_limits(current, baseline, deviation)
+            limits.set(series, red_low=red_low, yellow_low=yellow_low, yellow_high=yellow_high, red_high=red_high)
+    personal = classify_bands(scoring.readings, limits)
+    per_reading = np.repeat(confirmed, np.diff(scoring.readings.offsets))
+    judged: np.ndarray = np.where(per_reading, personal, np.minimum(template, personal))
+    return judged
+
+
+_COMBINED = ((Code.SPO2, DomainMetric.SPO2, -1.0), (Code.HEART_RATE, DomainMetric.HEART_RATE, +1.0))
+
+
+def _combined_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
+                      fresh_from: float, worse_report: bool) -> None:
+    """SpO2 down and pulse up from the confirmed baseline, in spreads, from the milder of the newest two
+    readings of each, plus the symptom weight; yellow at the plan's threshold (docs/scoring.md)."""
+    rules = window.plan.personal_rules
+    if rules.combined_threshold is None or window.plan.programme not in _COMBINED_PROGRAMMES:
+        return
+    persistence_s = rules.persistence_hours * 3600.0
+    score, evidence = 0.0, []
+    confirmed = window.plan.baseline.metrics if window.plan.baseline is not None else {}
+    for code, metric, direction in _COMBINED:
+        baseline = confirmed.get(metric)  # a provisional spread from a few readings is too unsure for this
+        newest = _latest(scoring, index, code, fresh_from)
+        if baseline is None or newest is None:
+            return
+        before = _previous(scoring, index, code, newest, persistence_s)
+        if before is None:
+            return
+        # The milder of the two readings counts: one artefact (a low SpO2 with a wild pulse) moves nothing.
+        milder = min(direction * (float(scoring.readings.value[p]) - baseline.median) for p in (before, newest))
+        spread = max(baseline.spread, rules.deviations[metric].spread_floor)
+        score += max(0.0, milder / spread)
+        evidence += [scoring.reading_id_at(before), scoring.reading_id_at(newest)]
+    score += rules.combined_symptom_weight if worse_report else 0.0
+    if score >= rules.combined_threshold:
+        collector.fire(Finding(
+            collector.patient_id, Rule.COMBINED_DEVIATION, Severity.YELLOW,
+            f"SpO2, pulse and answers together {score:.1f} spreads from the baseline "
+            f"(plan: {rules.combined_threshold:g})", tuple(evidence), _at(scoring, _latest_of(scoring, index))))
+    else:
+        collector.quiet.add(Rule.COMBINED_DEVIATION)
+
+
+def _latest_of(scoring: ScoringInput, index: int) -> int:
+    spans = [scoring.readings.readings_of(index, code) for code, _, _ in _COMBINED]
+    return int(max((s.stop - 1 for s in spans), key=lambda p: float(scoring.readings.time[p])))
+
+
+def _provisional(scoring: ScoringInput, index: int, code: int, rules: PersonalRules) -> MetricBaseline | None:
+    """Median and robust spread of the window's readings before the newest two (not yet confirmed)."""
+    span = scoring.readings.readings_of(index, code)
+    earlier = scoring.readings.value[span.start:max(span.start, span.stop - 2)]
+    if earlier.size < rules.provisional_min_readings:
+        return None
+    median = float(np.median(earlier))
+    return MetricBaseline(median=median, spread=1.4826 * float(np.median(np.abs(earlier - median))),
+                          readings=int(earlier.size))
+
+
+def _previous(scoring: ScoringInput, index: int, code: int, position: int, within_s: float) -> int | None:
+    """The reading of the same series just before ``position``, if measured within ``within_s`` of it."""
+    span = scoring.readings.readings_of(index, code)
+    before = position - 1
+    if before < span.start or scoring.readings.time[position] - scoring.readings.time[before] > within_s:
+        return None
+    return before
+
+
 def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarray, window: PatientWindow,
                    index: int, fresh_from: float) -> None:
+    rules = window.plan.personal_rules
+    persistence_s = rules.persistence_hours * 3600.0
     for code, rule in _BAND_RULES.items():
         position = _latest(scoring, index, code, fresh_from)
         if position is None:
             continue
-        band = Band(int(bands[position]))
-        if DomainMetric(code.wire_name) in window.plan.limits:  # a metric without limits is no zone
+        spec = METRIC_SPECS[DomainMetric(code.wire_name)]
+        value = float(scoring.readings.value[position])
+        if spec.metric in window.plan.limits:  # a metric without limits is no zone
             collector.assessed.add(scoring.reading_id_at(position))
+        floor = rules.red_floors_below.get(spec.metric)
+        if floor is not None and value < floor:
+            collector.fire(Finding(
+                collector.patient_id, rule, Severity.RED,
+                f"{spec.metric.value} {value:g} {spec.canonical_unit}: below the safety floor {floor:g}",
+                (scoring.reading_id_at(position),), _at(scoring, position)))
+            continue
+        band = Band(int(bands[position]))
         if band is Band.GREEN:
             collector.quiet.add(rule)
             continue
-        spec = METRIC_SPECS[DomainMetric(code.wire_name)]
-        value = float(scoring.readings.value[position])
+        # One home reading out of band is often an artefact: the newest two must agree (the milder counts).
+        before = _previous(scoring, index, code, position, persistence_s)
+        if before is None or Band(int(bands[before])) is Band.GREEN:
+            continue  # not confirmed yet: neither a finding nor quiet (an open alert stays as it is)
+        band = Band(min(int(band), int(bands[before])))
         collector.fire(Finding(
             collector.patient_id, rule, _SEVERITY_OF_BAND[band],
-            f"{spec.metric.value} {value:g} {spec.canonical_unit}: {band.name.lower()} band of the plan",
-            (scoring.reading_id_at(position),), _at(scoring, position)))
+            f"{spec.metric.value} {value:g} {spec.canonical_unit}: {band.name.lower()} band of the plan "
+            f"(two readings in a row)",
+            (scoring.reading_id_at(before), scoring.reading_id_at(position)), _at(scoring, position)))
 
 
 def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendResult, window: PatientWindow,
@@ -129,20 +253,79 @@ def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendRe
                 (scoring.reading_id_at(weight),), _at(scoring, weight), score=round(gain, 1)))
         else:
             collector.quiet.add(Rule.WEIGHT_GAIN)
+    if weight is not None:
+        _dry_weight_finding(collector, scoring, window, index, weight)
     spo2 = _latest(scoring, index, Code.SPO2, fresh_from)
     if rules.spo2_below_rolling_mean and spo2 is not None:
         collector.assessed.add(scoring.reading_id_at(spo2))
-        if bool(trend.below_rolling_mean[spo2]):
+        persistence_s = window.plan.personal_rules.persistence_hours * 3600.0
+        before = _previous(scoring, index, Code.SPO2, spo2, persistence_s)
+        if bool(trend.below_rolling_mean[spo2]) and before is not None and bool(trend.below_rolling_mean[before]):
             collector.fire(Finding(
                 collector.patient_id, Rule.SPO2_BELOW_PERSONAL_MEAN, Severity.YELLOW,
-                f"SpO2 {float(scoring.readings.value[spo2]):g} % below the 7-day mean - 1.645 SD",
-                (scoring.reading_id_at(spo2),), _at(scoring, spo2)))
-        else:
+                f"SpO2 {float(scoring.readings.value[spo2]):g} % below the 7-day mean - 1.645 SD "
+                f"(two readings in a row)",
+                (scoring.reading_id_at(before), scoring.reading_id_at(spo2)), _at(scoring, spo2)))
+        elif not bool(trend.below_rolling_mean[spo2]):
             collector.quiet.add(Rule.SPO2_BELOW_PERSONAL_MEAN)
 
 
-def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Result, index: int,
-                   fresh_from: float) -> None:
+def _dry_weight_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
+                        weight: int) -> None:
+    """Heart failure: the newest two weighings both above the confirmed dry weight by more than the margin
+    (the lighter counts: one weighing in clothes is not a gain). Catches slow gains the 3-day rule misses."""
+    plan = window.plan
+    margin = plan.personal_rules.dry_weight_margin_kg
+    dry = plan.baseline.metrics.get(DomainMetric.BODY_WEIGHT) if plan.baseline is not None else None
+    if margin is None or dry is None or plan.trends.weight_gain_kg is None:
+        return
+    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, plan.personal_rules.persistence_hours * 3600.0)
+    if before is None:
+        return
+    lighter = min(float(scoring.readings.value[weight]), float(scoring.readings.value[before]))
+    above = lighter - dry.median
+    if above > margin:
+        collector.fire(Finding(
+            collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
+            f"weight {above:.1f} kg above the dry weight in two weighings (plan: more than {margin:g} kg)",
+            (scoring.reading_id_at(before), scoring.reading_id_at(weight)), _at(scoring, weight)))
+    else:
+        collector.quiet.add(Rule.WEIGHT_GAIN)
+
+
+_COMBINED_PROGRAMMES = frozenset({Programme.COPD, Programme.COPD_HYPERCAPNIC})
+_NEWS2_CODE = {News2Param(p): code for p, code in enumerate(NEWS2_SOURCE_CODES)}
+
+
+def _subscore(param: News2Param, value: float, plan_scale: int, on_oxygen: bool) -> int | None:
+    if param is News2Param.SPO2:
+        return score_spo2_scale1(value) if plan_scale == 1 else score_spo2_scale2(value, on_oxygen)
+    scorer = {News2Param.RESPIRATORY_RATE: score_respiratory_rate, News2Param.SYSTOLIC_BP: score_systolic_bp,
+              News2Param.PULSE: score_pulse, News2Param.TEMPERATURE: score_temperature}.get(param)
+    return None if scorer is None else scorer(value)
+
+
+def _unconfirmed_threes(scoring: ScoringInput, news: News2Result, window: PatientWindow, index: int) -> list[str]:
+    """Measured parameters scoring 3 whose previous reading within ``confirm_minutes`` did not score 3 too.
+    Consciousness comes from the patient's own answers and is never an instrument artefact."""
+    plan = window.plan
+    within = plan.personal_rules.confirm_minutes * 60.0
+    unconfirmed = []
+    for param in News2Param:
+        if param in (News2Param.CONSCIOUSNESS, News2Param.AIR_OR_OXYGEN) or int(news.subscores[index, param]) != 3:
+            continue
+        code = _NEWS2_CODE[param]
+        span = scoring.readings.readings_of(index, code)
+        newest = span.stop - 1
+        before = _previous(scoring, index, code, newest, within) if span.stop > span.start else None
+        if before is None or _subscore(param, float(scoring.readings.value[before]), plan.spo2_scale,
+                                       plan.on_home_oxygen) != 3:
+            unconfirmed.append(param.name.lower())
+    return unconfirmed
+
+
+def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Result, window: PatientWindow,
+                   index: int, fresh_from: float) -> None:
     band = news.band_of(index)
     latest = [p for p in (_latest(scoring, index, code, fresh_from) for code in NEWS2_SOURCE_CODES)
               if p is not None]
@@ -150,6 +333,11 @@ def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Resu
     # One measured parameter is that parameter's own band rule again: scoring it as NEWS2 too would
     # send the nurse two alerts about one number (alert fatigue). NEWS2 speaks when it combines.
     if band is News2Band.NO_DATA or not latest or measured < MIN_NEWS2_PARAMETERS:
+        return
+    # A total of 7 or more is red as it stands (RCP: emergency response). Below it, a 3 from one home
+    # reading is not yet a fact (a cold finger, a moving hand): the patient re-measures; until that
+    # confirms it, NEWS2 says nothing and the parameter's band rule judges the reading.
+    if band is not News2Band.HIGH and _unconfirmed_threes(scoring, news, window, index):
         return
     severity = {News2Band.HIGH: Severity.RED, News2Band.LOW_URGENT_REVIEW: Severity.RED,
                 News2Band.MEDIUM: Severity.YELLOW}.get(band)
@@ -165,18 +353,50 @@ def _news2_finding(collector: _Collector, scoring: ScoringInput, news: News2Resu
         score=float(news.total[index])))
 
 
-def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: float) -> None:
-    for questionnaire in Questionnaire:
-        reports = [e for e in window.entries if e.series == symptom_series(questionnaire)
-                   and e.measured_at.timestamp() >= fresh_from]
-        if not reports:
+_SYMPTOM_SERIES = {symptom_series(q): q for q in Questionnaire}
+
+
+def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: float) -> bool:
+    """Red answers are red at once (the patient's own words, no artefact). Yellow ones count against the
+    patient's habit: enough of the newest reports worse than green (one more for a frequent reporter).
+    Returns whether the newest fresh report is worse than green for a patient who rarely reports so."""
+    worse_report = False
+    rules = window.plan.personal_rules
+    reports_of: dict[Questionnaire, list[TimelineEntry]] = {}
+    for entry in window.entries:  # one pass (a window holds every series)
+        questionnaire = _SYMPTOM_SERIES.get(entry.series)
+        if questionnaire is not None and entry.answers:
+            reports_of.setdefault(questionnaire, []).append(entry)
+    for questionnaire, reports in reports_of.items():
+        reports.sort(key=lambda e: e.measured_at)
+        latest = reports[-1]
+        if latest.measured_at.timestamp() < fresh_from:
             continue
-        latest = max(reports, key=lambda e: e.measured_at)
         zone, questions = symptom_zone(questionnaire, latest.answers)
         collector.assessed.add(latest.reading_id)
         if zone is Zone.GREEN:
             collector.quiet.add(Rule.SYMPTOMS)
             continue
+        if zone is Zone.YELLOW:
+            newest = reports[-rules.symptom_reports:]
+            worse = sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in newest)
+            needed = rules.symptoms_needed(_usual_share(window, questionnaire, reports[:-len(newest)]))
+            worse_report = worse_report or needed == rules.symptom_needed
+            if worse < needed:
+                continue  # not (yet) a change from this patient's usual answers
         collector.fire(Finding(
             collector.patient_id, Rule.SYMPTOMS, Severity.RED if zone is Zone.RED else Severity.YELLOW,
             f"{questionnaire.value}: {', '.join(questions)}", (latest.reading_id,), latest.measured_at))
+    return worse_report
+
+
+_PROVISIONAL_MIN_REPORTS = 5
+
+
+def _usual_share(window: PatientWindow, questionnaire: Questionnaire, older: Sequence[TimelineEntry]) -> float | None:
+    """Share of reports worse than green: confirmed in the plan, else from the window's older reports."""
+    if window.plan.baseline is not None and window.plan.baseline.usual_symptom_share is not None:
+        return window.plan.baseline.usual_symptom_share
+    if len(older) < _PROVISIONAL_MIN_REPORTS:
+        return None
+    return sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in older) / len(older)

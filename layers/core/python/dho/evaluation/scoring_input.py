@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,37 +28,41 @@ class ScoringInput:
         return self.reading_ids[int(self.readings.order[sorted_index])]
 
 
+# Plain ints and floats, looked up once (enum attribute access is slow in the per-reading loop).
+_SPO2 = int(Code.SPO2)
+_CONSCIOUSNESS = int(Observation.CONSCIOUSNESS)
+_SUPPLEMENTAL_OXYGEN = int(Observation.SUPPLEMENTAL_OXYGEN)
+_NEW_CONFUSION, _ALERT = float(Acvpu.NEW_CONFUSION), float(Acvpu.ALERT)
+
+
+@cache
+def _code_of(series: str) -> int:
+    return int(Code.from_name(series))
+
+
 def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
-    patient: list[int] = []
-    code: list[int] = []
-    time: list[float] = []
-    value: list[float] = []
-    reading_ids: list[str] = []
-
-    def add(index: int, reading_code: int, at: float, reading_value: float, reading_id: str) -> None:
-        patient.append(index)
-        code.append(reading_code)
-        time.append(at)
-        value.append(reading_value)
-        reading_ids.append(reading_id)
-
+    # One tuple per reading (patient index, code, time, value, reading id), split into columns at the end:
+    # this loop runs once per reading of every window, so it does as little as it can.
+    rows: list[tuple[int, int, float, float, str]] = []
+    add = rows.append
     for index, window in enumerate(windows):
         latest_spo2: tuple[float, str] | None = None
         for entry in window.entries:
             at = entry.measured_at.timestamp()
             if entry.value is not None:
-                metric_code = Code.from_name(entry.series)
-                add(index, metric_code, at, entry.value, entry.reading_id)
-                if metric_code == Code.SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
+                metric_code = _code_of(entry.series)
+                add((index, metric_code, at, entry.value, entry.reading_id))
+                if metric_code == _SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
                     latest_spo2 = (at, entry.reading_id)
             elif entry.answers:
                 # NEWS2 consciousness at home comes from the symptom report: new confusion -> C.
-                acvpu = Acvpu.NEW_CONFUSION if reports_new_confusion(entry.answers) else Acvpu.ALERT
-                add(index, Observation.CONSCIOUSNESS, at, float(acvpu), entry.reading_id)
+                acvpu = _NEW_CONFUSION if reports_new_confusion(entry.answers) else _ALERT
+                add((index, _CONSCIOUSNESS, at, acvpu, entry.reading_id))
         if latest_spo2 is not None:
             # Air or oxygen is a property of the patient's plan (home oxygen therapy), stated with the SpO2.
-            add(index, Observation.SUPPLEMENTAL_OXYGEN, latest_spo2[0], float(window.plan.on_home_oxygen),
-                latest_spo2[1])
+            add((index, _SUPPLEMENTAL_OXYGEN, latest_spo2[0], float(window.plan.on_home_oxygen), latest_spo2[1]))
+    patient, code, time, value, ids = zip(*rows, strict=True) if rows else ((), (), (), (), ())
+    reading_ids = list(ids)
 
     readings = ReadingArrays.from_columns(patient, code, time, value).sort_and_index(n_patients=len(windows))
     limits = BandLimits.none(readings.n_series)

@@ -1,0 +1,142 @@
+"""A confirmed personal baseline quiets a chronically abnormal but stable patient, keeps the safety floors,
+catches slow heart-failure gains against the dry weight and reads symptoms against the patient's habit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dho.domain.baselines import MetricBaseline, PersonalBaseline
+from dho.domain.findings import Rule, Severity
+from dho.domain.metrics import Metric
+from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template, revise
+from dho.domain.symptoms import Answer, Questionnaire
+from dho.domain.timeline import TimelineEntry, symptom_series
+from dho.evaluation.baselines import learn_baseline
+from dho.evaluation.evaluator import evaluate
+from dho.evaluation.windows import load_window
+from tests.support.fakes import InMemoryTimeline
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+UNITS = {Metric.SPO2: "%", Metric.BODY_WEIGHT: "kg", Metric.HEART_RATE: "/min"}
+
+
+def _entry(patient: str, metric: Metric, value: float, hours_ago: float) -> TimelineEntry:
+    at = NOW - timedelta(hours=hours_ago)
+    return TimelineEntry(patient, metric.value, at, at, "dev-1", f"{metric.value}-{hours_ago}", value=value,
+                         unit=UNITS[metric])
+
+
+def _report(patient: str, hours_ago: float, **answers: Answer) -> TimelineEntry:
+    at = NOW - timedelta(hours=hours_ago)
+    return TimelineEntry(patient, symptom_series(Questionnaire.COPD), at, at, "app-1", f"s-{hours_ago}",
+                         answers=tuple(sorted(answers.items())))
+
+
+def _confirmed(plan: SelfManagementPlan, usual_symptom_share: float | None = None,
+               **metrics: tuple[float, float]) -> SelfManagementPlan:
+    baseline = PersonalBaseline(
+        metrics={Metric(name): MetricBaseline(median=m, spread=s, readings=14) for name, (m, s) in metrics.items()},
+        usual_symptom_share=usual_symptom_share, learned_from=NOW - timedelta(days=30),
+        learned_to=NOW - timedelta(days=16), confirmed_by="9144900", confirmed_at=NOW - timedelta(days=16))
+    return revise(plan, changed_by="9144900", at=NOW - timedelta(days=16), note="run-in", baseline=baseline)
+
+
+def _findings(plan: SelfManagementPlan, *entries: TimelineEntry) -> dict[Rule, Severity]:
+    (evaluation,) = evaluate([load_window(InMemoryTimeline(entries=list(entries)), plan, NOW)])
+    return {f.rule: f.severity for f in evaluation.findings}
+
+
+def _copd(patient: str = "P-C") -> SelfManagementPlan:
+    return plan_from_template(patient, Programme.COPD, NOW - timedelta(days=40))
+
+
+def test_a_stable_patient_with_a_confirmed_usual_spo2_of_89_is_not_alerted_at_every_reading() -> None:
+    readings = (_entry("P-C", Metric.SPO2, 89, 13), _entry("P-C", Metric.SPO2, 88, 1),
+                _entry("P-C", Metric.HEART_RATE, 80, 13), _entry("P-C", Metric.HEART_RATE, 82, 1))
+    assert _findings(_copd(), *readings)[Rule.SPO2_BAND] is Severity.YELLOW  # the template's 92 % judges
+    assert _findings(_confirmed(_copd(), spo2=(89, 1.0), heart_rate=(80, 4.0)), *readings) == {}
+
+
+def test_a_fall_from_the_confirmed_baseline_is_yellow_and_the_safety_floor_stays_red() -> None:
+    plan = _confirmed(_copd(), spo2=(89, 1.0))
+    assert _findings(plan, _entry("P-C", Metric.SPO2, 86, 13), _entry("P-C", Metric.SPO2, 86, 1)) == {
+        Rule.SPO2_BAND: Severity.YELLOW}
+    assert _findings(plan, _entry("P-C", Metric.SPO2, 84, 1))[Rule.SPO2_BAND] is Severity.RED
+
+
+def test_a_fall_from_a_high_baseline_is_seen_inside_the_template_bands() -> None:
+    plan = _confirmed(_copd(), spo2=(97, 1.0))
+    findings = _findings(plan, _entry("P-C", Metric.SPO2, 94, 13), _entry("P-C", Metric.SPO2, 94, 1))
+    assert findings[Rule.SPO2_BAND] is Severity.YELLOW  # 94 is green on the template (yellow below 92)
+
+
+def test_before_a_baseline_is_confirmed_the_windows_own_readings_keep_a_chronic_value_quiet() -> None:
+    usual = [_entry("P-C", Metric.SPO2, 89 + (i % 2), 24 * (7 - i)) for i in range(7)]
+    findings = _findings(_copd(), *usual, _entry("P-C", Metric.SPO2, 89, 13), _entry("P-C", Metric.SPO2, 89, 1))
+    assert Rule.SPO2_BAND not in findings
+
+
+def _hf_with_dry_weight(dry: float) -> SelfManagementPlan:
+    return _confirmed(plan_from_template("P-HF", Programme.HEART_FAILURE, NOW - timedelta(days=40)),
+                      body_weight=(dry, 0.3))
+
+
+def test_a_slow_heart_failure_gain_over_the_dry_weight_is_yellow_although_under_2_kg_in_3_days() -> None:
+    weights = [_entry("P-HF", Metric.BODY_WEIGHT, 80.0 + 0.2 * day, 24 * (7 - day)) for day in range(8)]
+    findings = _findings(_hf_with_dry_weight(80.0), *weights)  # +1.4 kg in a week, +0.6 in 3 days
+    assert findings[Rule.WEIGHT_GAIN] is Severity.YELLOW
+
+
+def test_one_weighing_in_clothes_is_not_a_gain_over_the_dry_weight() -> None:
+    findings = _findings(_hf_with_dry_weight(80.0), _entry("P-HF", Metric.BODY_WEIGHT, 80.2, 24),
+                         _entry("P-HF", Metric.BODY_WEIGHT, 81.4, 0.5))
+    assert Rule.WEIGHT_GAIN not in findings
+
+
+def test_one_bad_day_in_the_answers_is_not_a_change_but_a_second_one_is() -> None:
+    plan = _confirmed(_copd(), usual_symptom_share=0.04)
+    one = (_report("P-C", 26), _report("P-C", 2, sputum_colour="green"))
+    assert Rule.SYMPTOMS not in _findings(plan, *one)
+    two = (_report("P-C", 26, breathlessness="more_than_usual"), _report("P-C", 2, sputum_colour="green"))
+    assert _findings(plan, *two)[Rule.SYMPTOMS] is Severity.YELLOW
+
+
+def test_a_frequent_reporter_needs_one_more_worse_report_and_a_red_answer_is_red_at_once() -> None:
+    plan = _confirmed(_copd(), usual_symptom_share=0.3)
+    two = (_report("P-C", 26, fever=True), _report("P-C", 2, sputum_colour="green"))
+    assert Rule.SYMPTOMS not in _findings(plan, *two)
+    three = (_report("P-C", 50, fever=True), *two)
+    assert _findings(plan, *three)[Rule.SYMPTOMS] is Severity.YELLOW
+    assert _findings(plan, _report("P-C", 2, breathlessness="at_rest"))[Rule.SYMPTOMS] is Severity.RED
+
+
+def test_a_baseline_is_the_median_and_robust_spread_of_the_run_in() -> None:
+    values = [95, 96, 94, 95, 95, 93, 96, 60]  # one artefact does not move a median
+    entries = [_entry("P-C", Metric.SPO2, v, 24 * (8 - i)) for i, v in enumerate(values)]
+    entries += [_report("P-C", 24 * i + 1, fever=i == 0) for i in range(4)]
+    baseline = learn_baseline(entries, learned_from=NOW - timedelta(days=9), learned_to=NOW, confirmed_by="9144900",
+                              confirmed_at=NOW)
+    assert baseline is not None
+    assert baseline.metrics[Metric.SPO2].median == 95
+    assert 0.5 < baseline.metrics[Metric.SPO2].spread < 2.0
+    assert baseline.usual_symptom_share == 0.25
+
+
+def test_too_few_readings_teach_no_baseline() -> None:
+    entries = [_entry("P-C", Metric.SPO2, 95, 24 * i) for i in range(3)]
+    assert learn_baseline(entries, learned_from=NOW - timedelta(days=9), learned_to=NOW, confirmed_by="9144900",
+                          confirmed_at=NOW) is None
+
+
+def test_spo2_and_pulse_moving_together_from_the_baseline_are_a_combined_yellow_though_each_is_in_band() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    readings = (_entry("P-C", Metric.SPO2, 93, 13), _entry("P-C", Metric.SPO2, 93, 1),
+                _entry("P-C", Metric.HEART_RATE, 81, 13), _entry("P-C", Metric.HEART_RATE, 82, 1))
+    assert _findings(plan, *readings) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}
+
+
+def test_one_artefact_reading_with_a_low_spo2_and_a_wild_pulse_raises_nothing() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    readings = (_entry("P-C", Metric.SPO2, 95, 13), _entry("P-C", Metric.SPO2, 87, 1),
+                _entry("P-C", Metric.HEART_RATE, 74, 13), _entry("P-C", Metric.HEART_RATE, 150, 1))
+    assert _findings(plan, *readings) == {}

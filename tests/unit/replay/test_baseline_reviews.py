@@ -1,0 +1,56 @@
+"""The replay's nurse confirms each patient's baseline after the run-in, and only then judges against it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from dho.domain.metrics import Metric
+from dho.replay import ReplayOptions
+from dho.replay.baseline_nurse import BaselineReviewModel
+from dho.replay.cohort import load_cohort
+from dho.replay.nurse import REPLAY_NURSE_HPR
+from dho.replay.runner import Replay
+from tests.unit.replay.cohorts import START, CohortBuilder, vitals
+
+
+def _chronic_low_spo2_patient(directory: Path) -> Path:
+    """A COPD patient who lives at SpO2 89-90 % (below the template's yellow 92 %), measuring daily for 20 days."""
+    cohort = CohortBuilder()
+    device = cohort.patient("P-LOW00001")
+    for day in range(20):
+        cohort.reading(device, f"r-{day}", START + timedelta(days=day), measurements=vitals(
+            spo2=89 + day % 2, heart_rate=80))
+    return cohort.write(directory)
+
+
+def test_the_nurse_confirms_the_run_in_baseline_into_the_plan_and_the_chronic_value_stops_alerting(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a stable patient whose usual SpO2 is outside the template's bands
+    directory = _chronic_low_spo2_patient(tmp_path / "cohort")
+
+    # WHEN the cohort is replayed with the default baseline reviews
+    replay = Replay(load_cohort(directory))
+    result = replay.run()
+
+    # THEN the plan holds the confirmed baseline (15 run-in days: 8 x 89, 7 x 90), confirmed by the nurse after 14 days
+    plan = replay.tenants["bodo"].plans.current("P-LOW00001")
+    assert plan is not None and plan.baseline is not None
+    assert plan.baseline.metrics[Metric.SPO2].median == 89
+    assert plan.baseline.confirmed_by == REPLAY_NURSE_HPR
+    assert plan.baseline.confirmed_at - START >= timedelta(days=14)
+    assert result.summary["baselines_confirmed"] == 1
+    # AND no SpO2 alert opened after the confirmation
+    confirmed = plan.baseline.confirmed_at.isoformat()
+    assert not [line for line in result.log.events if line.alert.rule.value == "spo2_band"
+                and line.at.isoformat() > confirmed]
+
+
+def test_without_baseline_reviews_the_plan_stays_the_template(tmp_path: Path) -> None:
+    directory = _chronic_low_spo2_patient(tmp_path / "cohort")
+    replay = Replay(load_cohort(directory), ReplayOptions(baselines=BaselineReviewModel.off()))
+    result = replay.run()
+    plan = replay.tenants["bodo"].plans.current("P-LOW00001")
+    assert plan is not None and plan.baseline is None and plan.version == 1
+    assert result.summary["baselines_confirmed"] == 0
