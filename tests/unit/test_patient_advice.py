@@ -54,7 +54,8 @@ def _sent(tenant: FakeTenant) -> list[dict[str, object]]:
 @pytest.mark.parametrize(("spo2", "zone", "kind", "text"), [
     (95, "green", "zone", COPD_NB.green),
     (90, "yellow", "remeasure", COPD_NB.remeasure),  # the COPD plan asks a single yellow to measure again
-    (80, "red", "zone", COPD_NB.red),  # a red is never asked to wait
+    (86, "red", "remeasure", f"{COPD_NB.remeasure} {COPD_NB.red}"),  # one red reading: again, and when to call 113
+    (80, "red", "zone", COPD_NB.red),  # below the safety floor: red at once, nothing to wait for
 ])
 def test_the_device_is_told_the_zone_of_its_reading_and_the_plan_text_for_it(
     monkeypatch: pytest.MonkeyPatch, spo2: float, zone: str, kind: str, text: str
@@ -104,12 +105,15 @@ def test_the_nurses_own_texts_in_nynorsk_reach_a_nynorsk_municipalitys_device(mo
     monkeypatch.setattr(pipeline, "_advice", advice)
     handler = _handler(monkeypatch, tenant, pipeline)
 
-    # WHEN a yellow SpO2 arrives
-    handler.lambda_handler({"Records": [_spo2("r-1", 90)]}, FakeLambdaContext())
+    # WHEN a yellow SpO2 arrives, and its re-measurement is yellow too
+    _handle(handler, _spo2("r-1", 90))
+    _handle(handler, _spo2("r-2", 90, timedelta(minutes=5)))
 
-    # THEN the device gets the nurse's nynorsk text of version 2
-    [message] = _sent(tenant)
-    assert (message["text"], message["language"], message["plan_version"]) == ("Ta raudpakka og ring oss.", "nn", 2)
+    # THEN the first is asked again in nynorsk, the confirmed yellow gets the nurse's nynorsk text of version 2
+    first, confirmed = _sent(tenant)
+    assert (first["kind"], first["text"]) == ("remeasure", own["remeasure"])
+    assert (confirmed["text"], confirmed["language"], confirmed["plan_version"]) == (
+        "Ta raudpakka og ring oss.", "nn", 2)
 
 
 def test_a_plan_stored_before_advice_texts_existed_gets_the_programmes_texts() -> None:
@@ -167,9 +171,11 @@ def test_a_single_yellow_is_asked_to_measure_again_and_a_second_yellow_confirms_
 
     # WHEN the patient measures 90 %, then again 6 minutes later 91 %
     _handle(handler, _spo2("r-1", 90))
-    # THEN the nurse's yellow alert is there after the first reading already (the prompt delays nothing)
-    assert [(a.rule, a.severity) for a in tenant.alerts.alerts.values()] == [(Rule.SPO2_BAND, Severity.YELLOW)]
+    # THEN one reading out of band is no alert yet (often a cold finger): it awaits the re-measurement
+    assert tenant.alerts.alerts == {}
     _handle(handler, _spo2("r-2", 91, timedelta(minutes=6)))
+    # and the second confirms it: the nurse's yellow alert
+    assert [(a.rule, a.severity) for a in tenant.alerts.alerts.values()] == [(Rule.SPO2_BAND, Severity.YELLOW)]
 
     # THEN the first gets "measure again", the second the plan's yellow text as a confirmation
     assert [(m["reading_id"], m["kind"], m["text"]) for m in _sent(tenant)] == [
@@ -189,6 +195,22 @@ def test_a_red_after_a_re_measure_prompt_gets_the_red_advice_and_the_red_alert_a
         ("r-1", "yellow", "remeasure"), ("r-2", "red", "zone")]
     assert "113" in str(_sent(tenant)[-1]["text"])
     assert Severity.RED in [n.severity for n, _ in tenant.notifier.sent]
+
+
+def test_a_single_red_above_the_floor_is_asked_again_and_its_confirmation_is_the_red_alert_and_advice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant = FakeTenant()
+    handler = _handler(monkeypatch, tenant)
+
+    _handle(handler, _spo2("r-1", 86))
+    assert tenant.alerts.alerts == {} and tenant.notifier.sent == []  # one reading: not yet a fact
+    _handle(handler, _spo2("r-2", 87, timedelta(minutes=5)))
+
+    assert [(m["reading_id"], m["zone"], m["kind"]) for m in _sent(tenant)] == [
+        ("r-1", "red", "remeasure"), ("r-2", "red", "zone")]
+    assert all("113" in str(m["text"]) for m in _sent(tenant))
+    assert [(a.rule, a.severity) for a in tenant.alerts.alerts.values()] == [(Rule.SPO2_BAND, Severity.RED)]
 
 
 def test_a_yellow_long_after_the_prompt_is_asked_to_measure_again(monkeypatch: pytest.MonkeyPatch) -> None:

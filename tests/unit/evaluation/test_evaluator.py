@@ -189,3 +189,16 @@ def test_patients_are_scored_independently_in_one_pass() -> None:
     first, second = evaluate([load_window(timeline, plan, NOW) for plan in plans])
     assert {f.rule for f in first.findings if f.severity is Severity.RED} == {Rule.SPO2_BAND}
     assert second.findings == () and Rule.SPO2_BAND in second.quiet_rules
+
+
+def test_a_single_out_of_band_reading_awaits_its_re_measurement_with_its_band_and_a_green_one_does_not() -> None:
+    plan = plan_from_template("P-C", Programme.COPD, NOW)  # yellow below 92 %, red below 88 %, floor 85 %
+    for value, awaiting in ((86, Severity.RED), (90, Severity.YELLOW), (95, None)):
+        timeline = InMemoryTimeline(entries=[_entry("P-C", Metric.SPO2, value, 0.1, "r")])
+        (evaluation,) = evaluate([load_window(timeline, plan, NOW)])
+        assert evaluation.findings == () and evaluation.awaiting("r") is awaiting
+        assert "r" in evaluation.assessed_readings
+    confirmed = [_entry("P-C", Metric.SPO2, 86, 0.2, "r1"), _entry("P-C", Metric.SPO2, 87, 0.1, "r2")]
+    (evaluation,) = evaluate([load_window(InMemoryTimeline(entries=confirmed), plan, NOW)])
+    assert [(f.rule, f.severity) for f in evaluation.findings] == [(Rule.SPO2_BAND, Severity.RED)]
+    assert evaluation.awaiting("r2") is None  # confirmed: an alert, nothing to wait for

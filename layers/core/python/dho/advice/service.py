@@ -8,11 +8,12 @@ sent later from an outbox: advice about a reading is only useful while the patie
 device, and the nurse's alert does not depend on it. A redelivered batch (SQS is at-least-once) finds
 the advice already sent and sends nothing; one that was not sent is tried again then.
 
-Re-measure prompt: where the plan says so (``remeasure_yellow_after_minutes``), a yellow reading with no
-prompt sent in the last ``CONFIRMATION_WINDOW`` gets "measure again in N minutes"; a yellow within the
-window after a prompt gets the yellow text as a confirmation. A red is never prompted: it gets the red
-text at once. This changes only what the patient is told: the nurse's alerts are decided as before, on
-the first reading, so a re-measure can never delay an alert.
+Re-measure prompt: scoring acts on a reading out of band only when the next one agrees (below a safety
+floor at once); until then the reading awaits confirmation and its patient is asked to measure again,
+with the red text too where the reading was red (so a patient in distress still reads "ring 113").
+Where the plan asks for it (``remeasure_yellow_after_minutes``), a confirmed yellow with no prompt sent
+in the last ``CONFIRMATION_WINDOW`` is prompted as well; a yellow within the window after a prompt gets
+the yellow text as a confirmation.
 """
 
 from __future__ import annotations
@@ -90,7 +91,12 @@ class AdviceService:
         earlier = self._log.recorded(advice)
         if earlier is not None and earlier.outcome is SendOutcome.SENT:
             return earlier  # a redelivered batch: the device has it already
-        if zone is AdviceZone.YELLOW and plan.remeasure_yellow_after_minutes is not None:
+        awaiting = evaluation.awaiting(reading_id)
+        if awaiting is not None and not any(reading_id in f.evidence for f in evaluation.findings):
+            texts = plan.advice_texts(self._language)
+            text = texts.remeasure if zone is AdviceZone.YELLOW else f"{texts.remeasure} {texts.red}"
+            advice = replace(advice, kind=AdviceKind.REMEASURE, text=text)
+        elif zone is AdviceZone.YELLOW and plan.remeasure_yellow_after_minutes is not None:
             advice = self._remeasure_or_confirm(advice, plan)
         return self._send(advice)
 

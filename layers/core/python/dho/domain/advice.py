@@ -30,7 +30,7 @@ class AdviceZone(StrEnum):
 
 class AdviceKind(StrEnum):
     ZONE = "zone"  # the zone of a reading and the plan's text for it
-    REMEASURE = "remeasure"  # a single yellow: measure again in a few minutes (the plan's remeasure text)
+    REMEASURE = "remeasure"  # one reading out of band: measure again in a few minutes (the plan's remeasure text)
     CONFIRMED = "confirmed"  # the yellow measured again within the window: the plan's yellow text
 
 
@@ -45,8 +45,12 @@ def advice_topic(tenant_id: str, device_id: str) -> str:
 
 def zone_of_reading(evaluation: Evaluation, reading_id: str) -> AdviceZone:
     """The worst severity of the findings resting on the reading; green if a rule looked at it and none
-    fired; unknown if no rule looked at it (the nurse's alerts and the patient's advice agree)."""
+    fired; unknown if no rule looked at it (the nurse's alerts and the patient's advice agree). A reading
+    out of band awaiting its re-measurement has its band's zone, never green."""
     severities = {f.severity for f in evaluation.findings if reading_id in f.evidence}
+    awaiting = evaluation.awaiting(reading_id)
+    if awaiting is not None:
+        severities.add(awaiting)
     if Severity.RED in severities:
         return AdviceZone.RED
     if Severity.YELLOW in severities:

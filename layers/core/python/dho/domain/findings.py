@@ -77,3 +77,9 @@ class Evaluation:
     truncated_series: tuple[str, ...] = ()  # series scored on their newest entries only (window bound)
     # Reading ids a rule looked at (fired or quiet): the patient's advice says green only for these.
     assessed_readings: frozenset[str] = frozenset()
+    # Readings out of the plan's band that no rule acts on until a re-measurement confirms them (one home
+    # reading is often an artefact), with the band's severity: the patient is asked to measure again.
+    awaiting_confirmation: tuple[tuple[str, Severity], ...] = ()
+
+    def awaiting(self, reading_id: str) -> Severity | None:
+        return next((severity for rid, severity in self.awaiting_confirmation if rid == reading_id), None)

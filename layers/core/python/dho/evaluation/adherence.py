@@ -55,7 +55,8 @@ class AdherenceVerdict:
         quiet = evaluation.quiet_rules | {Rule.MISSED_MEASUREMENTS} if self.quiet else evaluation.quiet_rules
         # Built directly: dataclasses.replace costs more than the rest of a check.
         return Evaluation(evaluation.patient_id, evaluation.evaluated_at, findings, quiet,
-                          evaluation.truncated_series)
+                          evaluation.truncated_series, evaluation.assessed_readings,
+                          evaluation.awaiting_confirmation)
 
 
 def missed_measurements(

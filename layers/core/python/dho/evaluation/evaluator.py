@@ -67,6 +67,7 @@ class _Collector:
     findings: dict[Rule, Finding]
     quiet: set[Rule]
     assessed: set[str]
+    awaiting: dict[str, Severity]
 
     def fire(self, finding: Finding) -> None:
         current = self.findings.get(finding.rule)
@@ -76,7 +77,7 @@ class _Collector:
     def evaluation(self, window: PatientWindow) -> Evaluation:
         return Evaluation(self.patient_id, window.evaluated_at, tuple(self.findings.values()),
                           frozenset(self.quiet - set(self.findings)), window.truncated,
-                          frozenset(self.assessed))
+                          frozenset(self.assessed), tuple(sorted(self.awaiting.items())))
 
 
 def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
@@ -90,7 +91,7 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
     news = news2(scoring.readings, eval_times, NEWS2_WINDOW_H, scoring.spo2_scale)
     evaluations = []
     for index, window in enumerate(windows):
-        collector = _Collector(window.patient_id, {}, set(), set())
+        collector = _Collector(window.patient_id, {}, set(), set(), {})
         fresh_from = (window.evaluated_at - FRESHNESS).timestamp()
         _band_findings(collector, scoring, bands, window, index, fresh_from)
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
@@ -230,7 +231,10 @@ def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarr
         # One home reading out of band is often an artefact: the newest two must agree (the milder counts).
         before = _previous(scoring, index, code, position, persistence_s)
         if before is None or Band(int(bands[before])) is Band.GREEN:
-            continue  # not confirmed yet: neither a finding nor quiet (an open alert stays as it is)
+            # not confirmed yet: neither a finding nor quiet (an open alert stays as it is); the patient
+            # is asked to measure again
+            collector.awaiting[scoring.reading_id_at(position)] = _SEVERITY_OF_BAND[band]
+            continue
         band = Band(min(int(band), int(bands[before])))
         collector.fire(Finding(
             collector.patient_id, rule, _SEVERITY_OF_BAND[band],
