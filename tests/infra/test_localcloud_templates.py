@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,7 @@ def bodo_rule(stacks: list[StackTemplate]) -> TopicRule:
     return next(rule for rule in rules_from_stacks(stacks) if rule.name == "dho_bodo_readings")
 
 
-def test_the_synthesized_rule_sends_exactly_payload_tenant_device_and_receipt_time(
+def test_the_synthesized_rule_sends_exactly_payload_raw_bytes_tenant_device_and_receipt_time(
         stacks: list[StackTemplate]) -> None:
     rule = bodo_rule(stacks)
     queue_ref = rule.actions[0].queue_url
@@ -132,12 +133,16 @@ def test_the_synthesized_rule_sends_exactly_payload_tenant_device_and_receipt_ti
                "reading_id": "oxi-0001-000101", "measured_at": "2026-11-20T07:30:12+01:00",
                "measurements": [{"metric": "spo2", "value": 94, "unit": "%"}]}
 
-    outcome = engine.handle(rule, readings("bodo", "oxi-0001"), json.dumps(payload).encode())
+    sent_bytes = json.dumps(payload).encode()
+
+    outcome = engine.handle(rule, readings("bodo", "oxi-0001"), sent_bytes)
 
     assert outcome == "delivered"
     assert [message["QueueUrl"] for message in sqs.sent] == ["http://queue/bodo"]
+    # the device's bytes ride along as base64 (the parser reads those, not the rule's re-serialisation)
     assert json.loads(sqs.sent[0]["MessageBody"]) == {
-        **payload, "tenant": "bodo", "device_id": "oxi-0001", "received_at": NOW_MS}
+        **payload, "raw": base64.b64encode(sent_bytes).decode(), "tenant": "bodo", "device_id": "oxi-0001",
+        "received_at": NOW_MS}
 
 
 def test_a_non_json_payload_goes_to_the_error_action_not_the_queue(stacks: list[StackTemplate]) -> None:
