@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +28,7 @@ from localcloud.centre_api import LocalCentreApi, function_environment, running_
 from localcloud.local_lambda import LocalFunction
 from localcloud.oidc_issuer import LocalIssuer
 from localcloud.tenant_table import create_access_log_table, create_tenant_table
+from tests.support.centre_http import http_call as _call
 
 pytestmark = pytest.mark.integration
 
@@ -69,20 +68,6 @@ def centre_api(
     with running_centre_api(template, function) as api:
         yield api, {"alert": alert, "news2": news2, "alerts": alerts,
                     "access_log": DynamoDbAccessLog(dynamodb, bodo["access_log_table_name"])}
-
-
-def _call(api: LocalCentreApi, method: str, path: str, token: str | None, *, headers: dict[str, str] | None = None,
-          body: Any = None) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(f"{api.url}{path}", method=method,
-                                     data=None if body is None else json.dumps(body).encode())
-    for name, value in {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}.items():
-        request.add_header(name, value)
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers.items()), json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items()), json.loads(error.read() or b"null")
 
 
 def _user(api: LocalCentreApi, role: str) -> str:
