@@ -63,14 +63,15 @@ def tenant(dynamodb: Any, tenant_table: str, alert_inbox: TopicInbox) -> str:
 
 
 def _batch(now: datetime = NOW) -> list[str]:
-    """Weight up 2.5 kg over three days (a gateway flushing its buffer) and an SpO2 fall below 88 %."""
+    """Weight up 2.5 kg over three days (a gateway flushing its buffer) and an SpO2 fall below 88 %, confirmed
+    by a re-measurement six minutes later (one low reading alone only asks the patient to measure again)."""
     weights = [
         _message("scale-0001", f"w-{day}", now - timedelta(days=3 - day, hours=4), "body_weight", value, "kg", now)
         for day, value in enumerate((80.0, 80.8, 81.7, 82.5))
     ]
     spo2 = [
         _message("oxi-0001", f"s-{i}", now - timedelta(hours=hours), "spo2", value, "%", now)
-        for i, (hours, value) in enumerate(((30, 94), (20, 93), (2, 86)))
+        for i, (hours, value) in enumerate(((30, 94), (20, 93), (2, 86), (1.9, 87)))
     ]
     return weights + spo2
 
@@ -178,7 +179,8 @@ def test_an_sms_that_could_not_be_published_after_its_alert_was_written_is_sent_
 ) -> None:
     # The functions' wall clock is this test's NOW (it dates the outbox entries).
     monkeypatch.setattr("dho.alerting.service.utc_now", lambda: NOW + timedelta(seconds=2))
-    spo2_fall = [_message("oxi-0001", "s-9", NOW - timedelta(hours=1), "spo2", 86, "%")]
+    spo2_fall = [_message("oxi-0001", f"s-{i}", NOW - timedelta(minutes=minutes), "spo2", 86, "%")
+                 for i, minutes in ((8, 66), (9, 60))]
     event = sqs_event(spo2_fall, sent_timestamp_ms=int(NOW.timestamp() * 1000))
 
     # GIVEN SNS refuses the publish that follows the write (here: the topic is not there); the record is

@@ -31,8 +31,9 @@ from localcloud.simulator.cohort import DeviceKind
 
 EXPECTED = "every reading stored once, one red alert and one message per patient"
 PART = "fault: eventual consistency"
-# Far above a real replica's lag (usually under a second): every read in the part's few seconds is stale.
-LAG = timedelta(seconds=8)
+# Far above a real replica's lag (usually under a second), so that every read of the part is stale: its
+# two publishes each wait out the readings mapping's batching window (5 s) before their batch runs.
+LAG = timedelta(seconds=25)
 RED_SPO2, GREEN_SPO2 = 84.0, 97.0
 SWEEP_LATER = timedelta(minutes=3)  # past the outbox's grace: anything left undelivered is due
 

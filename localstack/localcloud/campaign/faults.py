@@ -144,15 +144,18 @@ def restart_broker(cloud: LocalCloud, *, down_for: float = 0.0) -> BrokerHandle:
 
 
 @contextmanager
-def short_visibility(cloud: LocalCloud, seconds: int = 2) -> Iterator[None]:
+def short_visibility(cloud: LocalCloud, processing_seconds: int = 5) -> Iterator[None]:
     """The stack's visibility timeout is minutes (six times the function's timeout); a part that makes
-    messages fail waits seconds for their redelivery instead."""
+    messages fail waits seconds for their redelivery instead. Still longer than the batching window plus
+    the batch's run, as AWS requires: a message that reappears while its batch is still gathering is
+    received again, the first receipt handle goes stale and the message cycles to the dead-letter queue."""
     sqs = cloud.aws("sqs")
     saved = {}
     for tenant in cloud.tenants.values():
         url = tenant.readings_queue_url
         saved[url] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])[
             "Attributes"]["VisibilityTimeout"]
+        seconds = tenant.batching_window_seconds + processing_seconds
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(seconds)})
     try:
         yield
