@@ -24,6 +24,7 @@ from dho.centre.roles import Caller
 from dho.centre.service import NotFound, TenantData
 from dho.domain.access_log import AccessOutcome
 from dho.domain.metrics import Metric
+from dho.domain.plan_advice import AdviceLanguage
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template, revise
 from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
 
@@ -242,6 +243,19 @@ def _merged(current: Mapping[Metric, Any], changes: Mapping[Metric, Any]) -> dic
     return {metric: value for metric, value in {**current, **changes}.items() if value is not None}
 
 
+def _advice_merged(plan: SelfManagementPlan, changes: Mapping[AdviceLanguage, Mapping[str, str] | None]
+                   ) -> dict[AdviceLanguage, dict[str, str]]:
+    """The plan's own texts with the changed ones: a language's named texts onto the texts in force in it
+    (the programme's, if the plan has none of its own); None drops the plan's own texts of the language."""
+    own: dict[AdviceLanguage, dict[str, str]] = {lang: t.model_dump() for lang, t in (plan.advice or {}).items()}
+    for language, texts in changes.items():
+        if texts is None:
+            own.pop(language, None)
+        else:
+            own[language] = {**plan.advice_texts(language).model_dump(), **texts}
+    return own
+
+
 def _same_decision(stored: Enrolment, wanted: Enrolment) -> bool:
     """The same decision about the same patient (who recorded it and when aside)."""
     mine = replace(wanted, recorded_by=stored.recorded_by, recorded_at=stored.recorded_at, version=stored.version)
@@ -256,6 +270,8 @@ def _revised(plan: SelfManagementPlan, hpr: str, at: datetime, note: str, change
         patch["limits"] = _merged(plan.limits, patch["limits"])
     if "expected_measurements" in patch:  # onto the schedule in force (the programme's, if the plan has none)
         patch["expected_measurements"] = _merged(plan.measurement_schedule(), patch["expected_measurements"])
+    if "advice" in patch:
+        patch["advice"] = _advice_merged(plan, patch["advice"])
     try:
         return revise(plan, changed_by=hpr, at=at, note=note, **patch)
     except ValidationError as invalid:
