@@ -1,7 +1,8 @@
 """The patient's side of the loop on the local cloud: a device subscribes to its advice topic, publishes a
 yellow SpO2 over MQTT, the rules engine queues it, process_readings scores it and publishes the plan's
 yellow advice with iot-data (moto, bridged to the broker), and the device receives it through the front
-door. Another device can neither subscribe to that topic nor receive from it."""
+door. Another device can neither subscribe to that topic nor receive from it. The same for the retained
+config message a device gets when it subscribes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ import boto3
 import pytest
 
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.adapters.iot_data_messenger import IotDataMessenger
+from dho.advice.device_config import DeviceConfigPublisher
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
+from dho.domain.plans import Programme, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
 from localcloud.cloud_assembly import ResourceRef, StackTemplate
 from localcloud.device_auth import DeviceIdentity
@@ -156,3 +160,36 @@ def test_another_device_cannot_subscribe_to_or_receive_a_patients_advice(tenant:
     assert owner.message_arrived.wait(ADVICE_DELIVERY_SECONDS)
     assert forger.received == [] and wildcard.received == []
     owner.close()
+
+
+def config(device: str) -> str:
+    return f"dho/bodo/devices/{device}/config"
+
+
+def test_a_device_that_connects_later_gets_its_retained_config_and_another_device_cannot_subscribe_to_it(
+    tenant: Tenant,
+) -> None:
+    # GIVEN the centre published the oximeter's config (retained) while the oximeter was off
+    plan = plan_from_template(PATIENT.patient_id, Programme.COPD, datetime.now(UTC))
+    publisher = DeviceConfigPublisher("bodo", IotDataMessenger(boto3.client("iot-data")))
+    assert publisher.publish(plan, ["oxi-0001"]) == ["oxi-0001"]
+
+    # WHEN the oximeter connects and subscribes to its config topic
+    oximeter = tenant.device("oxi-0001")
+    assert oximeter.connect() and oximeter.subscribe(config("oxi-0001"))
+
+    # THEN the broker hands it the retained config: what is due, how often, no person
+    assert oximeter.message_arrived.wait(ADVICE_DELIVERY_SECONDS)
+    topic, payload = oximeter.received[-1]
+    message = json.loads(payload)
+    assert topic == config("oxi-0001")
+    assert [m["metric"] for m in message["measurements"]] == ["heart_rate", "spo2"]
+    assert message["questionnaires"] == [{"questionnaire": "copd", "every_hours": 24}]
+    assert PATIENT.patient_id not in payload.decode() and PATIENT.national_id not in payload.decode()
+
+    # WHEN another device subscribes to that config topic, THEN it is refused and receives nothing
+    forger = tenant.device("oxi-0002")
+    assert forger.connect()
+    assert not forger.subscribe(config("oxi-0001"))
+    assert forger.received == []
+    oximeter.close()

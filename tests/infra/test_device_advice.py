@@ -29,11 +29,13 @@ def test_a_device_subscribes_to_and_receives_its_own_advice_topic_only(templates
         Match.object_like({"Action": "iot:Receive", "Effect": "Allow",
                            "Resource": {"Fn::Join": ["", Match.array_with([own])]}}),
     ])}})
-    # No other subscribe or receive: not a wildcard, not another tenant's topics.
+    # No other subscribe or receive: not a wildcard, not another tenant's topics; besides the advice, its
+    # own retained config only.
     policy = next(iter(template.find_resources("AWS::IoT::Policy").values()))
     grants = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
               if s["Action"] in ("iot:Subscribe", "iot:Receive")]
-    assert [s["Resource"]["Fn::Join"][1][-1] for s in grants] == [own_filter, own]
+    config, config_filter = own.replace("/advice", "/config"), own_filter.replace("/advice", "/config")
+    assert [s["Resource"]["Fn::Join"][1][-1] for s in grants] == [own_filter, own, config_filter, config]
 
 
 @by_tenant

@@ -90,6 +90,7 @@ class CentreTenant(BaseSettings):
     table_name: str = Field(min_length=1)
     access_log_table_name: str = Field(min_length=1)
     alert_policy: str = Field(default="{}", description="the tenant's policy JSON (acknowledgement re-trigger)")
+    iot_data_endpoint: str | None = Field(default=None, description="https URL of the tenant's IoT data endpoint")
 
 
 class CentreSettings(BaseSettings):

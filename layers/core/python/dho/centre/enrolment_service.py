@@ -31,6 +31,7 @@ from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
 ENROLMENT_OBJECT = "enrolment decision (vedtak)"
 DEVICE_OBJECT = "device assignment"
 PLAN_OBJECT = "self-management plan version"
+_DEVICES_HELD_AT_MOST = 20  # the newest periods read when telling a patient's devices of a new plan
 
 
 class Conflict(Exception):
@@ -156,6 +157,10 @@ class EnrolmentService(PatientRecordsService):
             raise Conflict(str(conflict)) from None
         self._log(data, caller, Action.MANAGE_DEVICES, patient_id, now, DEVICE_OBJECT, AccessOutcome.EXPORTED,
                   purpose="assign device")
+        if records.device_config is not None:  # the new holder's schedule (after the hand-out is stored)
+            plan = records.plans.current(patient_id) or _version_zero(patient_id, enrolment.programme, now).model_copy(
+                update={"version": 1})
+            records.device_config.publish(plan, [device_id])
         return assignment
 
     def unassign_device(
@@ -210,6 +215,9 @@ class EnrolmentService(PatientRecordsService):
             latest = records.plans.current(patient_id)
             raise Conflict("the plan changed while saving: reload it",
                            current_version=None if latest is None else latest.version) from None
+        if records.device_config is not None:  # the devices the patient holds now learn the new schedule
+            held = records.registry.devices_of(patient_id, limit=_DEVICES_HELD_AT_MOST)
+            records.device_config.publish(revised, [d.device_id for d in held if d.valid_to is None])
         return self._logged_plan(data, caller, revised, now)
 
     # ---- plumbing -----------------------------------------------------------------------------------
