@@ -21,6 +21,7 @@ import pytest
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.iot_data_messenger import IotDataMessenger
 from dho.advice.device_config import DeviceConfigPublisher
+from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
 from dho.domain.plans import Programme, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
@@ -30,6 +31,8 @@ from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.local_iot import LocalIot, running_local_iot
 from localcloud.moto_harness.iot_data_bridge import bridge_to
 from localcloud.mqtt_broker import installed_kinds
+from localcloud.simulator.cohort import Device, DeviceKind
+from localcloud.simulator.listening import ListeningDevice, RemeasuringDevice
 from localcloud.sqs_events import sqs_record
 from localcloud.tenant_table import create_tenant_table
 from tests.support.mqtt_device import TestDevice
@@ -193,3 +196,28 @@ def test_a_device_that_connects_later_gets_its_retained_config_and_another_devic
     assert not forger.subscribe(config("oxi-0001"))
     assert forger.received == []
     oximeter.close()
+
+
+def test_a_simulated_oximeter_measures_again_when_prompted_and_gets_the_confirmation(tenant: Tenant) -> None:
+    # GIVEN a simulated oximeter listening to its advice topic, whose patient's SpO2 is 90 % (yellow)
+    host, port = tenant.iot.front_door.host, tenant.iot.front_door.port
+    oximeter = RemeasuringDevice("bodo", PATIENT.patient_id, Device("oxi-0001", DeviceKind.OXIMETER, "Nonin 3230"),
+                                 lambda at: {Metric.SPO2: 90.0})
+    listening = ListeningDevice(host, port, oximeter)
+    listening.start()
+    try:
+        # WHEN it sends a reading and the platform processes it
+        listening.publish(oximeter.reading(datetime.now(UTC) - timedelta(minutes=10)))
+        tenant.iot.engine.wait_for(lambda counts: counts.delivered == 1)
+        assert tenant.process_queued_readings() == {"batchItemFailures": []}
+
+        # THEN it is prompted, and measures again on its own (5 simulated minutes later)
+        assert listening.wait_for_advice(1, ADVICE_DELIVERY_SECONDS)
+        tenant.iot.engine.wait_for(lambda counts: counts.delivered == 2)
+        assert tenant.process_queued_readings() == {"batchItemFailures": []}
+
+        # and the re-measurement gets the yellow text as a confirmation
+        assert listening.wait_for_advice(2, ADVICE_DELIVERY_SECONDS)
+        assert [(m["kind"], m["zone"]) for m in oximeter.told] == [("remeasure", "yellow"), ("confirmed", "yellow")]
+    finally:
+        listening.close()
