@@ -38,16 +38,17 @@ SCENARIOS: tuple[tuple[str, Measure], ...] = (
 )
 
 
-def _copd_oximeters(simulation: Simulation) -> Iterator[SimPatient]:
+def copd_oximeters(simulation: Simulation) -> Iterator[SimPatient]:
+    """COPD patients with an oximeter (yellow under 92 %); not hypercapnic ones, whose 90 % is in their plan."""
     for patient in all_patients(simulation):
-        if patient.programme in (Programme.COPD, Programme.COPD_HYPERCAPNIC) and patient.device(DeviceKind.OXIMETER):
+        if patient.programme is Programme.COPD and patient.device(DeviceKind.OXIMETER):
             yield patient
 
 
 def show_advice(cloud: DemoCloud, simulation: Simulation, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
                 ) -> list[str]:
     host, port = cloud.device_address
-    chosen = list(zip(SCENARIOS, _copd_oximeters(simulation), strict=False))
+    chosen = list(zip(SCENARIOS, copd_oximeters(simulation), strict=False))
     if not chosen:
         return ["no COPD patient with an oximeter in this cohort: nothing to show"]
     with ExitStack() as stack:
