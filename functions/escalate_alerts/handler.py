@@ -11,7 +11,8 @@ and publish) are published once they are older than the grace period (``DHO_NOTI
 60 s by default). If SNS fails again they stay there for the next tick (counted as ``deferred``).
 
 Then the hourly missed-measurement checks (``dho.alerting.adherence_sweep``): the patients whose slot is
-this tick's minute are checked against their plan's measurement schedule.
+this tick's minute are checked against their plan's measurement schedule, and a measurement due but
+not yet past its grace is reminded to the patient's device (``dho.advice.overdue_reminders``).
 
 An event ``{"action": "index_open_alerts"}`` (an operator's one-off ``aws lambda invoke`` after
 upgrading a tenant whose open alerts predate the due index) only puts those alerts on the index.
@@ -30,7 +31,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from dho.alerting.adherence_sweep import AdherenceSweep
 from dho.alerting.service import AlertService
 from dho.alerting.wiring import build_adherence_sweep, build_escalation_service
-from dho.settings import AlertSettings, TenantSettings
+from dho.settings import AlertSettings, DeviceMessageSettings, TenantSettings
 
 INDEX_OPEN_ALERTS = "index_open_alerts"
 
@@ -46,7 +47,7 @@ def alert_service() -> AlertService:
 
 @cache
 def adherence_sweep() -> AdherenceSweep:
-    return build_adherence_sweep(TenantSettings(), alert_service())
+    return build_adherence_sweep(DeviceMessageSettings(), alert_service())
 
 
 def scheduled_time(event: dict[str, Any]) -> datetime:
@@ -75,8 +76,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                "redelivered": outcome.redelivered, "dropped": outcome.dropped, "unsettled": outcome.unsettled,
                "deferred": outcome.deferred,  # SNS failed: they stay in the outbox for the next tick
                "adherence_checked": adherence.checked, "adherence_overdue": adherence.overdue,
-               "adherence_notified": adherence.notified, "adherence_failed": adherence.failed}
+               "adherence_notified": adherence.notified, "adherence_failed": adherence.failed,
+               "overdue_reminders": adherence.reminded}
     metrics.add_metric(name="AdherenceChecks", unit=MetricUnit.Count, value=adherence.checked)
     metrics.add_metric(name="AdherenceCheckFailures", unit=MetricUnit.Count, value=adherence.failed)
+    metrics.add_metric(name="OverdueRemindersSent", unit=MetricUnit.Count, value=adherence.reminded)
     logger.info("alerts swept", extra=summary)
     return summary

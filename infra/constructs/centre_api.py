@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -33,6 +33,7 @@ from dho.centre.routes import PUBLIC_ROUTES, ROUTE_ACTIONS
 from infra.compliance import acknowledge
 from infra.config import Centre, Identity, Tenant
 from infra.constructs.access_log_table import access_log_table_name
+from infra.constructs.device_policy import config_topic
 from infra.constructs.log_retention import log_retention
 from infra.constructs.tenant_function import hardened_function
 from infra.constructs.tenant_key import tenant_key_arn_parameter, tenant_log_group_prefix
@@ -43,6 +44,8 @@ READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 # put, the open-alert guard's delete or condition check, the watermark's update.
 ALERT_WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 ACCESS_LOG_READ_ACTIONS = ("dynamodb:Query",)
+# A retained publish needs iot:RetainPublish as well as iot:Publish (IoT Core authorises both).
+CONFIG_PUBLISH_ACTIONS = ("iot:Publish", "iot:RetainPublish")
 KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 RESERVED_CONCURRENCY = 10
 LAMBDA_ENVIRONMENT_LIMIT = 4096  # bytes, all variables together (Lambda quota)
@@ -52,6 +55,15 @@ THROTTLE_BURST = 100
 
 def tenant_table_name(tenant_id: str) -> str:
     return f"dho-{tenant_id}"  # infra.constructs.tenant_table (tests/infra compare the two)
+
+
+def _config_topics_arn(stack: Stack, tenant: Tenant, *, for_nag: bool = False) -> str:
+    """The ARN of every config topic of the tenant's devices (cdk-nag names the account as it prints it)."""
+    if for_nag:
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        return f"arn:aws:iot:{tenant.region}:{account}:topic/{config_topic(tenant.tenant_id, '*')}"
+    return stack.format_arn(service="iot", resource="topic", region=tenant.region,
+                            resource_name=config_topic(tenant.tenant_id, "*"))
 
 
 def centre_owner_id(centre: Centre) -> str:
@@ -104,11 +116,22 @@ class CentreApi(Construct):
                 iam.PolicyStatement(sid=f"ReadAccessLog{sid}", actions=list(ACCESS_LOG_READ_ACTIONS),
                                     resources=[access_log_arn]),
                 iam.PolicyStatement(sid=f"Key{sid}", actions=list(KEY_ACTIONS), resources=[key_arn]),
+                # The retained config message of this tenant's devices (a plan version saved, a device
+                # handed out): their config topics only, in the tenant's region; nothing else on IoT.
+                iam.PolicyStatement(sid=f"PublishDeviceConfig{sid}", actions=list(CONFIG_PUBLISH_ACTIONS),
+                                    resources=[_config_topics_arn(stack, tenant)]),
             ]
+            acknowledge(
+                self,
+                f"AwsSolutions::AwsSolutions-IAM5[Resource::{_config_topics_arn(stack, tenant, for_nag=True)}]",
+                "One config topic per device of this tenant, and devices come and go with enrolments: the wildcard "
+                "is the device id segment only, inside this tenant's own topic tree (no other tenant, no other topic).",
+            )
             environment_tenants[tenant_id] = {
                 "table_name": tenant_table_name(tenant_id),
                 "access_log_table_name": access_log_table_name(tenant_id),
                 "alert_policy": tenant.alert_policy_json(),
+                **({"iot_data_endpoint": tenant.iot_data_endpoint} if tenant.iot_data_endpoint else {}),
             }
         environment = {
             "DHO_CENTRE_ID": centre.centre_id,

@@ -22,6 +22,11 @@ def advice_topic(tenant_id: str, device: str) -> str:
     return f"dho/{tenant_id}/devices/{device}/advice"
 
 
+def config_topic(tenant_id: str, device: str) -> str:
+    """The MQTT topic of a device's retained config: what is due and how often (``dho.domain.device_config``)."""
+    return f"dho/{tenant_id}/devices/{device}/config"
+
+
 class DevicePolicy(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, tenant_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -63,6 +68,23 @@ class DevicePolicy(Construct):
                     "Action": "iot:Receive",
                     "Resource": stack.format_arn(
                         service="iot", resource="topic", resource_name=advice_topic(tenant_id, THING_NAME)
+                    ),
+                },
+                {
+                    # Its own retained config (what is due when) only: no other device's schedule.
+                    "Sid": "SubscribeToItsOwnConfigOnly",
+                    "Effect": "Allow",
+                    "Action": "iot:Subscribe",
+                    "Resource": stack.format_arn(
+                        service="iot", resource="topicfilter", resource_name=config_topic(tenant_id, THING_NAME)
+                    ),
+                },
+                {
+                    "Sid": "ReceiveItsOwnConfigOnly",
+                    "Effect": "Allow",
+                    "Action": "iot:Receive",
+                    "Resource": stack.format_arn(
+                        service="iot", resource="topic", resource_name=config_topic(tenant_id, THING_NAME)
                     ),
                 },
             ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -17,6 +17,7 @@ from constructs import Construct
 
 from infra.compliance import acknowledge
 from infra.config import Tenant
+from infra.constructs.device_policy import advice_topic
 from infra.constructs.operations_alarm import operations_alarm, tenant_alarm_name
 from infra.constructs.tenant_function import TenantFunction
 from infra.layer_catalog import ESCALATE_ALERTS
@@ -61,6 +62,12 @@ class EscalationSchedule(Construct):
                     sid="TenantAlerts", actions=list(TABLE_ACTIONS), resources=[table.table_arn, triage_index_arn]
                 ),
                 iam.PolicyStatement(sid="PublishAlerts", actions=["sns:Publish"], resources=[alert_topic.topic_arn]),
+                # The overdue reminders, on this tenant's devices' advice topics only (one topic per device).
+                iam.PolicyStatement(
+                    sid="RemindOwnTenantsDevices", actions=["iot:Publish"],
+                    resources=[Stack.of(scope).format_arn(service="iot", resource="topic",
+                                                          resource_name=advice_topic(tenant_id, "*"))],
+                ),
             ],
             environment=environment,
             layers=layers,
@@ -68,6 +75,15 @@ class EscalationSchedule(Construct):
             memory_size=256,
             reserved_concurrency=1,  # one sweep at a time: two would race for the same alerts
         ).function
+        stack = Stack.of(self)
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        acknowledge(
+            self,
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:iot:{tenant.region}:{account}:topic/"
+            f"{advice_topic(tenant_id, '*')}]",
+            "One advice topic per device of this tenant, and devices come and go with enrolments: the wildcard "
+            "is the device id segment only, inside this tenant's own topic tree (no other tenant, no other topic).",
+        )
         rule = events.Rule(
             self,
             "EveryMinute",

@@ -54,13 +54,20 @@ def alerting_environment(tenant: Tenant, table_name: str, alert_topic_arn: str) 
     }
 
 
+def device_message_environment(tenant: Tenant) -> dict[str, str]:
+    """What every function that tells the patients' devices something needs (``DeviceMessageSettings``)."""
+    return {
+        "DHO_ADVICE_LANGUAGE": tenant.advice_language,  # what the patients' devices are told in (nb / nn)
+        **({"DHO_IOT_DATA_ENDPOINT": tenant.iot_data_endpoint} if tenant.iot_data_endpoint else {}),
+    }
+
+
 def function_environment(tenant: Tenant, table_name: str, alert_topic_arn: str) -> dict[str, str]:
     return {
         **alerting_environment(tenant, table_name, alert_topic_arn),
         "POWERTOOLS_SERVICE_NAME": PROCESS_READINGS.name,
         "DHO_QUARANTINE_RETENTION_DAYS": str(tenant.retention.quarantine_days),
-        "DHO_ADVICE_LANGUAGE": tenant.advice_language,  # what the patients' devices are told in (nb / nn)
-        **({"DHO_IOT_DATA_ENDPOINT": tenant.iot_data_endpoint} if tenant.iot_data_endpoint else {}),
+        **device_message_environment(tenant),
         # Machine code compiled in the SnapStart init must run on any host the snapshot is restored on.
         "NUMBA_CPU_NAME": "generic",
         "NUMBA_CACHE_DIR": "/tmp/numba-cache",

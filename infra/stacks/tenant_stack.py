@@ -19,6 +19,7 @@ from infra.constructs.process_readings_function import (
     QUEUE_VISIBILITY_TIMEOUT,
     ProcessReadingsFunction,
     alerting_environment,
+    device_message_environment,
 )
 from infra.constructs.readings_queue import ReadingsQueue
 from infra.constructs.readings_rule import ReadingsRule
@@ -112,6 +113,7 @@ class TenantStack(Stack):
             environment={
                 **alerting_environment(tenant, table.table.table_name, topics.alerts.topic_arn),
                 "POWERTOOLS_SERVICE_NAME": ESCALATE_ALERTS.name,
+                **device_message_environment(tenant),  # the overdue reminders to the devices
             },
             layers=layers_from_parameters(self, ESCALATE_ALERTS.layers),
         )

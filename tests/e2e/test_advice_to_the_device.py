@@ -1,7 +1,8 @@
 """The patient's side of the loop on the local cloud: a device subscribes to its advice topic, publishes a
 yellow SpO2 over MQTT, the rules engine queues it, process_readings scores it and publishes the plan's
 yellow advice with iot-data (moto, bridged to the broker), and the device receives it through the front
-door. Another device can neither subscribe to that topic nor receive from it."""
+door. Another device can neither subscribe to that topic nor receive from it. The same for the retained
+config message a device gets when it subscribes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ import boto3
 import pytest
 
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
+from dho.adapters.iot_data_messenger import IotDataMessenger
+from dho.advice.device_config import DeviceConfigPublisher
+from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
+from dho.domain.plans import Programme, plan_from_template
 from dho.domain.registry import DeviceAssignment, Patient
 from localcloud.cloud_assembly import ResourceRef, StackTemplate
 from localcloud.device_auth import DeviceIdentity
@@ -26,6 +31,8 @@ from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.local_iot import LocalIot, running_local_iot
 from localcloud.moto_harness.iot_data_bridge import bridge_to
 from localcloud.mqtt_broker import installed_kinds
+from localcloud.simulator.cohort import Device, DeviceKind
+from localcloud.simulator.listening import ListeningDevice, RemeasuringDevice
 from localcloud.sqs_events import sqs_record
 from localcloud.tenant_table import create_tenant_table
 from tests.support.mqtt_device import TestDevice
@@ -156,3 +163,61 @@ def test_another_device_cannot_subscribe_to_or_receive_a_patients_advice(tenant:
     assert owner.message_arrived.wait(ADVICE_DELIVERY_SECONDS)
     assert forger.received == [] and wildcard.received == []
     owner.close()
+
+
+def config(device: str) -> str:
+    return f"dho/bodo/devices/{device}/config"
+
+
+def test_a_device_that_connects_later_gets_its_retained_config_and_another_device_cannot_subscribe_to_it(
+    tenant: Tenant,
+) -> None:
+    # GIVEN the centre published the oximeter's config (retained) while the oximeter was off
+    plan = plan_from_template(PATIENT.patient_id, Programme.COPD, datetime.now(UTC))
+    publisher = DeviceConfigPublisher("bodo", IotDataMessenger(boto3.client("iot-data")))
+    assert publisher.publish(plan, ["oxi-0001"]) == ["oxi-0001"]
+
+    # WHEN the oximeter connects and subscribes to its config topic
+    oximeter = tenant.device("oxi-0001")
+    assert oximeter.connect() and oximeter.subscribe(config("oxi-0001"))
+
+    # THEN the broker hands it the retained config: what is due, how often, no person
+    assert oximeter.message_arrived.wait(ADVICE_DELIVERY_SECONDS)
+    topic, payload = oximeter.received[-1]
+    message = json.loads(payload)
+    assert topic == config("oxi-0001")
+    assert [m["metric"] for m in message["measurements"]] == ["heart_rate", "spo2"]
+    assert message["questionnaires"] == [{"questionnaire": "copd", "every_hours": 24}]
+    assert PATIENT.patient_id not in payload.decode() and PATIENT.national_id not in payload.decode()
+
+    # WHEN another device subscribes to that config topic, THEN it is refused and receives nothing
+    forger = tenant.device("oxi-0002")
+    assert forger.connect()
+    assert not forger.subscribe(config("oxi-0001"))
+    assert forger.received == []
+    oximeter.close()
+
+
+def test_a_simulated_oximeter_measures_again_when_prompted_and_gets_the_confirmation(tenant: Tenant) -> None:
+    # GIVEN a simulated oximeter listening to its advice topic, whose patient's SpO2 is 90 % (yellow)
+    host, port = tenant.iot.front_door.host, tenant.iot.front_door.port
+    oximeter = RemeasuringDevice("bodo", PATIENT.patient_id, Device("oxi-0001", DeviceKind.OXIMETER, "Nonin 3230"),
+                                 lambda at: {Metric.SPO2: 90.0})
+    listening = ListeningDevice(host, port, oximeter)
+    listening.start()
+    try:
+        # WHEN it sends a reading and the platform processes it
+        listening.publish(oximeter.reading(datetime.now(UTC) - timedelta(minutes=10)))
+        tenant.iot.engine.wait_for(lambda counts: counts.delivered == 1)
+        assert tenant.process_queued_readings() == {"batchItemFailures": []}
+
+        # THEN it is prompted, and measures again on its own (5 simulated minutes later)
+        assert listening.wait_for_advice(1, ADVICE_DELIVERY_SECONDS)
+        tenant.iot.engine.wait_for(lambda counts: counts.delivered == 2)
+        assert tenant.process_queued_readings() == {"batchItemFailures": []}
+
+        # and the re-measurement gets the yellow text as a confirmation
+        assert listening.wait_for_advice(2, ADVICE_DELIVERY_SECONDS)
+        assert [(m["kind"], m["zone"]) for m in oximeter.told] == [("remeasure", "yellow"), ("confirmed", "yellow")]
+    finally:
+        listening.close()

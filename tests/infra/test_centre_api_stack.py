@@ -145,3 +145,22 @@ def test_a_staff_list_too_long_for_lambdas_environment_stops_the_synth(platform_
 
     with pytest.raises(ValueError, match=r"centre 'salten': its API's environment .* over Lambda's 4096"):
         build_app(crowded, extra_context=TEST_CONTEXT)
+
+
+def test_the_centre_publishes_the_retained_config_of_its_own_tenants_devices_only(
+    shared_centre_templates: dict[str, Any],
+) -> None:
+    salten = shared_centre_templates[centre_stack_name("salten")]
+    policies = {**resources_of_type(salten, "AWS::IAM::Policy"), **resources_of_type(salten, "AWS::IAM::ManagedPolicy")}
+    statements = [s for policy in policies.values() for s in policy["Properties"]["PolicyDocument"]["Statement"]
+                  if any(str(a).startswith("iot:") for a in _actions(s))]
+
+    # Only the config topics of the two tenants that named the centre (one wildcard: the device id), retained.
+    assert sorted(s["Resource"]["Fn::Join"][1][-1] for s in statements) == [
+        ":topic/dho/bodo/devices/*/config", ":topic/dho/saltdal/devices/*/config"]
+    assert all(sorted(_actions(s)) == ["iot:Publish", "iot:RetainPublish"] for s in statements)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)

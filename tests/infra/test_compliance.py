@@ -19,6 +19,9 @@ REVIEWED = {
     # process_readings' advice: the device-id segment of its own tenant's advice topics (one per tenant)
     "AwsSolutions-IAM5[Resource::arn:aws:iot:eu-north-1:<AWS::AccountId>:topic/dho/bodo/devices/*/advice]",
     "AwsSolutions-IAM5[Resource::arn:aws:iot:eu-north-1:<AWS::AccountId>:topic/dho/sunnfjord/devices/*/advice]",
+    # the centre API's retained device config: the device-id segment of each served tenant's config topics
+    "AwsSolutions-IAM5[Resource::arn:aws:iot:eu-north-1:<AWS::AccountId>:topic/dho/bodo/devices/*/config]",
+    "AwsSolutions-IAM5[Resource::arn:aws:iot:eu-north-1:<AWS::AccountId>:topic/dho/sunnfjord/devices/*/config]",
     "AwsSolutions-APIG4",  # the centre API's public OpenAPI document (no data)
     "AwsSolutions-L1",
     "HIPAA.Security-LambdaDLQ",

@@ -1,5 +1,6 @@
 """GIVEN a tenant THEN each device may subscribe to and receive its own advice topic only, and the
-tenant's process_readings may publish advice to its own tenant's devices only."""
+tenant's process_readings and escalate_alerts (overdue reminders) may publish advice to its own tenant's
+devices only."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ def test_a_device_subscribes_to_and_receives_its_own_advice_topic_only(templates
         Match.object_like({"Action": "iot:Receive", "Effect": "Allow",
                            "Resource": {"Fn::Join": ["", Match.array_with([own])]}}),
     ])}})
-    # No other subscribe or receive: not a wildcard, not another tenant's topics.
+    # No other subscribe or receive: not a wildcard, not another tenant's topics; besides the advice, its
+    # own retained config only.
     policy = next(iter(template.find_resources("AWS::IoT::Policy").values()))
     grants = [s for s in policy["Properties"]["PolicyDocument"]["Statement"]
               if s["Action"] in ("iot:Subscribe", "iot:Receive")]
-    assert [s["Resource"]["Fn::Join"][1][-1] for s in grants] == [own_filter, own]
+    config, config_filter = own.replace("/advice", "/config"), own_filter.replace("/advice", "/config")
+    assert [s["Resource"]["Fn::Join"][1][-1] for s in grants] == [own_filter, own, config_filter, config]
 
 
 @by_tenant
@@ -46,9 +49,13 @@ def test_process_readings_publishes_advice_to_its_own_tenants_devices_only(
     statements = [s for policy in policies.values()
                   for s in policy["Properties"]["PolicyDocument"]["Statement"] if "iot:Publish" in s["Action"]]
 
-    assert [s["Resource"]["Fn::Join"][1][-1] for s in statements] == [f":topic/dho/{tenant.tenant_id}/devices/*/advice"]
-    environment = tenant_function(raw, tenant, "process_readings")["Properties"]["Environment"]["Variables"]
-    assert environment["DHO_ADVICE_LANGUAGE"] == tenant.advice_language
+    # process_readings (the advice of each reading) and escalate_alerts (the overdue reminders), nothing else
+    assert sorted((s["Sid"], s["Resource"]["Fn::Join"][1][-1]) for s in statements) == [
+        ("PublishAdviceToOwnTenantsDevices", f":topic/dho/{tenant.tenant_id}/devices/*/advice"),
+        ("RemindOwnTenantsDevices", f":topic/dho/{tenant.tenant_id}/devices/*/advice")]
+    for function in ("process_readings", "escalate_alerts"):
+        environment = tenant_function(raw, tenant, function)["Properties"]["Environment"]["Variables"]
+        assert environment["DHO_ADVICE_LANGUAGE"] == tenant.advice_language
 
 
 def test_sunnfjord_tells_its_patients_in_nynorsk_and_bodo_in_bokmal() -> None:

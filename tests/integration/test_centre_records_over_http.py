@@ -4,6 +4,7 @@ each read in the tenant's access log; a GP reads only their own patients."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -16,18 +17,25 @@ from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
 from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.advice.service import AdviceService
 from dho.centre.enrolment import Enrolment
 from dho.domain.clock import utc_now
+from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.metrics import Metric
+from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
 from dho.domain.plans import Programme, plan_from_template
 from dho.domain.readings import DeviceReading, Measurement
 from dho.domain.registry import DeviceAssignment
+from dho.evaluation.adherence import plan_in_force
+from dho.ingest.service import IngestResult, IngestStatus
 from infra.config import PlatformConfig
 from tests.support.centre_http import CentreOnMoto, centre_api_on_moto, http_call
+from tests.support.fakes import InMemoryAdviceLog, RecordingMessenger
 
 pytestmark = pytest.mark.integration
 
 CHARTED, OTHERS = "P-CHRT0001", "P-CHRT0002"
+COPD_NB = ADVICE_TEMPLATES["copd"][AdviceLanguage.BOKMAL]
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +159,51 @@ def test_the_caseload_review_over_http(centre: CentreOnMoto) -> None:
     assert row["adherence_14d"]["spo2"] == pytest.approx(10 / 14)  # SpO2 daily for the last ten days, no pulse
     assert reviewed[0] == 200 and reviewed[2]["review_on"] == next_review
     assert refused[0] == 403
+
+
+def test_a_nurse_edits_the_advice_texts_as_a_plan_version_and_the_next_advice_uses_them(
+    centre: CentreOnMoto,
+) -> None:
+    # GIVEN the COPD patient's plan (the programme's texts), whatever version it is at by now
+    nurse = centre.token("centre_nurse")
+    plan_path = f"/patients/bodo/{CHARTED}/plan"
+    table = centre.tenants["bodo"]["table_name"]
+    plans = DynamoDbPlans(centre.dynamodb, table)
+    current = plans.current(CHARTED)
+    assert current is not None
+    seen = {"If-Match": f'"{current.version}"'}
+
+    # WHEN a nurse sends a red text without 113, then her own yellow text (and no re-measure prompt)
+    refused = http_call(centre.api, "PUT", plan_path, nurse, headers=seen,
+                        body={"note": "shorter", "advice": {"nb": {"red": "Ring responssenteret."}}})
+    own_yellow = "Start med medisinene i planen og ring oss i dag."
+    saved = http_call(centre.api, "PUT", plan_path, nurse, headers=seen,
+                      body={"note": "egen tekst for gul sone", "advice": {"nb": {"yellow": own_yellow}},
+                            "remeasure_yellow_after_minutes": None})
+
+    # THEN the red text is refused, naming the field, and nothing was saved by it
+    assert refused[0] == 422, refused
+    assert [e["location"] for e in refused[2]["errors"]] == ["body/advice/nb/red"]
+    # and the yellow text is a new version that keeps the other texts of the language
+    assert saved[0] == 200, saved
+    version = current.version + 1
+    assert saved[1]["ETag"] == f'"{version}"'
+    nb = saved[2]["plan"]["advice"]["nb"]
+    assert nb["yellow"] == own_yellow and nb["red"] == COPD_NB.red
+    assert saved[2]["plan"]["remeasure_yellow_after_minutes"] is None
+
+    # WHEN the patient's next confirmed yellow is advised (the plan read from the table, as process_readings does)
+    messenger = RecordingMessenger()
+    advice = AdviceService("bodo", lambda p, at: plan_in_force(plans, DynamoDbRegistry(centre.dynamodb, table), p, at),
+                           messenger, InMemoryAdviceLog())
+    now = utc_now()
+    yellow = Evaluation(CHARTED, now, (Finding(CHARTED, Rule.SPO2_BAND, Severity.YELLOW, "", ("c-new",), now),),
+                        frozenset(), assessed_readings=frozenset({"c-new"}))
+    advice.advise([IngestResult(IngestStatus.STORED, "oxi-c1", "c-new", CHARTED, received_at=now, measured_at=now)],
+                  {CHARTED: yellow})
+
+    # THEN the device gets the nurse's text of the new version
+    [(topic, payload, _)] = messenger.published
+    message = json.loads(payload)
+    assert topic == "dho/bodo/devices/oxi-c1/advice"
+    assert (message["kind"], message["text"], message["plan_version"]) == ("zone", own_yellow, version)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
+from dho.advice.device_config import DeviceConfigPublisher
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.centre.caseload import CaseloadService
@@ -27,7 +28,13 @@ from dho.fhir.validation import validate_r4b
 from dho.settings import ExportSettings
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
 from tests.support.export_fakes import InMemoryAccessLog
-from tests.support.fakes import InMemoryAdviceLog, InMemoryPlans, InMemoryRegistry, InMemoryTimeline
+from tests.support.fakes import (
+    InMemoryAdviceLog,
+    InMemoryPlans,
+    InMemoryRegistry,
+    InMemoryTimeline,
+    RecordingMessenger,
+)
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 Records = TypeVar("Records", bound=PatientRecordsService)
@@ -130,9 +137,11 @@ class FakeTenantStores:
     registry: InMemoryRegistry = field(default_factory=InMemoryRegistry)
     plans: InMemoryPlans = field(default_factory=InMemoryPlans)
     advice_log: InMemoryAdviceLog = field(default_factory=InMemoryAdviceLog)
+    messenger: RecordingMessenger = field(default_factory=RecordingMessenger)  # the devices' config
 
     def records(self) -> TenantRecords:
-        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), registry=self.registry)
+        return TenantRecords(plans=self.plans, history=AlertHistoryOf(self.alerts), registry=self.registry,
+                             device_config=DeviceConfigPublisher(self.tenant_id, self.messenger, clock=lambda: NOW))
 
     def data(self) -> TenantData:
         actions = AlertService(AlertPolicy(AlertPolicySettings(version="test")), self.alerts, RecordingNotifier(),

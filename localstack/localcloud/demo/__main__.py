@@ -2,6 +2,7 @@
 devices and plans, let ~100 simulated patients publish 14 days of readings over MQTT, run the
 functions until the queues drain, and show what the nurses received; then a demo nurse acknowledges a red
 through the response centre's API (the acknowledged red is told no more, an unacknowledged one escalates),
+a few simulated oximeters show the advice they are told (and measure again when prompted),
 and the centre APIs' URLs, users and a working ``curl`` line are printed. In a terminal the local cloud
 stays up 30 minutes (``--stay-up``) for a person to try them; Ctrl-C stops it. Stops everything it started.
 
@@ -35,6 +36,7 @@ from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
 from localcloud.centre_api import LocalCentreApi
 from localcloud.demo.centre import Acknowledgement, acknowledge_and_sweep, api_lines, by_centre, seed_enrolments
+from localcloud.demo.patients_told import show_advice
 from localcloud.demo.report import (
     Reconciliation,
     TenantReport,
@@ -211,6 +213,10 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float, st
                              at_most=len(simulation.messages)) for t in TENANTS]
     balanced = _summarise(cloud, simulation, reports)
     stopped = shown is None or shown.sms_acknowledged == 0
+    _say("\n7. the patient's side: three simulated oximeters listen to their advice topic and measure SpO2 now; "
+         "a prompt to measure again is followed 5 simulated minutes later")
+    for line in show_advice(cloud, simulation):
+        _say(f"   {line}")
     with running_token_desk(apis):
         _say("\nthe response centres' APIs (tokens of a local issuer that plays HelseID)")
         for line in api_lines(apis) if apis else ["not served by this emulator's run (the moto path serves them)"]:

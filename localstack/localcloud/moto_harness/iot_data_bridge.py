@@ -7,6 +7,9 @@ read at each publish, so the local cloud can write it once its broker is up), ev
 is also published to the local MQTT broker at QoS 1 with the internal credentials, as IoT Core's message
 broker delivers an HTTP publish to the topic's subscribers. The devices' front door then applies their
 policy (``iot:Receive``) on the way out. Without a broker, moto's behaviour is unchanged.
+
+moto also drops the request's ``retain`` flag: the response handler keeps it for the forward, so a
+retained publish (a device's config) is retained by the local broker as IoT Core retains it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from moto.iotdata.models import IoTDataPlaneBackend
+from moto.iotdata.responses import IoTDataPlaneResponse
 from paho.mqtt.enums import CallbackAPIVersion
 
 BRIDGE_FILE_VARIABLE = "LOCALCLOUD_IOT_DATA_BRIDGE"
@@ -42,6 +46,7 @@ _lock = threading.Lock()
 _set_target: list[BrokerTarget] = []
 _clients: dict[BrokerTarget, mqtt.Client] = {}
 _applied: list[bool] = []
+_request = threading.local()  # the retain flag of the Publish request being handled on this thread
 
 
 def _target() -> BrokerTarget | None:
@@ -74,9 +79,21 @@ def _forwarding(publish: Callable[..., Any]) -> Callable[..., Any]:
         target = _target()
         if target is not None:
             with _lock:
-                info = _client(target).publish(topic, payload, qos=1)
+                info = _client(target).publish(topic, payload, qos=1, retain=getattr(_request, "retain", False))
             info.wait_for_publish(timeout=PUBLISH_TIMEOUT_SECONDS)
         return result
+
+    return patched
+
+
+def _keeping_retain(handle: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(handle)
+    def patched(self: IoTDataPlaneResponse) -> Any:
+        _request.retain = str(self._get_param("retain", "false")).lower() == "true"
+        try:
+            return handle(self)
+        finally:
+            _request.retain = False
 
     return patched
 
@@ -85,6 +102,7 @@ def apply() -> None:
     if _applied:
         return
     IoTDataPlaneBackend.publish = _forwarding(IoTDataPlaneBackend.publish)  # type: ignore[method-assign]
+    IoTDataPlaneResponse.publish = _keeping_retain(IoTDataPlaneResponse.publish)  # type: ignore[method-assign]
     _applied.append(True)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from dho.domain.access_log import AccessOutcome
 from dho.domain.metrics import Metric
+from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
 from tests.support.centre_client import HandlerClient
 from tests.support.centre_fakes import CLAIMS, NOW, NURSE_HPR, OWN_PATIENT, FakeCentre
 
@@ -277,3 +278,22 @@ def test_a_patient_enrolled_without_a_plan_gets_version_1_from_if_match_0(
     assert first.body["plan"]["on_home_oxygen"] is True and first.body["plan"]["programme"] == "copd"
     assert retry.status == 200 and retry.body == first.body
     assert [p.version for p in centre.tenants["bodo"].plans.versions[OWN_PATIENT]] == [1]
+
+
+def test_a_nurse_changes_one_advice_text_and_can_return_a_language_to_the_programmes_texts(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    _enrol(client)
+    programme_nn = ADVICE_TEMPLATES["heart_failure"][AdviceLanguage.NYNORSK]
+
+    own = _revise(client, '"1"', {"note": "eigen tekst", "advice": {"nn": {"yellow": "Ring oss i dag."}}})
+    back = _revise(client, '"2"', {"note": "tilbake til malen", "advice": {"nn": None}})
+    refused = _revise(client, '"3"', {"note": "no 113", "advice": {"nn": {"red": "Ring oss."}}})
+
+    assert own.status == 200 and own.body["plan"]["advice"]["nn"] == {**programme_nn.model_dump(),
+                                                                       "yellow": "Ring oss i dag."}
+    assert back.status == 200 and "nn" not in back.body["plan"]["advice"]
+    current = centre.tenants["bodo"].plans.current(NEW)
+    assert current is not None and current.advice_texts(AdviceLanguage.NYNORSK) == programme_nn
+    assert refused.status == 422 and [e["location"] for e in refused.body["errors"]] == ["body/advice/nn/red"]
+    assert current.version == 3

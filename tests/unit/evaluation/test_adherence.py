@@ -114,5 +114,5 @@ def test_newest_measured_uses_the_window_and_queries_only_for_what_it_lacks() ->
     later = entry("heart_rate", LAST + timedelta(hours=5), "p-later")  # after the evaluation time: not seen
     timeline = InMemoryTimeline(entries=[old_pulse, *window, later])
     newest = newest_measured(timeline, _plan(Programme.COPD), LAST + timedelta(hours=2), window)
-    assert newest == {Metric.SPO2: Measured(LAST + timedelta(hours=1), "s-2"),
-                      Metric.HEART_RATE: Measured(LAST - timedelta(days=10), "p-old")}
+    assert newest == {Metric.SPO2: Measured(LAST + timedelta(hours=1), "s-2", "dev"),
+                      Metric.HEART_RATE: Measured(LAST - timedelta(days=10), "p-old", "dev")}

@@ -21,7 +21,14 @@ class TenantSettings(BaseSettings):
     table_name: str = Field(min_length=1)
 
 
-class IngestSettings(TenantSettings):
+class DeviceMessageSettings(TenantSettings):
+    """What a function that tells the tenant's devices something needs: their language and IoT endpoint."""
+
+    advice_language: AdviceLanguage = Field(default=AdviceLanguage.BOKMAL, description="the municipality's choice")
+    iot_data_endpoint: str | None = Field(default=None, description="https URL of the account's IoT data endpoint")
+
+
+class IngestSettings(DeviceMessageSettings):
     max_payload_bytes: int = Field(default=8192, gt=0)
     max_clock_skew_seconds: int = Field(default=300, ge=0)
     max_reading_age_hours: int = Field(default=14 * 24, gt=0)
@@ -29,8 +36,6 @@ class IngestSettings(TenantSettings):
         default=DEFAULT_RETENTION.days, ge=1, le=3650,
         description="how long a refused message (it may hold measured values) is kept",
     )
-    advice_language: AdviceLanguage = Field(default=AdviceLanguage.BOKMAL, description="the municipality's choice")
-    iot_data_endpoint: str | None = Field(default=None, description="https URL of the account's IoT data endpoint")
 
     @property
     def quarantine_retention(self) -> timedelta:
@@ -90,6 +95,7 @@ class CentreTenant(BaseSettings):
     table_name: str = Field(min_length=1)
     access_log_table_name: str = Field(min_length=1)
     alert_policy: str = Field(default="{}", description="the tenant's policy JSON (acknowledgement re-trigger)")
+    iot_data_endpoint: str | None = Field(default=None, description="https URL of the tenant's IoT data endpoint")
 
 
 class CentreSettings(BaseSettings):

@@ -9,19 +9,26 @@ then the verdict (:func:`~dho.evaluation.adherence.missed_measurements`) goes to
 evaluation at the tick's time: an overdue metric raises (or keeps) the one yellow MISSED_MEASUREMENTS
 alert of the patient, dedup, e-mail, opening hours and outbox as for any yellow; a schedule kept again
 (a reading the readings pipeline did not evaluate, a pause, a plan without expectations) closes it.
+Before that, while a metric is due but not yet past its grace, the patient's device is reminded once
+(``dho.advice.overdue_reminders``, from the same newest readings); a failed reminder fails nothing else.
 A tick missed (the schedule's retry_attempts=0) leaves its slot to the next hour. At most
 ``max_patients`` a tick (``MAX_PATIENTS_PER_TICK``: 6,000 patients a tenant), so a tick ends in time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from dho.advice.overdue_reminders import OverdueReminders
 from dho.alerting.service import AlertService
+from dho.domain.advice import SendOutcome
 from dho.domain.findings import Evaluation
+from dho.domain.metrics import Metric
+from dho.domain.plans import SelfManagementPlan
 from dho.domain.registry import ROSTER_SLOTS
-from dho.evaluation.adherence import missed_measurements, newest_measured, plan_in_force
+from dho.evaluation.adherence import Measured, missed_measurements, newest_measured, plan_in_force
 from dho.ports import AlertConflict, LatestEntries, PlanRepository, Registry, Roster, TransientStoreError
 
 MAX_PATIENTS_PER_TICK = 100
@@ -35,6 +42,7 @@ class AdherenceOutcome:
     overdue: int = 0  # patients with an overdue metric
     notified: int = 0
     failed: int = 0  # patients whose check failed (throttled, a lost race): checked again next hour
+    reminded: int = 0  # overdue reminders sent to devices
 
 
 class AdherenceSweep:
@@ -46,6 +54,7 @@ class AdherenceSweep:
         timeline: LatestEntries,
         alerts: AlertService,
         *,
+        reminders: OverdueReminders | None = None,
         max_patients: int = MAX_PATIENTS_PER_TICK,
     ) -> None:
         self._roster = roster
@@ -53,16 +62,23 @@ class AdherenceSweep:
         self._plans = plans
         self._timeline = timeline
         self._alerts = alerts
+        self._reminders = reminders  # None: no reminders to devices (replays, tools)
         self._max_patients = max_patients
 
     def run(self, now: datetime) -> AdherenceOutcome:
         """Check the patients of ``now``'s slot (its minute of the hour, UTC)."""
         slot = now.astimezone(UTC).minute % ROSTER_SLOTS
-        checked = overdue = notified = failed = 0
+        checked = overdue = notified = failed = reminded = 0
         for patient_id in self._roster.patients_in_slot(slot, limit=self._max_patients):
             try:
                 plan = plan_in_force(self._plans, self._registry, patient_id, now)
-                verdict = missed_measurements(plan, newest_measured(self._timeline, plan, now), now)
+                newest = newest_measured(self._timeline, plan, now)
+            except TransientStoreError:
+                failed += 1
+                continue
+            reminded += self._remind(plan, newest, now)
+            try:
+                verdict = missed_measurements(plan, newest, now)
                 evaluation = verdict.added_to(Evaluation(patient_id, now, (), frozenset()))
                 outcome = self._alerts.on_evaluation(evaluation, now)
             except (TransientStoreError, AlertConflict):
@@ -71,4 +87,12 @@ class AdherenceSweep:
             checked += 1
             overdue += verdict.finding is not None
             notified += outcome.notified
-        return AdherenceOutcome(checked, overdue, notified, failed)
+        return AdherenceOutcome(checked, overdue, notified, failed, reminded)
+
+    def _remind(self, plan: SelfManagementPlan, newest: Mapping[Metric, Measured | None], now: datetime) -> int:
+        if self._reminders is None:
+            return 0
+        try:
+            return sum(a.outcome is SendOutcome.SENT for a in self._reminders.remind(plan, newest, now))
+        except Exception:  # the patient is reminded at the next hourly check; the alert decision goes on
+            return 0

@@ -12,6 +12,7 @@ from dho.centre.enrolment import DischargeReason, Enrolment
 from dho.centre.schemas import EnrolmentOut
 from dho.domain.identifiers import InvalidNationalId, validate_national_id
 from dho.domain.metrics import Metric
+from dho.domain.plan_advice import AdviceLanguage
 from dho.domain.plans import MeasurementSchedule, MetricLimits, Programme, TrendRules
 
 HPR_PATTERN = r"^[1-9][0-9]{3,8}$"
@@ -73,9 +74,36 @@ class DeviceAtIn(BaseModel):
     at: AwareDatetime = Field(description="when the device was handed out (assign) or came back (unassign)")
 
 
+class AdviceTextsIn(BaseModel):
+    """The patient's advice texts of one language to change (left out: the texts in force stay). What the
+    device shows the patient: no name, no value. A red text must tell the patient to call 113."""
+
+    model_config = _IN
+
+    green: str | None = Field(default=None, min_length=1, max_length=500)
+    yellow: str | None = Field(default=None, min_length=1, max_length=500)
+    red: str | None = Field(default=None, min_length=1, max_length=500)
+    remeasure: str | None = Field(default=None, min_length=1, max_length=500,
+                                  description="asked after a single reading out of band")
+    overdue: str | None = Field(default=None, min_length=1, max_length=500,
+                                description="the reminder when a measurement is overdue")
+
+    @field_validator("red")
+    @classmethod
+    def _red_says_113(cls, text: str | None) -> str | None:
+        # Refused here already, so the 422 names body/advice/<language>/red (the plan refuses it too).
+        if text is not None and "113" not in text:
+            raise ValueError("the red advice must tell the patient to call 113 when it is acute")
+        return text
+
+    def texts(self) -> dict[str, str]:
+        return {name: text for name, text in self.model_dump().items() if text is not None}
+
+
 class PlanChangeIn(BaseModel):
     """The fields to change (left out: unchanged) and why. ``limits`` and ``expected_measurements`` change
-    the metrics named only (null removes a metric's). A version records who (the caller's HPR number),
+    the metrics named only (null removes a metric's); ``advice`` the languages and texts named only (null
+    for a language: back to the programme's texts). A version records who (the caller's HPR number),
     when and this note."""
 
     model_config = _IN
@@ -89,6 +117,10 @@ class PlanChangeIn(BaseModel):
     paused_until: AwareDatetime | None = Field(default=None, description="no missed-measurement alerts before then")
     on_home_oxygen: bool | None = None
     spo2_scale: int | None = Field(default=None, ge=1, le=2)
+    advice: dict[AdviceLanguage, AdviceTextsIn | None] = Field(
+        default_factory=dict, description="per language (nb, nn): the texts to change, or null: the programme's")
+    remeasure_yellow_after_minutes: int | None = Field(
+        default=None, ge=1, le=60, description="ask a single yellow to measure again after this; null: never")
 
     @model_validator(mode="after")
     def _changes_something(self) -> PlanChangeIn:
@@ -97,7 +129,10 @@ class PlanChangeIn(BaseModel):
         return self
 
     def changes(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.model_fields_set - {"note"}}
+        found = {name: getattr(self, name) for name in self.model_fields_set - {"note"}}
+        if "advice" in found:  # plain texts per language (None: back to the programme's)
+            found["advice"] = {lang: None if texts is None else texts.texts() for lang, texts in self.advice.items()}
+        return found
 
 
 class EnrolmentRecordOut(EnrolmentOut):

@@ -24,12 +24,14 @@ from dho.centre.roles import Caller
 from dho.centre.service import NotFound, TenantData
 from dho.domain.access_log import AccessOutcome
 from dho.domain.metrics import Metric
+from dho.domain.plan_advice import AdviceLanguage
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template, revise
 from dho.domain.registry import AssignmentConflict, DeviceAssignment, Patient
 
 ENROLMENT_OBJECT = "enrolment decision (vedtak)"
 DEVICE_OBJECT = "device assignment"
 PLAN_OBJECT = "self-management plan version"
+_DEVICES_HELD_AT_MOST = 20  # the newest periods read when telling a patient's devices of a new plan
 
 
 class Conflict(Exception):
@@ -155,6 +157,10 @@ class EnrolmentService(PatientRecordsService):
             raise Conflict(str(conflict)) from None
         self._log(data, caller, Action.MANAGE_DEVICES, patient_id, now, DEVICE_OBJECT, AccessOutcome.EXPORTED,
                   purpose="assign device")
+        if records.device_config is not None:  # the new holder's schedule (after the hand-out is stored)
+            plan = records.plans.current(patient_id) or _version_zero(patient_id, enrolment.programme, now).model_copy(
+                update={"version": 1})
+            records.device_config.publish(plan, [device_id])
         return assignment
 
     def unassign_device(
@@ -209,6 +215,9 @@ class EnrolmentService(PatientRecordsService):
             latest = records.plans.current(patient_id)
             raise Conflict("the plan changed while saving: reload it",
                            current_version=None if latest is None else latest.version) from None
+        if records.device_config is not None:  # the devices the patient holds now learn the new schedule
+            held = records.registry.devices_of(patient_id, limit=_DEVICES_HELD_AT_MOST)
+            records.device_config.publish(revised, [d.device_id for d in held if d.valid_to is None])
         return self._logged_plan(data, caller, revised, now)
 
     # ---- plumbing -----------------------------------------------------------------------------------
@@ -242,6 +251,19 @@ def _merged(current: Mapping[Metric, Any], changes: Mapping[Metric, Any]) -> dic
     return {metric: value for metric, value in {**current, **changes}.items() if value is not None}
 
 
+def _advice_merged(plan: SelfManagementPlan, changes: Mapping[AdviceLanguage, Mapping[str, str] | None]
+                   ) -> dict[AdviceLanguage, dict[str, str]]:
+    """The plan's own texts with the changed ones: a language's named texts onto the texts in force in it
+    (the programme's, if the plan has none of its own); None drops the plan's own texts of the language."""
+    own: dict[AdviceLanguage, dict[str, str]] = {lang: t.model_dump() for lang, t in (plan.advice or {}).items()}
+    for language, texts in changes.items():
+        if texts is None:
+            own.pop(language, None)
+        else:
+            own[language] = {**plan.advice_texts(language).model_dump(), **texts}
+    return own
+
+
 def _same_decision(stored: Enrolment, wanted: Enrolment) -> bool:
     """The same decision about the same patient (who recorded it and when aside)."""
     mine = replace(wanted, recorded_by=stored.recorded_by, recorded_at=stored.recorded_at, version=stored.version)
@@ -256,6 +278,8 @@ def _revised(plan: SelfManagementPlan, hpr: str, at: datetime, note: str, change
         patch["limits"] = _merged(plan.limits, patch["limits"])
     if "expected_measurements" in patch:  # onto the schedule in force (the programme's, if the plan has none)
         patch["expected_measurements"] = _merged(plan.measurement_schedule(), patch["expected_measurements"])
+    if "advice" in patch:
+        patch["advice"] = _advice_merged(plan, patch["advice"])
     try:
         return revise(plan, changed_by=hpr, at=at, note=note, **patch)
     except ValidationError as invalid:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from dho.advice.device_config import DeviceConfigPublisher
 from dho.centre.access import Action
 from dho.centre.roles import Caller
 from dho.centre.series import TrendPoint, ZoneBand, bands_of, rules_of, trend_of
@@ -58,6 +59,9 @@ class TenantRecords:
     plans: PlanStore
     history: AlertHistory
     registry: PatientRegistry
+    # Tells the patient's devices what is due when a plan version is saved or a device handed out
+    # (None: nothing is sent, e.g. read-only tools).
+    device_config: DeviceConfigPublisher | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from dho.adapters.dynamodb_enrolments import DynamoDbEnrolments
 from dho.adapters.dynamodb_plans import DynamoDbPlans
 from dho.adapters.dynamodb_registry import DynamoDbRegistry
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.adapters.iot_data_messenger import IotDataMessenger
+from dho.advice.device_config import DeviceConfigPublisher
 from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertService
 from dho.centre.records import PatientRecordsService, TenantRecords
@@ -51,10 +53,17 @@ def build_records_service(settings: CentreSettings, kind: type[Records]) -> Reco
     records = {
         tenant_id: TenantRecords(plans=DynamoDbPlans(dynamodb, tenant.table_name),
                                  history=DynamoDbAlerts(dynamodb, tenant.table_name),
-                                 registry=DynamoDbRegistry(dynamodb, tenant.table_name))
+                                 registry=DynamoDbRegistry(dynamodb, tenant.table_name),
+                                 device_config=_device_config(tenant_id, tenant.iot_data_endpoint))
         for tenant_id, tenant in settings.centre_tenants.items()
     }
     return kind(settings.centre_id, _tenant_data(dynamodb, settings), records)
+
+
+def _device_config(tenant_id: str, endpoint: str | None) -> DeviceConfigPublisher:
+    # The tenant's IoT data endpoint (None: boto3 resolves it, or AWS_ENDPOINT_URL points elsewhere).
+    iot_data = boto3.client("iot-data", endpoint_url=endpoint, config=CLIENT_CONFIG)
+    return DeviceConfigPublisher(tenant_id, IotDataMessenger(iot_data))
 
 
 def _tenant_data(dynamodb: DynamoDBClient, settings: CentreSettings) -> dict[str, TenantData]:

@@ -32,6 +32,7 @@ class AdviceKind(StrEnum):
     ZONE = "zone"  # the zone of a reading and the plan's text for it
     REMEASURE = "remeasure"  # one reading out of band: measure again in a few minutes (the plan's remeasure text)
     CONFIRMED = "confirmed"  # the yellow measured again within the window: the plan's yellow text
+    OVERDUE = "overdue"  # a measurement the plan expects is due and not made: the plan's overdue text
 
 
 class SendOutcome(StrEnum):
@@ -63,6 +64,11 @@ def advice_text(texts: ZoneAdvice, zone: AdviceZone) -> str | None:
     return {AdviceZone.GREEN: texts.green, AdviceZone.YELLOW: texts.yellow, AdviceZone.RED: texts.red}.get(zone)
 
 
+def overdue_message_id(tenant_id: str, metric: str, reading_id: str) -> str:
+    """One reminder per metric per silence: the silence after a reading is named by that reading."""
+    return str(uuid.uuid5(_MESSAGE_IDS, f"{tenant_id}/overdue/{metric}/{reading_id}"))
+
+
 def advice_message_id(tenant_id: str, reading_id: str) -> str:
     """One advice per reading, whatever its kind: a redelivery finds it by the reading alone."""
     return str(uuid.uuid5(_MESSAGE_IDS, f"{tenant_id}/advice/{reading_id}"))
@@ -87,6 +93,7 @@ class Advice:
     sent_at: datetime | None = None
     outcome: SendOutcome | None = None
     error: str | None = None  # the error type when not sent (never a message: it may hold values)
+    metric: str | None = None  # an overdue reminder's metric code (the reading is the newest of it)
 
     @property
     def topic(self) -> str:
@@ -94,9 +101,12 @@ class Advice:
 
     def payload(self) -> bytes:
         """What the device receives (JSON, UTF-8): codes, the plan's text and ids; nothing about the person."""
-        return json.dumps({
+        message = {
             "message_id": self.message_id, "kind": self.kind.value, "reading_id": self.reading_id,
             "zone": self.zone.value, "text": self.text, "language": self.language.value,
             "plan_version": self.plan_version,
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
-        }, ensure_ascii=False, separators=(",", ":")).encode()
+        }
+        if self.metric is not None:
+            message["metric"] = self.metric
+        return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()

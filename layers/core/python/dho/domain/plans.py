@@ -104,6 +104,10 @@ class MeasurementSchedule(BaseModel):
     def overdue_after(self) -> timedelta:
         return timedelta(hours=self.every_hours + self.grace_hours)
 
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(hours=self.grace_hours)
+
 
 class SelfManagementPlan(BaseModel):
     model_config = _FROZEN

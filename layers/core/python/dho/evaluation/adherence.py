@@ -38,6 +38,7 @@ class Measured:
 
     at: datetime
     reading_id: str
+    device_id: str | None = None  # the device that measured it (an overdue reminder goes there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def newest_measured(
     newest: dict[Metric, Measured | None] = {}
     for series, metric in expected.items():
         entry = newest_known.get(series) or timeline.latest(plan.patient_id, series, before=before)
-        newest[metric] = None if entry is None else Measured(entry.measured_at, entry.reading_id)
+        newest[metric] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
     return newest
 
 
