@@ -22,6 +22,7 @@ export interface Alert {
   closed_at: string | null;
   close_outcome: string | null;
   close_note: string | null;
+  snoozed_until: string | null;
 }
 
 export interface WorklistRow extends Alert {
