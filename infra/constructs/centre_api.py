@@ -106,6 +106,7 @@ class CentreApi(Construct):
                 iam.PolicyStatement(sid=f"Key{sid}", actions=list(KEY_ACTIONS), resources=[key_arn]),
             ]
             environment_tenants[tenant_id] = {
+                "name": tenant.name,  # what the users see in the municipality column, not the id
                 "table_name": tenant_table_name(tenant_id),
                 "access_log_table_name": access_log_table_name(tenant_id),
                 "alert_policy": tenant.alert_policy_json(),

@@ -26,6 +26,7 @@ export interface Alert {
 }
 
 export interface WorklistRow extends Alert {
+  municipality: string;
   patient_name: string | null;
   patient_code: string | null;
   programme: string | null;
@@ -46,6 +47,7 @@ export interface Reading {
 
 export interface Patient {
   tenant: string;
+  municipality: string;
   enrolment: {
     patient_id: string; name: string; code: string; programme: string; centre_id: string;
     gp_hpr: string | null; decision_ref: string; start: string; review_on: string;

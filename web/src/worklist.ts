@@ -77,7 +77,7 @@ function tableRow(row: WorklistRow, api: CentreApi, snooze: boolean, refresh: ()
     h("td", {}, h("span", { class: `badge badge-${row.severity}` },
       h("span", { "aria-hidden": "true" }, severity.icon), ` ${severity.label}`)),
     h("td", {}, patientLink, h("span", { class: "code" }, row.patient_code ?? "")),
-    h("td", {}, row.tenant),
+    h("td", {}, row.municipality),
     h("td", {}, label(PROGRAMMES, row.programme)),
     h("td", {}, label(RULES, row.rule)),
     h("td", {}, h("time", { datetime: row.opened_at, title: osloTime(row.opened_at) }, age(row.opened_at)),

@@ -40,7 +40,7 @@ def test_a_nurse_sees_red_before_yellow_with_words_and_norwegian_time(
     expect(row(page, yellow.alert_id).locator(".badge")).to_have_text("● Gul")
     expect(red_row).to_contain_text(red_name)
     expect(red_row).to_contain_text(red_code)
-    expect(red_row).to_contain_text("bodo")
+    expect(red_row.locator("td").nth(2)).to_have_text("Bodø kommune")  # the name, not the tenant id
     expect(red_row).to_contain_text("KOLS")
     expect(red_row).to_contain_text("Oksygenmetning utenfor egne grenser")
     expect(red_row).to_contain_text("Responssenteret")

@@ -81,6 +81,7 @@ def test_the_caseload_lists_every_enrolled_patient_with_what_the_review_needs(
     rows = answer.body["rows"]
     assert [(r["tenant"], r["patient_id"]) for r in rows] == [
         ("bodo", OTHER_GPS_PATIENT), ("bodo", OWN_PATIENT), ("saltdal", SALTDAL_PATIENT)]
+    assert [r["municipality"] for r in rows] == ["Bodø kommune", "Bodø kommune", "Saltdal kommune"]
     due, own = rows[0], rows[1]
     assert (due["review_on"], due["review_due"]) == ("2026-12-01", True)
     assert (own["review_due"], own["plan_version"], own["plan_age_days"]) == (False, 1, 40)
