@@ -33,7 +33,8 @@ def caseload(
 ) -> CaseloadOut:
     now = ctx.now_of(router)
     page = ctx.caseload_service().caseload(ctx.caller_of(router), now, tenant_id=tenant, limit=limit, after=after)
-    return CaseloadOut(rows=[CaseloadRowOut.of(r, now) for r in page.rows], next_page=page.next_page)
+    names = ctx.tenant_names_of(router)
+    return CaseloadOut(rows=[CaseloadRowOut.of(r, now, names) for r in page.rows], next_page=page.next_page)
 
 
 @router.post("/caseload/<tenant>/<patient_id>/reviewed",

@@ -48,6 +48,7 @@ from dho.centre.service import (
     CloseAlert,
     NotFound,
     StaleVersion,
+    Worklist,
 )
 from dho.centre.wiring import build_centre_service, build_staff_directory
 from dho.domain.access_log import AccessOutcome
@@ -88,6 +89,17 @@ def staff_directory() -> StaffDirectory:
     return build_staff_directory(settings())
 
 
+def _worklist_out(found: Worklist) -> WorklistOut:
+    names = tenant_names()
+    rows = [WorklistRowOut.of_row(r, names) for r in found.rows]
+    return WorklistOut(rows=rows, truncated_tenants=list(found.truncated))
+
+
+def tenant_names() -> dict[str, str]:
+    """Tenant id -> the municipality's name (the tenant file's), for the rows the users read."""
+    return {tenant_id: tenant.name for tenant_id, tenant in settings().centre_tenants.items()}
+
+
 def caller() -> Caller:
     found: Caller = app.context["caller"]
     return found
@@ -111,7 +123,7 @@ def worklist(
     programme: Annotated[str | None, Query(pattern=r"^[a-z_]{2,32}$")] = None,
 ) -> WorklistOut:
     found = centre_service().worklist(caller(), clock(), tenant_id=tenant, programme=programme)
-    return WorklistOut(rows=[WorklistRowOut.of_row(r) for r in found.rows], truncated_tenants=list(found.truncated))
+    return _worklist_out(found)
 
 
 @app.get("/worklist/missed-measurements", summary="Today's missed measurements (a list of their own)",
@@ -120,7 +132,7 @@ def missed_measurements(
     tenant: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")] = None,
 ) -> WorklistOut:
     found = centre_service().worklist(caller(), clock(), tenant_id=tenant, missed_measurements=True)
-    return WorklistOut(rows=[WorklistRowOut.of_row(r) for r in found.rows], truncated_tenants=list(found.truncated))
+    return _worklist_out(found)
 
 
 @app.post("/alerts/<tenant>/<alert_id>/acknowledge", summary="Acknowledge an alert (stops its escalation)",
@@ -143,7 +155,7 @@ def close(
 @app.get("/patients/<tenant>/<patient_id>", summary="The patient view: enrolment, open alerts, recent readings",
          responses=documented("The patient view", *READ_REFUSALS, 404))
 def patient(tenant: TenantId, patient_id: PatientId) -> PatientOut:
-    return PatientOut.of(centre_service().patient(caller(), tenant, patient_id, clock()))
+    return PatientOut.of(centre_service().patient(caller(), tenant, patient_id, clock()), tenant_names())
 
 
 @app.get("/patients/<tenant>/<patient_id>/fhir", summary="The patient's data as a FHIR R4B Bundle (a period)",
@@ -253,7 +265,7 @@ def _gate(event: dict[str, Any]) -> Response[str] | None:
     except Forbidden as refused:
         return _problem(403, str(refused))
     # What a route module (a Router included at the top) needs, without importing this module.
-    app.context.update(caller=who, centre=centre_service(), now=clock())
+    app.context.update(caller=who, centre=centre_service(), now=clock(), tenant_names=tenant_names())
     return None
 
 

@@ -47,6 +47,11 @@ def caller_of(router: Router) -> Caller:
     return found
 
 
+def tenant_names_of(router: Router) -> dict[str, str]:
+    found: dict[str, str] = router.context["tenant_names"]  # set by the entry point from its settings
+    return found
+
+
 def now_of(router: Router) -> datetime:
     found: datetime = router.context["now"]  # the request's time: access-log entries and changes carry it
     return found

@@ -128,6 +128,7 @@ class CentreApi(Construct):
                 "is the device id segment only, inside this tenant's own topic tree (no other tenant, no other topic).",
             )
             environment_tenants[tenant_id] = {
+                "name": tenant.name,  # what the users see in the municipality column, not the id
                 "table_name": tenant_table_name(tenant_id),
                 "access_log_table_name": access_log_table_name(tenant_id),
                 "alert_policy": tenant.alert_policy_json(),

@@ -11,6 +11,7 @@ demo users log in to it through the local issuer's authorization code flow.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -92,6 +93,19 @@ def demo_users(staff_json: str) -> dict[str, dict[str, Any]]:
     return users
 
 
+def one_at_a_time(invoke: Invoke) -> Invoke:
+    """The function as Lambda runs it: one event at a time per execution environment. The HTTP server
+    answers on many threads, and the handler keeps the request's caller in its module-level app's context
+    (cleared at each event's start), which concurrent events in one module would overwrite."""
+    lock = threading.Lock()
+
+    def serial(event: dict[str, Any]) -> dict[str, Any]:
+        with lock:
+            return invoke(event)
+
+    return serial
+
+
 @contextmanager
 def running_centre_api(
     template: Mapping[str, Any], invoke: Invoke, page_dir: Path | None = None
@@ -104,7 +118,7 @@ def running_centre_api(
         issuer = stack.enter_context(running_issuer(authorizer.issuer))
         verifier = JwtVerifier(lambda wanted: f"{issuer.url}/.well-known/openid-configuration"
                                if wanted == issuer.issuer else f"{wanted}/.well-known/openid-configuration")
-        api = stack.enter_context(running_http_api(routes, invoke, verifier, http_api_cors(template)))
+        api = stack.enter_context(running_http_api(routes, one_at_a_time(invoke), verifier, http_api_cors(template)))
         environment = function_environment(template)
         users = demo_users(environment.get("DHO_STAFF", "{}"))
         local = LocalCentreApi(api, issuer, authorizer.audiences[0], users, environment)

@@ -61,9 +61,11 @@ def test_alerts_opened_in_a_period_of_every_rule_oldest_first_and_none_at_its_en
                         (Rule.NEWS2, 3)):
         assert alerts.save(_alert(rule, T0 + timedelta(hours=hours)), None)
 
+    calls = _count_calls(dynamodb)
     found = alerts.opened_between("P-C0PD0001", T0, T0 + timedelta(hours=3))
     assert [(a.rule, a.opened_at) for a in found] == [
         (Rule.SPO2_BELOW_PERSONAL_MEAN, T0), (Rule.SPO2_BAND, T0 + timedelta(hours=1))]
+    assert calls == {"Query": 1}  # every rule in one query, not one per rule (the caseload asks per row)
     assert alerts.opened_between("P-HF000001", T0, T0 + timedelta(hours=3)) == []
 
 

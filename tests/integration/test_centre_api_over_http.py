@@ -112,6 +112,7 @@ def test_a_nurse_lists_the_worklist_and_each_row_is_access_logged(
     assert status == 200
     row = next(r for r in body["rows"] if r["alert_id"] == stores["alert"].alert_id)
     assert (row["patient_code"], row["severity"], row["tenant"]) == ("H-01", "red", "bodo")
+    assert row["municipality"] == "Bodø kommune"  # from the tenant file, through the function's environment
     assert _accesses(stores["access_log"], OWN) == before + 1
 
 

@@ -14,7 +14,7 @@ from dho.centre.routes import ROUTE_ACTIONS
 from dho.settings import CentreSettings, CentreTenant
 from localcloud.http_api_event import http_api_event, match_route
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
-from tests.support.centre_fakes import CENTRE, DIRECTORY, NOW, SERVED, FakeCentre
+from tests.support.centre_fakes import CENTRE, DIRECTORY, NOW, SERVED, TENANT_NAMES, FakeCentre
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class HandlerClient:
         self.handler = _HANDLER[0]
         service = centre.service()
         settings = CentreSettings(centre_id=CENTRE, centre_tenants={
-            t: CentreTenant(table_name=f"dho-{t}", access_log_table_name=f"dho-{t}-access-log") for t in SERVED})
+            t: CentreTenant(name=TENANT_NAMES[t], table_name=f"dho-{t}", access_log_table_name=f"dho-{t}-access-log")
+            for t in SERVED})
         monkeypatch.setattr(self.handler, "centre_service", lambda: service)
         monkeypatch.setattr(self.handler, "staff_directory", lambda: DIRECTORY)
         monkeypatch.setattr(self.handler, "settings", lambda: settings)

@@ -41,6 +41,7 @@ Records = TypeVar("Records", bound=PatientRecordsService)
 CENTRE = "salten"
 SERVED = ("bodo", "saltdal")
 NOT_SERVED = "sunnfjord"
+TENANT_NAMES = {"bodo": "Bodø kommune", "saltdal": "Saltdal kommune"}
 
 NURSE_HPR = "9100001"
 GP_HPR = "9100101"

@@ -22,9 +22,11 @@ export interface Alert {
   closed_at: string | null;
   close_outcome: string | null;
   close_note: string | null;
+  snoozed_until: string | null;
 }
 
 export interface WorklistRow extends Alert {
+  municipality: string;
   patient_name: string | null;
   patient_code: string | null;
   programme: string | null;
@@ -45,6 +47,7 @@ export interface Reading {
 
 export interface Patient {
   tenant: string;
+  municipality: string;
   enrolment: {
     patient_id: string; name: string; code: string; programme: string; centre_id: string;
     gp_hpr: string | null; decision_ref: string; start: string; review_on: string;

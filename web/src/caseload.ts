@@ -11,7 +11,7 @@ export const CASELOAD_ROUTE = "/caseload";
 const NEXT_REVIEW_DAYS = 90;
 
 interface CaseloadRow {
-  tenant: string; patient_id: string; name: string; code: string; programme: string;
+  tenant: string; municipality: string; patient_id: string; name: string; code: string; programme: string;
   review_on: string; review_due: boolean; reviewed_by: string | null; reviewed_at: string | null;
   last_reading_at: string | null; adherence_14d_overall: number | null;
   alerts_30d: Record<string, number>; open_alerts_30d: number; outcomes_30d: Record<string, number>;
@@ -51,7 +51,7 @@ function caseloadRow(row: CaseloadRow, api: CentreApi, done: () => Promise<void>
   return h("tr", { "data-patient": row.patient_id, class: row.review_due ? "review-due" : undefined },
     h("td", {}, h("a", { href: `#/pasient/${row.tenant}/${row.patient_id}` }, row.name),
       h("span", { class: "code" }, row.code)),
-    h("td", {}, row.tenant),
+    h("td", {}, row.municipality),
     h("td", {}, label(PROGRAMMES, row.programme)),
     h("td", {}, osloTime(row.last_reading_at)),
     h("td", {}, row.adherence_14d_overall === null ? "–" : `${Math.round(row.adherence_14d_overall * 100)} %`),

@@ -34,7 +34,7 @@ export async function showPatient(
   replace(main,
     h("h1", {}, `${e.name} `, h("span", { class: "code" }, e.code)),
     h("dl", { class: "facts" },
-      ...fact("Kommune", patient.tenant), ...fact("Program", label(PROGRAMMES, e.programme)),
+      ...fact("Kommune", patient.municipality), ...fact("Program", label(PROGRAMMES, e.programme)),
       ...fact("Vedtak", `${e.decision_ref}`), ...fact("Start", e.start), ...fact("Neste gjennomgang", e.review_on),
       ...fact("Fastlege (HPR)", e.gp_hpr ?? "–")),
     h("section", { "aria-labelledby": "aapne" },

@@ -77,14 +77,20 @@ function tableRow(row: WorklistRow, api: CentreApi, snooze: boolean, refresh: ()
     h("td", {}, h("span", { class: `badge badge-${row.severity}` },
       h("span", { "aria-hidden": "true" }, severity.icon), ` ${severity.label}`)),
     h("td", {}, patientLink, h("span", { class: "code" }, row.patient_code ?? "")),
-    h("td", {}, row.tenant),
+    h("td", {}, row.municipality),
     h("td", {}, label(PROGRAMMES, row.programme)),
     h("td", {}, label(RULES, row.rule)),
     h("td", {}, h("time", { datetime: row.opened_at, title: osloTime(row.opened_at) }, age(row.opened_at)),
       h("span", { class: "sub" }, osloTime(row.opened_at))),
-    h("td", {}, TIERS[row.escalation_tier] ?? String(row.escalation_tier)),
+    h("td", {}, TIERS[row.escalation_tier] ?? String(row.escalation_tier), snoozeNote(row.snoozed_until)),
     h("td", {}, row.acknowledged_by
       ? h("span", {}, row.acknowledged_by, h("span", { class: "sub" }, osloTime(row.acknowledged_at)))
       : "–"),
     h("td", { class: "actions" }, alertActions(row, api, { snooze, done: refresh })));
+}
+
+/** "Utsatt til …" (Oslo time) while a snooze holds; a snooze that has run out says nothing. */
+function snoozeNote(until: string | null): HTMLElement | null {
+  if (!until || new Date(until).getTime() <= Date.now()) return null;
+  return h("span", { class: "sub snoozed" }, `Utsatt til ${osloTime(until)}`);
 }

@@ -22,6 +22,7 @@ def test_a_nurse_marks_a_due_patient_reviewed_by_keyboard(centre: Centre, login:
 
     row = page.locator(f'tr[data-patient="{patient_id}"]')
     expect(row).to_contain_text(name)
+    expect(row).to_contain_text("Bodø kommune")  # the municipality's name, not the tenant id
     expect(row).to_contain_text(f"Forfalt {due.isoformat()}")
     assert axe_violations(page) == []
     tab_to(page, f'[data-key="review-{patient_id}"]')

@@ -59,6 +59,7 @@ def test_the_chart_shows_zones_readings_alert_and_answers_for_the_chosen_period(
     page.goto(f"{centre.page_url}/#/pasient/bodo/{patient_id}")
 
     expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Bodø kommune")  # the municipality's name, not "bodo"
     expect(page.get_by_label("Måling", exact=True)).to_have_value("spo2")  # the metric with readings comes first
     chart = page.locator("figure.chart svg")
     expect(chart).to_be_visible()

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from dho.domain.alerts import AlertState, CloseReason
 from dho.domain.findings import Rule, Severity
-from tests.e2e.web.conftest import SCREENSHOTS, Centre, hours_ago, tab_to
+from tests.e2e.web.conftest import SCREENSHOTS, Centre, axe_violations, hours_ago, tab_to
 
 NURSE = "centre_nurse-1"
 
@@ -40,7 +40,7 @@ def test_a_nurse_sees_red_before_yellow_with_words_and_norwegian_time(
     expect(row(page, yellow.alert_id).locator(".badge")).to_have_text("● Gul")
     expect(red_row).to_contain_text(red_name)
     expect(red_row).to_contain_text(red_code)
-    expect(red_row).to_contain_text("bodo")
+    expect(red_row.locator("td").nth(2)).to_have_text("Bodø kommune")  # the name, not the tenant id
     expect(red_row).to_contain_text("KOLS")
     expect(red_row).to_contain_text("Oksygenmetning utenfor egne grenser")
     expect(red_row).to_contain_text("Responssenteret")
@@ -125,3 +125,32 @@ def test_the_api_answers_cors_for_the_page_only(centre: Centre) -> None:
     assert page_answer["access-control-allow-origin"] == centre.page_url
     assert "authorization" in page_answer["access-control-allow-headers"]
     assert "access-control-allow-origin" not in other_answer
+
+
+def test_a_nurse_snoozes_a_yellow_by_keyboard_and_the_row_says_until_when(
+    centre: Centre, login: Callable[[str], Page]
+) -> None:
+    patient_id, _, _ = centre.patient()
+    alert = centre.alert(patient_id, Severity.YELLOW, opened=hours_ago(3), rule=Rule.HEART_RATE_BAND)
+    page = login(NURSE)
+    expect(row(page, alert.alert_id)).to_be_visible()
+
+    tab_to(page, f'[data-key="snooze-{alert.alert_id}"]')
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#minutter")).to_be_focused()
+    assert axe_violations(page) == []  # on the open snooze dialog
+    page.keyboard.press("ArrowDown")  # 30 -> 60 minutes
+    expect(page.locator("#minutter")).to_have_value("60")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Ringer tilbake etter lunsj")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("Varselet er utsatt i 60 minutter")
+    snoozed = centre.stored(alert)
+    assert snoozed.snoozed_until is not None and snoozed.state is AlertState.OPEN
+    until = snoozed.snoozed_until.astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y, %H:%M")
+    expect(row(page, alert.alert_id).locator(".snoozed")).to_contain_text(f"Utsatt til {until}")

@@ -81,6 +81,7 @@ def test_the_caseload_lists_every_enrolled_patient_with_what_the_review_needs(
     rows = answer.body["rows"]
     assert [(r["tenant"], r["patient_id"]) for r in rows] == [
         ("bodo", OTHER_GPS_PATIENT), ("bodo", OWN_PATIENT), ("saltdal", SALTDAL_PATIENT)]
+    assert [r["municipality"] for r in rows] == ["Bodø kommune", "Bodø kommune", "Saltdal kommune"]
     due, own = rows[0], rows[1]
     assert (due["review_on"], due["review_due"]) == ("2026-12-01", True)
     assert (own["review_due"], own["plan_version"], own["plan_age_days"]) == (False, 1, 40)
@@ -95,6 +96,19 @@ def test_the_caseload_lists_every_enrolled_patient_with_what_the_review_needs(
     # Every patient shown is in its tenant's access log.
     logged = sorted(str(r.patient_id) for r in centre.access_records())
     assert logged == sorted([OWN_PATIENT, OTHER_GPS_PATIENT, SALTDAL_PATIENT])
+    # Bodø's two rows in one write (a transaction), not a put per row.
+    assert (centre.tenants["bodo"].access_log.batches, len(centre.tenants["bodo"].access_log.records)) == (1, 2)
+
+
+def test_when_the_access_log_cannot_be_written_the_caseload_returns_no_row(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    centre.tenants["bodo"].access_log.down = True
+
+    answer = client.call("GET", "/caseload", NURSE)
+
+    assert answer.status == 503 and answer.content_type == "application/problem+json"
+    assert "Pasient" not in str(answer.body)
 
 
 def test_the_caseload_comes_in_pages_across_the_tenants(client: HandlerClient) -> None:

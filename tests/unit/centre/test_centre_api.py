@@ -47,6 +47,8 @@ def test_the_worklist_merges_the_centres_tenants_red_before_yellow_oldest_first(
     # Bodø's red (2 h old) before Saltdal's red (1 h old), then the yellow; missed measurements are not here.
     assert [(r["tenant"], r["alert_id"]) for r in rows] == [
         ("bodo", centre.red.alert_id), ("saltdal", centre.saltdal_red.alert_id), ("bodo", centre.yellow.alert_id)]
+    # The municipality by its name from the tenant file (the centre function's environment), not its id.
+    assert [r["municipality"] for r in rows] == ["Bodø kommune", "Saltdal kommune", "Bodø kommune"]
     first = rows[0]
     assert (first["patient_name"], first["patient_code"], first["programme"]) == ("Pasient B-01", "B-01", "copd")
     assert (first["rule"], first["severity"], first["state"], first["version"]) == ("spo2_band", "red", "open", 1)
@@ -208,6 +210,7 @@ def test_a_gp_sees_their_own_patient_with_open_alerts_and_recent_readings(
 
     assert answer.status == 200
     assert answer.body["enrolment"]["code"] == "B-01" and answer.body["enrolment"]["gp_hpr"] == GP_HPR
+    assert answer.body["municipality"] == "Bodø kommune"
     assert [a["alert_id"] for a in answer.body["open_alerts"]] == [centre.red.alert_id]
     assert [(r["series"], r["value"]) for r in answer.body["readings"]] == [("spo2", 86.0)]
     (record,) = centre.tenants["bodo"].access_log.records

@@ -92,6 +92,7 @@ class CentreTenant(BaseSettings):
 
     model_config = SettingsConfigDict(frozen=True, extra="forbid")
 
+    name: str = Field(min_length=1, description="the municipality's name from the tenant file, shown to users")
     table_name: str = Field(min_length=1)
     access_log_table_name: str = Field(min_length=1)
     alert_policy: str = Field(default="{}", description="the tenant's policy JSON (acknowledgement re-trigger)")
@@ -100,7 +101,7 @@ class CentreTenant(BaseSettings):
 
 class CentreSettings(BaseSettings):
     """The centre API's function: its centre, the tenants that named it (``DHO_CENTRE_TENANTS``, JSON
-    ``{tenant_id: {table_name, access_log_table_name, alert_policy}}``) and the role assignments
+    ``{tenant_id: {name, table_name, access_log_table_name, alert_policy}}``) and the role assignments
     (``DHO_STAFF``, JSON, ``dho.centre.roles.StaffDirectory.from_json``)."""
 
     model_config = SettingsConfigDict(env_prefix="DHO_", frozen=True)

@@ -101,25 +101,21 @@ class DynamoDbAlerts:
     def opened_between(
         self, patient_id: str, start: datetime, end: datetime, *, limit: int = 1000
     ) -> Sequence[Alert]:
-        """The patient's alerts opened in [start, end), open or closed, oldest first (the FHIR export).
-        One key-range query per rule (``ALERT#<rule>#<start>`` .. ``ALERT#<rule>#<end>``): never the
-        patient's whole alert history, never a scan."""
-        found: list[Alert] = []
-        for rule in Rule:
-            if len(found) >= limit:
-                break
-            prefix = keys.alert_rule_prefix(rule.value)
-            # An alert's sk is prefix + <opened_at>, so BETWEEN (inclusive) also matches one opened at
-            # exactly `end`: the filter keeps the range half-open, as the timeline's.
-            request = {
-                "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
-                "ExpressionAttributeValues": encode({":pk": keys.patient_pk(patient_id),
-                                                     ":from": prefix + to_canonical(start),
-                                                     ":to": prefix + to_canonical(end)}),
-                "ConsistentRead": True,
-            }
-            items = self._query(request, limit=limit - len(found))
-            found.extend(alert for alert in map(_alert_from, items) if alert.opened_at < end)
+        """The patient's alerts opened in [start, end), open or closed, oldest first (the FHIR export, the
+        caseload). One query of the patient's ``ALERT#`` items, filtered by ``opened_at`` on the server:
+        the sort key leads with the rule, so a time range per key would take one query per rule (12), and
+        the caseload asks this for every row. The query reads the patient's alert history (kept no longer
+        than the tenant's retention), in 1 MB pages; never a scan."""
+        request = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :alerts)",
+            "FilterExpression": "#opened >= :from AND #opened < :to",  # canonical times sort as strings
+            "ExpressionAttributeNames": {"#opened": "opened_at"},
+            "ExpressionAttributeValues": encode({":pk": keys.patient_pk(patient_id), ":alerts": keys.ALERT_PREFIX,
+                                                 ":from": to_canonical(start), ":to": to_canonical(end)}),
+            "ConsistentRead": True,
+        }
+        # No Limit: with a filter DynamoDB counts the items read, not those kept.
+        found = [alert for alert in map(_alert_from, self._query(request)) if start <= alert.opened_at < end]
         return sorted(found, key=lambda a: (a.opened_at, a.rule.value))[:limit]
 
     def triage(self, *, limit: int | None = None) -> Sequence[Alert]:

@@ -3,9 +3,10 @@ with the last reading, adherence over 14 days, alerts and their outcomes over 30
 the review due date; and recording that a patient's follow-up was reviewed (who, when, the next review).
 
 Bounded: the patients come from one index query per tenant, in pages (``CASELOAD_PAGE_MAX``); each row
-reads the patient's current plan, the expected metrics over 14 days, and the alerts opened in 30 days by
-key range. Rows are read in parallel (boto3 clients are thread-safe) and each patient shown is written
-to the tenant's access log before the page is returned.
+reads the patient's current plan (one query), the expected metrics over 14 days (one query each; the
+newest of every metric in a year only when none of them was measured), and the alerts opened in 30 days
+(one query). Rows are read in parallel (boto3 clients are thread-safe); the patients shown are written to
+the tenant's access log together (one transaction per 100) before the page is returned.
 """
 
 from __future__ import annotations
@@ -95,7 +96,15 @@ class CaseloadService(PatientRecordsService):
             page = self._tenants[tenant].enrolments.caseload(
                 limit=wanted, after=token if tenant == start_tenant and token else None)
             with ThreadPoolExecutor(max_workers=PARALLEL_ROWS) as pool:
-                rows.extend(pool.map(lambda e, t=tenant: self._row(caller, t, e, now), page.enrolments))
+                found = list(pool.map(lambda e, t=tenant: self._row(t, e, now), page.enrolments))
+            # Logged before any row is returned; any failure refuses the whole page (AccessNotRecorded).
+            data = self._tenants[tenant]
+            self._write(data, [
+                self._access(data, caller, Action.READ_CASELOAD, row.enrolment.patient_id, now, CASELOAD_OBJECT,
+                             AccessOutcome.EXPORTED, purpose="caseload review", since=now - ALERT_WINDOW, until=now,
+                             resources=1 + sum(row.alerts_by_severity.values()))
+                for row in found])
+            rows.extend(found)
             if page.next_page is not None:
                 return CaseloadPageOut(tuple(rows), f"{tenant}|{page.next_page}")
             if len(rows) >= limit:
@@ -125,7 +134,7 @@ class CaseloadService(PatientRecordsService):
                   purpose="caseload review")
         return enrolment
 
-    def _row(self, caller: Caller, tenant_id: str, enrolment: Enrolment, now: datetime) -> CaseloadRow:
+    def _row(self, tenant_id: str, enrolment: Enrolment, now: datetime) -> CaseloadRow:
         data, records = self._tenants[tenant_id], self._records[tenant_id]
         pid = enrolment.patient_id
         plan = records.plans.current(pid)
@@ -134,8 +143,6 @@ class CaseloadService(PatientRecordsService):
         measured = {metric: _measured(data.timeline, pid, metric, expected, since, now)
                     for metric, expected in schedule.items()}
         alerts = records.history.opened_between(pid, now - ALERT_WINDOW, now, limit=ALERTS_PER_ROW)
-        self._log(data, caller, Action.READ_CASELOAD, pid, now, CASELOAD_OBJECT, AccessOutcome.EXPORTED,
-                  purpose="caseload review", since=now - ALERT_WINDOW, until=now, resources=1 + len(alerts))
         return CaseloadRow(
             tenant_id=tenant_id, enrolment=enrolment, last_reading_at=_last_reading(data.timeline, pid, measured, now),
             adherence=adherence(schedule, {m: [e.measured_at for e in found] for m, found in measured.items()},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +14,7 @@ class CaseloadRowOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     tenant: str
+    municipality: str = Field(description="the tenant's name (the municipality), for people to read")
     patient_id: str
     name: str
     code: str
@@ -33,11 +35,12 @@ class CaseloadRowOut(BaseModel):
     plan_age_days: int | None = Field(description="days since the current plan version was made")
 
     @classmethod
-    def of(cls, row: CaseloadRow, now: datetime) -> CaseloadRowOut:
+    def of(cls, row: CaseloadRow, now: datetime, tenant_names: Mapping[str, str]) -> CaseloadRowOut:
         enrolment = row.enrolment
         shares = [s for s in row.adherence.values() if s is not None]
         return cls(
-            tenant=row.tenant_id, patient_id=enrolment.patient_id, name=enrolment.name, code=enrolment.code,
+            tenant=row.tenant_id, municipality=tenant_names[row.tenant_id], patient_id=enrolment.patient_id,
+            name=enrolment.name, code=enrolment.code,
             programme=enrolment.programme, start=enrolment.start, review_on=enrolment.review_on,
             review_due=enrolment.review_on <= now.date(), reviewed_by=enrolment.reviewed_by,
             reviewed_at=enrolment.reviewed_at, last_reading_at=row.last_reading_at,

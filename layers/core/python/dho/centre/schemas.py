@@ -3,6 +3,7 @@ document) and the bodies it accepts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Literal
 
@@ -58,15 +59,16 @@ class AlertOut(_Out):
 
 
 class WorklistRowOut(AlertOut):
+    municipality: str = Field(description="the tenant's name (the municipality), for people to read")
     patient_name: str | None
     patient_code: str | None
     programme: str | None
 
     @classmethod
-    def of_row(cls, row: WorklistRow) -> WorklistRowOut:
+    def of_row(cls, row: WorklistRow, tenant_names: Mapping[str, str]) -> WorklistRowOut:
         enrolment = row.enrolment
         return cls(
-            **AlertOut.of(row.tenant_id, row.alert).model_dump(),
+            **AlertOut.of(row.tenant_id, row.alert).model_dump(), municipality=tenant_names[row.tenant_id],
             patient_name=None if enrolment is None else enrolment.name,
             patient_code=None if enrolment is None else enrolment.code,
             programme=None if enrolment is None else enrolment.programme,
@@ -139,15 +141,16 @@ class AdviceOut(_Out):
 
 class PatientOut(_Out):
     tenant: str
+    municipality: str = Field(description="the tenant's name (the municipality), for people to read")
     enrolment: EnrolmentOut
     open_alerts: list[AlertOut]
     readings: list[ReadingOut]
     advice: list[AdviceOut]
 
     @classmethod
-    def of(cls, view: PatientView) -> PatientOut:
+    def of(cls, view: PatientView, tenant_names: Mapping[str, str]) -> PatientOut:
         return cls(
-            tenant=view.tenant_id, enrolment=EnrolmentOut.of(view.enrolment),
+            tenant=view.tenant_id, municipality=tenant_names[view.tenant_id], enrolment=EnrolmentOut.of(view.enrolment),
             open_alerts=[AlertOut.of(view.tenant_id, a) for a in view.open_alerts],
             readings=[ReadingOut.of(e) for e in view.readings],
             advice=[AdviceOut.of(a) for a in view.advice],
