@@ -13,6 +13,9 @@ until then (``dho.evaluation.adherence``). Plans stored before these fields exis
 ``expected_measurements=None``: the programme template's schedule applies (the schedule is part of the
 programme the patient was enrolled in); a nurse who wants none saves a version with ``{}``.
 
+Likewise ``expected_questionnaires``: which questionnaires the patient answers how often (COPD daily,
+PHQ-9 and GAD-7 every two weeks); ``None`` reads as the programme's.
+
 A plan also holds what the patient is told per zone (``advice``, ``dho.domain.plan_advice``), in bokmål
 and nynorsk; plans stored before it read as ``advice=None``: the programme's texts apply.
 """
@@ -30,11 +33,15 @@ from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
 
 
+# The one vocabulary of programmes: the tenant file (infra/config.py), the plans, the API and the advice
+# texts all take their names from here (tests/unit/test_programme_vocabulary.py keeps them equal).
 class Programme(StrEnum):
     COPD = "copd"
     COPD_HYPERCAPNIC = "copd_hypercapnic"
     HEART_FAILURE = "heart_failure"
     DIABETES = "diabetes"
+    CANCER = "cancer"
+    MENTAL_HEALTH = "mental_health"
     GENERIC = "generic"
 
 
@@ -117,6 +124,9 @@ class SelfManagementPlan(BaseModel):
     trends: TrendRules = TrendRules()
     # None (a plan stored before schedules existed): the programme template's schedule; {}: none expected.
     expected_measurements: dict[Metric, MeasurementSchedule] | None = None
+    # The questionnaires (ids of dho/questionnaires/*.json) the patient answers and how often; None (a plan
+    # stored before questionnaires were planned): the programme template's.
+    expected_questionnaires: dict[str, MeasurementSchedule] | None = None
     # A planned absence (hospital stay, holiday): no missed-measurement alerts before this moment, and
     # the overdue clock starts again from it.
     paused_until: datetime | None = None
@@ -150,6 +160,12 @@ class SelfManagementPlan(BaseModel):
         if self.expected_measurements is not None:
             return dict(self.expected_measurements)
         return dict(_SCHEDULES[self.programme])
+
+    def questionnaire_schedule(self) -> dict[str, MeasurementSchedule]:
+        """The questionnaires expected and how often: the plan's own, or the programme's default."""
+        if self.expected_questionnaires is not None:
+            return dict(self.expected_questionnaires)
+        return dict(_QUESTIONNAIRE_SCHEDULES[self.programme])
 
     def advice_texts(self, language: AdviceLanguage) -> ZoneAdvice:
         """The patient's advice in ``language``: the plan's own, else the programme's; a plan edited in
@@ -198,6 +214,10 @@ _TEMPLATES: dict[Programme, tuple[int, dict[Metric, MetricLimits], TrendRules]] 
                                              "red_high": 20.0})},
         TrendRules(),
     ),
+    # Cancer and mental health are followed by what the patient reports (ESAS-r; PHQ-9 and GAD-7); the
+    # common limits apply to whatever they happen to measure.
+    Programme.CANCER: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules()),
+    Programme.MENTAL_HEALTH: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules()),
 }
 
 
@@ -210,6 +230,21 @@ _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
     Programme.COPD_HYPERCAPNIC: {Metric.SPO2: _DAILY, Metric.HEART_RATE: _DAILY},
     Programme.HEART_FAILURE: {Metric.BODY_WEIGHT: _DAILY},
     Programme.DIABETES: {Metric.BLOOD_GLUCOSE: MeasurementSchedule(every_hours=12)},
+    Programme.CANCER: {},
+    Programme.MENTAL_HEALTH: {},
+}
+
+_FORTNIGHTLY = MeasurementSchedule(every_hours=24 * 14, grace_hours=48)
+# Which questionnaires each programme asks for and how often (ids of dho/questionnaires/*.json).
+# PHQ-9 and GAD-7 ask about the last two weeks, so every two weeks; a nurse may plan them weekly.
+_QUESTIONNAIRE_SCHEDULES: dict[Programme, dict[str, MeasurementSchedule]] = {
+    Programme.GENERIC: {},
+    Programme.COPD: {"copd": _DAILY},
+    Programme.COPD_HYPERCAPNIC: {"copd": _DAILY},
+    Programme.HEART_FAILURE: {"heart_failure": _DAILY},
+    Programme.DIABETES: {"diabetes": _DAILY},
+    Programme.CANCER: {"esas_r": _DAILY},
+    Programme.MENTAL_HEALTH: {"phq9": _FORTNIGHTLY, "gad7": _FORTNIGHTLY},
 }
 
 
@@ -224,7 +259,9 @@ def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> S
     scale, limits, trends = _TEMPLATES[programme]
     return SelfManagementPlan(
         patient_id=patient_id, version=1, programme=programme, spo2_scale=scale, limits=limits, trends=trends,
-        expected_measurements=dict(_SCHEDULES[programme]), advice=dict(ADVICE_TEMPLATES[programme.value]),
+        expected_measurements=dict(_SCHEDULES[programme]),
+        expected_questionnaires=dict(_QUESTIONNAIRE_SCHEDULES[programme]),
+        advice=dict(ADVICE_TEMPLATES[programme.value]),
         remeasure_yellow_after_minutes=_REMEASURE_MINUTES.get(programme),
         changed_by="template", changed_at=at, change_note=f"defaults of the {programme.value} programme",
     )
