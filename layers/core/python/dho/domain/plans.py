@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from dho.domain.baselines import PersonalBaseline, PersonalRules
 from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
+from dho.questionnaires.zones import ZoneRules
 
 
 # The one vocabulary of programmes: the tenant file (infra/config.py), the plans, the API and the advice
@@ -127,6 +128,8 @@ class SelfManagementPlan(BaseModel):
     # The questionnaires (ids of dho/questionnaires/*.json) the patient answers and how often; None (a plan
     # stored before questionnaires were planned): the programme template's.
     expected_questionnaires: dict[str, MeasurementSchedule] | None = None
+    # The patient's own answer -> zone rules for a questionnaire (key); absent: the rules shipped with it.
+    questionnaire_zones: dict[str, ZoneRules] | None = None
     # A planned absence (hospital stay, holiday): no missed-measurement alerts before this moment, and
     # the overdue clock starts again from it.
     paused_until: datetime | None = None
@@ -166,6 +169,10 @@ class SelfManagementPlan(BaseModel):
         if self.expected_questionnaires is not None:
             return dict(self.expected_questionnaires)
         return dict(_QUESTIONNAIRE_SCHEDULES[self.programme])
+
+    def zone_rules(self, questionnaire: str) -> ZoneRules | None:
+        """The plan's own zone rules of ``questionnaire``; None: the shipped ones apply."""
+        return (self.questionnaire_zones or {}).get(questionnaire)
 
     def advice_texts(self, language: AdviceLanguage) -> ZoneAdvice:
         """The patient's advice in ``language``: the plan's own, else the programme's; a plan edited in

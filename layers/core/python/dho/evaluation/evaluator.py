@@ -376,14 +376,15 @@ def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: 
         latest = reports[-1]
         if latest.measured_at.timestamp() < fresh_from:
             continue
-        zone, questions = symptom_zone(questionnaire, latest.answers)
+        zone, questions = symptom_zone(questionnaire, latest.answers, window.plan.zone_rules(questionnaire.value))
         collector.assessed.add(latest.reading_id)
         if zone is Zone.GREEN:
             collector.quiet.add(Rule.SYMPTOMS)
             continue
         if zone is Zone.YELLOW:
             newest = reports[-rules.symptom_reports:]
-            worse = sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in newest)
+            worse = sum(symptom_zone(questionnaire, r.answers, window.plan.zone_rules(questionnaire.value))[0]
+                        is not Zone.GREEN for r in newest)
             needed = rules.symptoms_needed(_usual_share(window, questionnaire, reports[:-len(newest)]))
             worse_report = worse_report or needed == rules.symptom_needed
             if worse < needed:
@@ -403,4 +404,5 @@ def _usual_share(window: PatientWindow, questionnaire: Questionnaire, older: Seq
         return window.plan.baseline.usual_symptom_share
     if len(older) < _PROVISIONAL_MIN_REPORTS:
         return None
-    return sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in older) / len(older)
+    own = window.plan.zone_rules(questionnaire.value)
+    return sum(symptom_zone(questionnaire, r.answers, own)[0] is not Zone.GREEN for r in older) / len(older)
