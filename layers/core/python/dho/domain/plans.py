@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -90,6 +91,31 @@ class MetricLimits(BaseModel):
         )
 
 
+class ScoreRise(BaseModel):
+    """A questionnaire's total up by ``points`` or more since the patient's previous answer (PHQ-9: 5 points
+    is the clinically significant change, Löwe B et al. Med Care 2004;42:1194-201)."""
+
+    model_config = _FROZEN
+
+    questionnaire: str = Field(min_length=1)
+    points: int = Field(ge=1)
+    zone: Literal["yellow", "red"] = "yellow"
+
+
+class SustainedAnswer(BaseModel):
+    """An item at ``at_least`` or more in every report of ``days`` days in a row (ESAS-r pain >= 7 for two
+    days): the newest report and every report of the span before it, the oldest of them at least
+    ``days - 1`` days (less half a day of slack) before the newest."""
+
+    model_config = _FROZEN
+
+    questionnaire: str = Field(min_length=1)
+    item: str = Field(min_length=1)
+    at_least: int
+    days: int = Field(ge=2, le=14)
+    zone: Literal["yellow", "red"] = "red"
+
+
 class TrendRules(BaseModel):
     model_config = _FROZEN
 
@@ -97,6 +123,8 @@ class TrendRules(BaseModel):
         default=None, gt=0, description="yellow when weight rises more than this within 3 days (ESC: 2 kg)")
     spo2_below_rolling_mean: bool = Field(
         default=False, description="yellow when SpO2 falls below its 7-day mean - 1.645 SD (Cooper 2020)")
+    score_rises: tuple[ScoreRise, ...] = ()
+    sustained_answers: tuple[SustainedAnswer, ...] = ()
 
 
 class MeasurementSchedule(BaseModel):
@@ -223,8 +251,11 @@ _TEMPLATES: dict[Programme, tuple[int, dict[Metric, MetricLimits], TrendRules]] 
     ),
     # Cancer and mental health are followed by what the patient reports (ESAS-r; PHQ-9 and GAD-7); the
     # common limits apply to whatever they happen to measure.
-    Programme.CANCER: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules()),
-    Programme.MENTAL_HEALTH: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules()),
+    # (guess) severe pain (ESAS-r >= 7) two days running is red: the pain plan is not holding.
+    Programme.CANCER: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules(
+        sustained_answers=(SustainedAnswer(questionnaire="esas_r", item="esas_pain", at_least=7, days=2),))),
+    Programme.MENTAL_HEALTH: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules(
+        score_rises=(ScoreRise(questionnaire="phq9", points=5),))),
 }
 
 
