@@ -76,3 +76,13 @@ def test_every_planned_questionnaire_exists() -> None:
     for programme in Programme:
         plan = plan_from_template("P-1", programme, datetime(2026, 12, 1, tzinfo=UTC))
         assert set(plan.questionnaire_schedule()) <= set(catalogue()), programme
+
+
+def test_esas_r_keeps_its_ten_items_in_their_order_and_pain_mapping_comes_after() -> None:
+    # The ESAS-r may not be modified without the authors' consent (Alberta Health Services' manual).
+    links = [item["linkId"] for item in catalogue()["esas_r"].resource["item"]]
+    assert links == [f"esas_{k}" for k in ("pain", "tiredness", "drowsiness", "nausea", "appetite",
+                                           "shortness_of_breath", "depression", "anxiety", "wellbeing", "other")
+                     ] + ["pain_site"]
+    assert all(catalogue()["esas_r"].items[link].low == 0 and catalogue()["esas_r"].items[link].high == 10
+               for link in links[:10])
