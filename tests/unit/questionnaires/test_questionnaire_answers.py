@@ -131,3 +131,17 @@ def test_the_centre_api_serves_the_questionnaires_as_fhir(monkeypatch: pytest.Mo
     one = client.call("GET", "/questionnaires/esas-r", CLAIMS["tenant_admin"])
     assert one.status == 200 and FhirQuestionnaire.model_validate(one.body).url == f"{CANONICAL}esas-r"
     assert client.call("GET", "/questionnaires/asthma", CLAIMS["gp"]).status == 404
+
+
+def test_a_plans_own_zone_rules_survive_the_stores_json() -> None:
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    own = ZoneRules.model_validate({"questionnaire": "copd", "version": "p1", "answers": [
+        {"item": "fever", "any_of": [True], "zone": "red"}, {"item": "sputum_colour", "any_of": ["white"],
+                                                            "zone": "yellow"}]})
+    plan = revise(plan_from_template("P-1", Programme.COPD, at), changed_by="9100001", at=at, note="fever is red",
+                  questionnaire_zones={"copd": own})
+    again = type(plan).model_validate_json(plan.model_dump_json())
+    assert again == plan
+    rules = again.zone_rules("copd")
+    assert symptom_zone(Questionnaire.COPD, (("fever", True),), rules) == (Zone.RED, ["fever"])
+    assert symptom_zone(Questionnaire.COPD, (("fever", False),), rules) == (Zone.GREEN, [])
