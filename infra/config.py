@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from dho.domain.plans import Programme  # the one vocabulary of programmes
 from dho.domain.quarantine import DEFAULT_RETENTION as DEFAULT_QUARANTINE_RETENTION
 
 DEFAULT_CONFIG_FILE = Path(__file__).with_name("tenants.toml")
@@ -57,7 +58,6 @@ LOG_RETENTION_DAYS = (
 
 Severity = Literal["red", "yellow"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Programme = Literal["copd", "heart_failure", "diabetes", "cancer", "mental_health"]
 
 # Lowercase ASCII slug: it becomes part of MQTT topics, resource names and IAM ARNs.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")]

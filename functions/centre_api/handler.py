@@ -18,6 +18,7 @@ import caseload_routes
 import enrolment_routes
 import patient_records
 import plan_routes
+import questionnaire_routes
 from alert_snooze import router as snooze_router
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -65,6 +66,7 @@ app.include_router(patient_records.router)
 app.include_router(enrolment_routes.router)
 app.include_router(plan_routes.router)
 app.include_router(caseload_routes.router)
+app.include_router(questionnaire_routes.router)
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 clock = utc_now  # the time of every access-log entry and nurse action (tests set it)
 

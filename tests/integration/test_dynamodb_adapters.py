@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,6 +105,22 @@ def test_the_timeline_returns_a_series_in_a_half_open_time_range_oldest_first(ti
     assert [(e.reading_id, e.value) for e in found] == [("r-1", 91.0), ("r-2", 92.0), ("r-3", 93.0)]
     assert timeline.query("P-B", "spo2", start, start + timedelta(days=1)) == []
     assert len(timeline.query("P-A", "spo2", start, start + timedelta(days=1), limit=2)) == 2
+
+
+def test_questionnaire_answers_come_back_as_they_were_parsed(timeline_store: TimelineStore) -> None:
+    # DynamoDB gives numbers back as Decimal and lists as lists: an ESAS-r 7 must be the int 7 again.
+    answers = {"esas_pain": 7, "pain_site": ["back", "abdomen"], **{f"esas_{k}": 0 for k in (
+        "tiredness", "drowsiness", "nausea", "appetite", "shortness_of_breath", "depression", "anxiety",
+        "wellbeing", "other")}}
+    document = json.loads(body(measured_at="2026-11-20T11:00:00Z"))
+    del document["measurements"]
+    document["symptoms"] = {"questionnaire": "esas_r", "answers": answers}
+    reading = parse_device_message(json.dumps(document), tenant_id="bodo")
+    assert timeline_store.store_reading(reading, "P-A") is StoreOutcome.STORED
+    (entry,) = timeline_store.query("P-A", "symptoms.esas_r", datetime(2026, 11, 20, tzinfo=UTC),
+                                    datetime(2026, 11, 21, tzinfo=UTC))
+    assert reading.symptoms is not None and entry.answers == reading.symptoms.answers
+    assert type(dict(entry.answers)["esas_pain"]) is int
 
 
 def test_a_replay_is_a_duplicate_and_a_reused_id_is_a_conflict_that_overwrites_nothing(

@@ -89,9 +89,10 @@ def test_a_symptom_report_becomes_a_completed_questionnaire_response() -> None:
     resource = render_questionnaire_response(entry, "bodo")
     model = _validated(resource, QuestionnaireResponse)
     assert model.status == "completed"
-    assert resource["questionnaire"] == "urn:dho:questionnaire:copd|1"
+    assert resource["questionnaire"] == "https://dho-platform.github.io/fhir/Questionnaire/copd|1.0.0"
     answers = {item["linkId"]: item["answer"][0] for item in resource["item"]}
-    assert answers["sputum_colour"] == {"valueCoding": {"system": "urn:dho:symptom-answer", "code": "yellow"}}
+    assert answers["sputum_colour"] == {"valueCoding": {
+        "system": "https://dho-platform.github.io/fhir/CodeSystem/symptom-answer", "code": "yellow", "display": "Gult"}}
     assert answers["chest_pain"] == {"valueBoolean": False}
     assert len(answers) == 7
 

@@ -77,6 +77,8 @@ def test_each_programme_expects_its_measurements_and_generic_none() -> None:
         Programme.COPD_HYPERCAPNIC: {Metric.SPO2: daily, Metric.HEART_RATE: daily},
         Programme.HEART_FAILURE: {Metric.BODY_WEIGHT: daily},
         Programme.DIABETES: {Metric.BLOOD_GLUCOSE: MeasurementSchedule(every_hours=12, grace_hours=12)},
+        Programme.CANCER: {},  # followed by what the patient reports (ESAS-r)
+        Programme.MENTAL_HEALTH: {},  # PHQ-9 and GAD-7
         Programme.GENERIC: {},
     }
 

@@ -5,6 +5,9 @@ import type { User } from "oidc-client-ts";
 import type { PageConfig } from "./config";
 import { login } from "./auth";
 
+// A questionnaire answer: an option's code, yes/no, an intensity (ESAS-r 0-10) or several codes (pain sites).
+export type Answer = string | boolean | number | string[];
+
 export interface Alert {
   tenant: string;
   alert_id: string;
@@ -42,7 +45,7 @@ export interface Reading {
   measured_at: string;
   value: number | null;
   unit: string | null;
-  answers: Record<string, string | boolean>;
+  answers: Record<string, Answer>;
 }
 
 export interface Patient {
@@ -64,7 +67,7 @@ export interface Series {
   bands: { zone: string; low: number | null; high: number | null }[];
   alerts: { alert_id: string; rule: string; severity: string; opened_at: string; state: string;
             close_outcome: string | null }[];
-  answers: { measured_at: string; questionnaire?: string; answers: Record<string, string | boolean> }[];
+  answers: { measured_at: string; questionnaire?: string; answers: Record<string, Answer> }[];
   truncated?: boolean;
 }
 

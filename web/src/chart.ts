@@ -2,7 +2,7 @@
 // trend as a dashed line, alerts as marked vertical lines, symptom answers as marks on the same time axis.
 // Colours only repeat what the text says: every zone, alert and answer also has a label and a title.
 
-import type { Series } from "./api";
+import type { Answer, Series } from "./api";
 import { h, svg } from "./dom";
 import { ANSWERS, label, METRICS, osloDay, osloTime, QUESTIONS, SEVERITY, ZONES } from "./format";
 
@@ -71,10 +71,17 @@ export function trendChart(series: Series, since: Date, until: Date): HTMLElemen
       h("span", { class: "key" }, "▲ rødt varsel, ● gult varsel"))));
 }
 
-export function describeAnswers(answers: Record<string, string | boolean>): string {
-  return Object.entries(answers).map(([question, answer]) =>
-    `${label(QUESTIONS, question)}: ${answer === true ? "ja" : answer === false ? "nei" : label(ANSWERS, answer)}`)
+export function describeAnswers(answers: Record<string, Answer>): string {
+  return Object.entries(answers).map(([question, answer]) => `${label(QUESTIONS, question)}: ${describe(answer)}`)
     .join(", ") || "–";
+}
+
+function describe(answer: Answer): string {
+  if (answer === true) return "ja";
+  if (answer === false) return "nei";
+  if (typeof answer === "number") return String(answer);
+  if (Array.isArray(answer)) return answer.map((code) => label(ANSWERS, code)).join(" og ");
+  return label(ANSWERS, answer);
 }
 
 function padded(low: number, high: number): [number, number] {

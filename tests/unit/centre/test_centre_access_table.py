@@ -81,6 +81,8 @@ def _requests(centre: FakeCentre) -> dict[str, tuple[str, str, str, Any]]:
         "caseload": ("GET /caseload", "GET", "/caseload", ""),
         "reviewed saltdal": (REVIEWED, "POST", f"/caseload/saltdal/{SALTDAL_PATIENT}/reviewed", ""),
         "reviewed sunnfjord": (REVIEWED, "POST", f"/caseload/{NOT_SERVED}/P-SUNN0001/reviewed", ""),
+        "questionnaires": ("GET /questionnaires", "GET", "/questionnaires", ""),
+        "questionnaire phq9": ("GET /questionnaires/{questionnaire_id}", "GET", "/questionnaires/phq9", ""),
     }
 
 
@@ -133,6 +135,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "caseload":             (200, 403, 403, 403, 403, 403),
     "reviewed saltdal":     (200, 403, 403, 403, 403, 403),
     "reviewed sunnfjord":   (403, 403, 403, 403, 403, 403),
+    # Any role of this centre's directory (no patient data); another centre's nurse has none here.
+    "questionnaires":       (200, 200, 200, 200, 200, 403),
+    "questionnaire phq9":   (200, 200, 200, 200, 200, 403),
 }  # fmt: skip
 
 CASES = [

@@ -13,6 +13,7 @@ import pytest
 from dho.domain.access_log import AccessOutcome
 from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
+from dho.domain.plans import Programme, plan_from_template
 from tests.support.centre_client import HandlerClient
 from tests.support.centre_fakes import CLAIMS, NOW, NURSE_HPR, OWN_PATIENT, FakeCentre
 
@@ -71,6 +72,16 @@ def test_an_administrator_enrols_a_patient_by_decision(
     (record,) = [r for r in bodo.access_log.records if r.patient_id == NEW]
     assert (record.outcome, record.subject, record.information_object) == (
         AccessOutcome.EXPORTED, "admin-sub", "enrolment decision (vedtak)")
+
+
+@pytest.mark.parametrize("programme", [p.value for p in Programme])
+def test_every_programme_can_be_enrolled_and_gets_its_template_plan(
+    client: HandlerClient, centre: FakeCentre, programme: str
+) -> None:
+    assert _enrol(client, {**DECISION, "programme": programme}).status == 201
+    (plan,) = centre.tenants["bodo"].plans.versions[NEW]
+    assert (plan.programme.value, plan.changed_by) == (programme, "template")
+    assert plan.questionnaire_schedule() == plan_from_template(NEW, Programme(programme), NOW).questionnaire_schedule()
 
 
 def test_a_retried_enrolment_answers_what_was_stored_and_writes_nothing_more(

@@ -42,6 +42,7 @@ REFUSALS = {
     "POST /patients/{tenant}/{patient_id}/devices/{device_id}/unassign": {"404", "409"},
     "PUT /patients/{tenant}/{patient_id}/plan": {"400", "404", "409", "428"},
     "POST /caseload/{tenant}/{patient_id}/reviewed": {"404", "409"},
+    "GET /questionnaires/{questionnaire_id}": {"404"},
 }
 
 

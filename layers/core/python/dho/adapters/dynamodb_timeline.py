@@ -13,6 +13,7 @@ from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
 from dho.adapters.table_schema import PARTITION_KEY
 from dho.domain.clock import from_canonical, to_canonical
 from dho.domain.readings import DeviceReading
+from dho.domain.symptoms import Answer
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
 from dho.ports import TransientStoreError
 
@@ -150,5 +151,15 @@ def _entry_from(item: dict[str, Any]) -> TimelineEntry:
         reading_id=str(item["reading_id"]),
         value=None if value is None else float(value),
         unit=item.get("unit"),
-        answers=tuple(sorted(answers.items())),
+        answers=tuple(sorted((code, _answer(value)) for code, value in answers.items())),
     )
+
+
+def _answer(stored: Any) -> Answer:
+    """DynamoDB hands numbers back as Decimal and lists as lists: an ESAS-r 7 is the int 7 again, pain
+    sites a tuple."""
+    if isinstance(stored, bool | str):
+        return stored
+    if isinstance(stored, list):
+        return tuple(str(code) for code in stored)
+    return int(stored)

@@ -52,6 +52,7 @@ _RULE_LABELS_NB: dict[Rule, str] = {
     Rule.SYMPTOMS: "symptomer rapportert",
     Rule.COMBINED_DEVIATION: "flere målinger beveger seg bort fra personlig normalnivå",
     Rule.MISSED_MEASUREMENTS: "målinger mangler",
+    Rule.QUESTIONNAIRE_TREND: "symptomskår forverres",
 }
 
 _SEVERITY = {"nb": {Severity.RED: "RØDT varsel", Severity.YELLOW: "GULT varsel"},

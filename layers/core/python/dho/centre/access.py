@@ -27,6 +27,8 @@ class Action(StrEnum):
     EDIT_PLAN = "edit_plan"  # a new version of the self-management plan (a clinician's, with an HPR number)
     READ_CASELOAD = "read_caseload"  # every enrolled patient with adherence, alerts, plan age, review date
     REVIEW_CASELOAD = "review_caseload"  # record a patient's follow-up as reviewed, set the next review
+    # The questionnaires (FHIR resources, no patient data): any caller with a platform role, anywhere.
+    READ_QUESTIONNAIRES = "read_questionnaires"
 
 
 ROLES_FOR: dict[Action, frozenset[Role]] = {
@@ -67,6 +69,10 @@ def authorize(caller: Caller, action: Action, tenant_id: str | None, served: fro
     """Raise :class:`Forbidden` unless the caller may do ``action`` in ``tenant_id`` (a tenant of the
     path), or, for a route without one, in at least one tenant the centre serves."""
     if action is Action.PUBLIC:
+        return
+    if action is Action.READ_QUESTIONNAIRES:
+        if not caller.assignments:
+            raise Forbidden("the questionnaires are for staff with a role on the platform")
         return
     if action in _NEEDS_HPR and caller.hpr is None:
         raise Forbidden(f"{action.value} is recorded with an HPR number, and the token has none")

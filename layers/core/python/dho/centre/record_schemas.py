@@ -3,6 +3,7 @@ document): one metric shaped for a chart, plan versions, devices, the alert hist
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -13,6 +14,7 @@ from dho.centre.schemas import AlertOut
 from dho.domain.alerts import Alert
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.registry import DeviceAssignment
+from dho.domain.symptoms import Answer
 
 
 class _Out(BaseModel):
@@ -56,7 +58,7 @@ class SeriesAlertOut(_Out):
 class AnswersOut(_Out):
     measured_at: datetime
     questionnaire: str
-    answers: dict[str, str | bool]
+    answers: dict[str, str | bool | int | list[str]]
 
 
 class SeriesOut(_Out):
@@ -79,8 +81,8 @@ class SeriesOut(_Out):
                             below_personal_mean=t.below_personal_mean) for t in series.trend],
             bands=[BandOut(zone=b.zone.value, low=b.low, high=b.high) for b in series.bands],
             plan_version=series.plan_version, alerts=[SeriesAlertOut.of(a) for a in series.alerts],
-            answers=[AnswersOut(measured_at=a.measured_at, questionnaire=a.questionnaire, answers=dict(a.answers))
-                     for a in series.answers],
+            answers=[AnswersOut(measured_at=a.measured_at, questionnaire=a.questionnaire,
+                                answers=_json_answers(a.answers)) for a in series.answers],
             truncated=series.truncated,
         )
 
@@ -122,3 +124,7 @@ class DevicesOut(_Out):
 class AlertHistoryOut(_Out):
     patient_id: str
     alerts: list[AlertOut] = Field(description="alerts opened in the period, newest first, with outcomes")
+
+
+def _json_answers(answers: Mapping[str, Answer]) -> dict[str, str | bool | int | list[str]]:
+    return {code: list(answer) if isinstance(answer, tuple) else answer for code, answer in answers.items()}

@@ -25,7 +25,7 @@ from dho.domain.alerts import Alert
 from dho.domain.metrics import METRIC_SPECS, Metric
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.registry import DeviceAssignment
-from dho.domain.symptoms import Questionnaire
+from dho.domain.symptoms import Answer, Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
 from dho.evaluation.windows import WINDOW
 from dho.ports import AlertHistory, PatientRegistry, PlanHistory, PlanRepository
@@ -68,7 +68,7 @@ class TenantRecords:
 class SymptomAnswers:
     measured_at: datetime
     questionnaire: str
-    answers: Mapping[str, str | bool]
+    answers: Mapping[str, Answer]
 
 
 @dataclass(frozen=True, slots=True)

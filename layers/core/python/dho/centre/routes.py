@@ -28,6 +28,8 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "PUT /patients/{tenant}/{patient_id}/plan": Action.EDIT_PLAN,
     "GET /caseload": Action.READ_CASELOAD,
     "POST /caseload/{tenant}/{patient_id}/reviewed": Action.REVIEW_CASELOAD,
+    "GET /questionnaires": Action.READ_QUESTIONNAIRES,
+    "GET /questionnaires/{questionnaire_id}": Action.READ_QUESTIONNAIRES,
 }
 
 PUBLIC_ROUTES = tuple(route for route, action in ROUTE_ACTIONS.items() if action is Action.PUBLIC)

@@ -27,6 +27,7 @@ class Rule(StrEnum):
     SYMPTOMS = "symptoms"
     COMBINED_DEVIATION = "combined_deviation"  # SpO2, pulse and answers moving together from the baseline
     MISSED_MEASUREMENTS = "missed_measurements"  # yellow only: the plan's schedule not kept (adherence)
+    QUESTIONNAIRE_TREND = "questionnaire_trend"  # a score rising (PHQ-9 +5), an item high for days (pain)
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ _LABELS = {
     Rule.SYMPTOMS: "symptoms reported",
     Rule.COMBINED_DEVIATION: "several measurements moving away from personal normal",
     Rule.MISSED_MEASUREMENTS: "measurements missing",
+    Rule.QUESTIONNAIRE_TREND: "symptom scores worsening",
 }
 
 

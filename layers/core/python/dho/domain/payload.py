@@ -31,7 +31,7 @@ from dho.domain.payload_schema import (
 from dho.domain.readings import DeviceReading, Measurement, SymptomReport
 from dho.domain.rejections import PayloadRejected
 from dho.domain.rejections import RejectionReason as Reason
-from dho.domain.symptoms import QUESTIONNAIRES, Questionnaire
+from dho.domain.symptoms import QUESTIONNAIRES, Answer, Questionnaire
 
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 ModelT = TypeVar("ModelT", RuleEnvelope, DevicePayloadV1)
@@ -228,11 +228,15 @@ def _symptom_report(wire: WireSymptoms) -> SymptomReport:
         raise PayloadRejected(
             Reason.UNKNOWN_QUESTIONNAIRE, f"questionnaire {wire.questionnaire!r} is unknown") from None
     questions = QUESTIONNAIRES[questionnaire]
-    for code, answer in wire.answers.items():
+    answers: dict[str, Answer] = {}
+    for code, wire_answer in wire.answers.items():
         question = questions.get(code)
         if question is None:
             raise PayloadRejected(Reason.UNKNOWN_QUESTION, f"{questionnaire}: no question {code!r}")
-        # Answers are str or bool (strict wire model), so membership alone is exact: "yes" is no True.
-        if answer not in question.allowed:
+        # Several options of one question (pain sites) as a sorted tuple: equal reports compare equal.
+        answer = tuple(sorted(wire_answer)) if isinstance(wire_answer, list) else wire_answer
+        # The item checks exact types (strict wire model): "yes" is no True, True is no 1.
+        if not question.accepts(answer):
             raise PayloadRejected(Reason.INVALID_ANSWER, f"{questionnaire}.{code}: answer not allowed")
-    return SymptomReport(questionnaire=questionnaire, answers=tuple(sorted(wire.answers.items())))
+        answers[code] = answer
+    return SymptomReport(questionnaire=questionnaire, answers=tuple(sorted(answers.items())))

@@ -10,7 +10,8 @@ Example::
      "measurements": [{"metric": "spo2", "value": 94, "unit": "%"},
                       {"metric": "heart_rate", "value": 88, "unit": "/min"}]}
 
-A symptom report carries ``"symptoms": {"questionnaire": "copd", "answers": {...}}`` instead of
+A symptom report carries ``"symptoms": {"questionnaire": "copd", "answers": {...}}`` (a questionnaire of
+``dho/questionnaires``) instead of
 ``measurements``. The IoT rule adds ``tenant``, ``device_id`` (both from the topic, so they are the
 authenticated identity), ``received_at`` (epoch milliseconds) and ``raw`` (the payload's bytes, base64)
 before the message reaches SQS. The rules engine re-serialises the payload it parsed, which would hide a
@@ -48,11 +49,17 @@ class WireMeasurement(BaseModel):
     unit: ShortText = Field(description="UCUM unit or a common alias (lb, °F, mg/dL, mmHg, bpm...)")
 
 
+# An option's code, a boolean, an integer (ESAS-r 0-10) or several option codes (pain sites); the integer
+# and the list were added compatibly: every v1 message before them is still valid.
+WireAnswer = ShortText | bool | int | Annotated[list[ShortText], Field(min_length=1, max_length=16)]
+
+
 class WireSymptoms(BaseModel):
     model_config = _WIRE
 
-    questionnaire: ShortText = Field(description="copd or heart_failure")
-    answers: dict[ShortText, ShortText | bool] = Field(min_length=1, max_length=32)
+    questionnaire: ShortText = Field(description="the key of a questionnaire (GET /questionnaires): copd, "
+                                                 "heart_failure, diabetes, phq9, gad7, esas_r, ...")
+    answers: dict[ShortText, WireAnswer] = Field(min_length=1, max_length=32)
 
 
 class DevicePayloadV1(BaseModel):

@@ -49,9 +49,9 @@ _OVERDUE_NB = "Du har ikke målt som planlagt. Mål gjerne nå."
 _OVERDUE_NN = "Du har ikkje målt som planlagt. Mål gjerne no."
 
 
-def _texts(green: str, yellow: str, *, language: AdviceLanguage) -> ZoneAdvice:
+def _texts(green: str, yellow: str, *, language: AdviceLanguage, red: str | None = None) -> ZoneAdvice:
     nynorsk = language is AdviceLanguage.NYNORSK
-    return ZoneAdvice(green=green, yellow=yellow, red=_RED_NN if nynorsk else _RED_NB,
+    return ZoneAdvice(green=green, yellow=yellow, red=red or (_RED_NN if nynorsk else _RED_NB),
                       remeasure=_REMEASURE_NN if nynorsk else _REMEASURE_NB,
                       overdue=_OVERDUE_NN if nynorsk else _OVERDUE_NB)
 
@@ -103,11 +103,47 @@ _GENERIC = {
         language=AdviceLanguage.NYNORSK),
 }
 
+_CANCER = {
+    AdviceLanguage.BOKMAL: _texts(
+        "Svarene dine er innenfor planen din. Fortsett som vanlig.",
+        "Plagene dine er sterkere enn planen din sier. Følg planen din for smerte og andre plager, "
+        "og ring responssenteret i dag.",
+        red="Ring responssenteret nå. Har du sterke smerter som ikke gir seg, blir svært tung i pusten "
+            "eller forvirret: ring 113.",
+        language=AdviceLanguage.BOKMAL),
+    AdviceLanguage.NYNORSK: _texts(
+        "Svara dine er innanfor planen din. Hald fram som vanleg.",
+        "Plagene dine er sterkare enn planen din seier. Følg planen din for smerte og andre plager, "
+        "og ring responssenteret i dag.",
+        red="Ring responssenteret no. Har du sterke smerter som ikkje gir seg, blir svært tung i pusten "
+            "eller forvirra: ring 113.",
+        language=AdviceLanguage.NYNORSK),
+}
+# A red in mental health can be thoughts of self-harm: the patient is told where help is, day and night.
+_MENTAL_HEALTH = {
+    AdviceLanguage.BOKMAL: _texts(
+        "Takk for svarene dine. Fortsett som avtalt i planen din.",
+        "Svarene dine tyder på at du har det tyngre enn før. Responssenteret tar kontakt med deg; "
+        "du kan også ringe oss i dag.",
+        red="Du skal ikke være alene med dette. Er du i fare nå: ring 113. Legevakt: 116 117. "
+            "Mental Helse hjelpetelefon: 116 123. Kirkens SOS: 22 40 00 40. Responssenteret tar kontakt.",
+        language=AdviceLanguage.BOKMAL),
+    AdviceLanguage.NYNORSK: _texts(
+        "Takk for svara dine. Hald fram som avtalt i planen din.",
+        "Svara dine tyder på at du har det tyngre enn før. Responssenteret tek kontakt med deg; "
+        "du kan også ringje oss i dag.",
+        red="Du skal ikkje vere åleine med dette. Er du i fare no: ring 113. Legevakt: 116 117. "
+            "Mental Helse hjelpetelefon: 116 123. Kirkens SOS: 22 40 00 40. Responssenteret tek kontakt.",
+        language=AdviceLanguage.NYNORSK),
+}
+
 # Keyed by the programme's value (``dho.domain.plans.Programme``), so this module needs no plan import.
 ADVICE_TEMPLATES: dict[str, dict[AdviceLanguage, ZoneAdvice]] = {
     "copd": _COPD,
     "copd_hypercapnic": _COPD,
     "heart_failure": _HEART_FAILURE,
     "diabetes": _DIABETES,
+    "cancer": _CANCER,
+    "mental_health": _MENTAL_HEALTH,
     "generic": _GENERIC,
 }

@@ -13,6 +13,9 @@ until then (``dho.evaluation.adherence``). Plans stored before these fields exis
 ``expected_measurements=None``: the programme template's schedule applies (the schedule is part of the
 programme the patient was enrolled in); a nurse who wants none saves a version with ``{}``.
 
+Likewise ``expected_questionnaires``: which questionnaires the patient answers how often (COPD daily,
+PHQ-9 and GAD-7 every two weeks); ``None`` reads as the programme's.
+
 A plan also holds what the patient is told per zone (``advice``, ``dho.domain.plan_advice``), in bokmål
 and nynorsk; plans stored before it read as ``advice=None``: the programme's texts apply.
 """
@@ -22,19 +25,25 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dho.domain.baselines import PersonalBaseline, PersonalRules
 from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
+from dho.questionnaires.zones import ZoneRules
 
 
+# The one vocabulary of programmes: the tenant file (infra/config.py), the plans, the API and the advice
+# texts all take their names from here (tests/unit/test_programme_vocabulary.py keeps them equal).
 class Programme(StrEnum):
     COPD = "copd"
     COPD_HYPERCAPNIC = "copd_hypercapnic"
     HEART_FAILURE = "heart_failure"
     DIABETES = "diabetes"
+    CANCER = "cancer"
+    MENTAL_HEALTH = "mental_health"
     GENERIC = "generic"
 
 
@@ -82,6 +91,31 @@ class MetricLimits(BaseModel):
         )
 
 
+class ScoreRise(BaseModel):
+    """A questionnaire's total up by ``points`` or more since the patient's previous answer (PHQ-9: 5 points
+    is the clinically significant change, Löwe B et al. Med Care 2004;42:1194-201)."""
+
+    model_config = _FROZEN
+
+    questionnaire: str = Field(min_length=1)
+    points: int = Field(ge=1)
+    zone: Literal["yellow", "red"] = "yellow"
+
+
+class SustainedAnswer(BaseModel):
+    """An item at ``at_least`` or more in every report of ``days`` days in a row (ESAS-r pain >= 7 for two
+    days): the newest report and every report of the span before it, the oldest of them at least
+    ``days - 1`` days (less half a day of slack) before the newest."""
+
+    model_config = _FROZEN
+
+    questionnaire: str = Field(min_length=1)
+    item: str = Field(min_length=1)
+    at_least: int
+    days: int = Field(ge=2, le=14)
+    zone: Literal["yellow", "red"] = "red"
+
+
 class TrendRules(BaseModel):
     model_config = _FROZEN
 
@@ -89,6 +123,8 @@ class TrendRules(BaseModel):
         default=None, gt=0, description="yellow when weight rises more than this within 3 days (ESC: 2 kg)")
     spo2_below_rolling_mean: bool = Field(
         default=False, description="yellow when SpO2 falls below its 7-day mean - 1.645 SD (Cooper 2020)")
+    score_rises: tuple[ScoreRise, ...] = ()
+    sustained_answers: tuple[SustainedAnswer, ...] = ()
 
 
 class MeasurementSchedule(BaseModel):
@@ -121,6 +157,11 @@ class SelfManagementPlan(BaseModel):
     trends: TrendRules = TrendRules()
     # None (a plan stored before schedules existed): the programme template's schedule; {}: none expected.
     expected_measurements: dict[Metric, MeasurementSchedule] | None = None
+    # The questionnaires (ids of dho/questionnaires/*.json) the patient answers and how often; None (a plan
+    # stored before questionnaires were planned): the programme template's.
+    expected_questionnaires: dict[str, MeasurementSchedule] | None = None
+    # The patient's own answer -> zone rules for a questionnaire (key); absent: the rules shipped with it.
+    questionnaire_zones: dict[str, ZoneRules] | None = None
     # A planned absence (hospital stay, holiday): no missed-measurement alerts before this moment, and
     # the overdue clock starts again from it.
     paused_until: datetime | None = None
@@ -154,6 +195,16 @@ class SelfManagementPlan(BaseModel):
         if self.expected_measurements is not None:
             return dict(self.expected_measurements)
         return dict(_SCHEDULES[self.programme])
+
+    def questionnaire_schedule(self) -> dict[str, MeasurementSchedule]:
+        """The questionnaires expected and how often: the plan's own, or the programme's default."""
+        if self.expected_questionnaires is not None:
+            return dict(self.expected_questionnaires)
+        return dict(_QUESTIONNAIRE_SCHEDULES[self.programme])
+
+    def zone_rules(self, questionnaire: str) -> ZoneRules | None:
+        """The plan's own zone rules of ``questionnaire``; None: the shipped ones apply."""
+        return (self.questionnaire_zones or {}).get(questionnaire)
 
     def advice_texts(self, language: AdviceLanguage) -> ZoneAdvice:
         """The patient's advice in ``language``: the plan's own, else the programme's; a plan edited in
@@ -202,6 +253,13 @@ _TEMPLATES: dict[Programme, tuple[int, dict[Metric, MetricLimits], TrendRules]] 
                                              "red_high": 20.0})},
         TrendRules(),
     ),
+    # Cancer and mental health are followed by what the patient reports (ESAS-r; PHQ-9 and GAD-7); the
+    # common limits apply to whatever they happen to measure.
+    # (guess) severe pain (ESAS-r >= 7) two days running is red: the pain plan is not holding.
+    Programme.CANCER: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules(
+        sustained_answers=(SustainedAnswer(questionnaire="esas_r", item="esas_pain", at_least=7, days=2),))),
+    Programme.MENTAL_HEALTH: (1, {**_COMMON, **_limits(spo2={"red_low": 90, "yellow_low": 94})}, TrendRules(
+        score_rises=(ScoreRise(questionnaire="phq9", points=5),))),
 }
 
 
@@ -214,6 +272,21 @@ _SCHEDULES: dict[Programme, dict[Metric, MeasurementSchedule]] = {
     Programme.COPD_HYPERCAPNIC: {Metric.SPO2: _DAILY, Metric.HEART_RATE: _DAILY},
     Programme.HEART_FAILURE: {Metric.BODY_WEIGHT: _DAILY},
     Programme.DIABETES: {Metric.BLOOD_GLUCOSE: MeasurementSchedule(every_hours=12)},
+    Programme.CANCER: {},
+    Programme.MENTAL_HEALTH: {},
+}
+
+_FORTNIGHTLY = MeasurementSchedule(every_hours=24 * 14, grace_hours=48)
+# Which questionnaires each programme asks for and how often (ids of dho/questionnaires/*.json).
+# PHQ-9 and GAD-7 ask about the last two weeks, so every two weeks; a nurse may plan them weekly.
+_QUESTIONNAIRE_SCHEDULES: dict[Programme, dict[str, MeasurementSchedule]] = {
+    Programme.GENERIC: {},
+    Programme.COPD: {"copd": _DAILY},
+    Programme.COPD_HYPERCAPNIC: {"copd": _DAILY},
+    Programme.HEART_FAILURE: {"heart_failure": _DAILY},
+    Programme.DIABETES: {"diabetes": _DAILY},
+    Programme.CANCER: {"esas_r": _DAILY},
+    Programme.MENTAL_HEALTH: {"phq9": _FORTNIGHTLY, "gad7": _FORTNIGHTLY},
 }
 
 
@@ -228,7 +301,9 @@ def plan_from_template(patient_id: str, programme: Programme, at: datetime) -> S
     scale, limits, trends = _TEMPLATES[programme]
     return SelfManagementPlan(
         patient_id=patient_id, version=1, programme=programme, spo2_scale=scale, limits=limits, trends=trends,
-        expected_measurements=dict(_SCHEDULES[programme]), advice=dict(ADVICE_TEMPLATES[programme.value]),
+        expected_measurements=dict(_SCHEDULES[programme]),
+        expected_questionnaires=dict(_QUESTIONNAIRE_SCHEDULES[programme]),
+        advice=dict(ADVICE_TEMPLATES[programme.value]),
         remeasure_yellow_after_minutes=_REMEASURE_MINUTES.get(programme),
         changed_by="template", changed_at=at, change_note=f"defaults of the {programme.value} programme",
     )

@@ -1,58 +1,47 @@
-"""The symptom question sets patients answer in the app (COPD and heart-failure action plans).
+"""The questionnaires patients answer in the app: their ids come from the data files in
+``dho/questionnaires`` (FHIR Questionnaire resources), not from code.
 
-Each question has a closed set of answers, so a report can be scored without free text (free text
-would risk names and health details ending up where they should not). The zones (green / yellow /
-red) these answers map to are the scoring engine's business, not the parser's.
+Each question has a closed set of answers (option codes, a boolean, an integer in a range), so a report can
+be scored without free text (free text would risk names and health details ending up where they should
+not). The zones (green / yellow / red) these answers map to are ``dho.domain.symptom_zones``' business.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterator
+from typing import ClassVar
 
-Answer = str | bool
+from dho.questionnaires import Answer, Item, catalogue
 
-
-class Questionnaire(StrEnum):
-    COPD = "copd"
-    HEART_FAILURE = "heart_failure"
+__all__ = ["QUESTIONNAIRES", "Answer", "Item", "Questionnaire"]
 
 
-_CHANGE = frozenset({"usual", "more_than_usual"})
-_BREATHLESSNESS = frozenset({"usual", "more_than_usual", "at_rest"})
-_YES_NO = frozenset({True, False})
+class _FromCatalogue(type):
+    """Makes :class:`Questionnaire` behave as the enum it was (``Questionnaire("copd")``, iteration,
+    identity) while its members are the catalogue's keys: a new questionnaire is a data file."""
+
+    def __iter__(cls) -> Iterator[Questionnaire]:
+        return iter(_MEMBERS.values())
+
+    def __call__(cls, value: str) -> Questionnaire:
+        try:
+            return _MEMBERS[value]
+        except KeyError:
+            raise ValueError(f"{value!r} is not a known questionnaire") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
-    code: str
-    text_en: str
-    allowed: frozenset[Answer]
+class Questionnaire(str, metaclass=_FromCatalogue):
+    COPD: ClassVar[Questionnaire]
+    HEART_FAILURE: ClassVar[Questionnaire]
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
 
 
-def _questions(*questions: Question) -> dict[str, Question]:
-    return {question.code: question for question in questions}
+_MEMBERS: dict[str, Questionnaire] = {key: str.__new__(Questionnaire, key) for key in catalogue()}
+Questionnaire.COPD = _MEMBERS["copd"]
+Questionnaire.HEART_FAILURE = _MEMBERS["heart_failure"]
 
-
-QUESTIONNAIRES: dict[Questionnaire, dict[str, Question]] = {
-    Questionnaire.COPD: _questions(
-        Question("breathlessness", "How breathless are you compared with usual?", _BREATHLESSNESS),
-        Question("sputum_amount", "How much sputum compared with usual?", _CHANGE),
-        Question("sputum_colour", "What colour is your sputum?",
-                 frozenset({"none", "clear", "white", "yellow", "green", "blood"})),
-        Question("reliever_use", "How often have you used your reliever inhaler?", _CHANGE),
-        Question("chest_pain", "Do you have chest pain?", _YES_NO),
-        Question("confusion", "Are you (or your relatives) noticing new confusion?", _YES_NO),
-        Question("fever", "Do you feel feverish?", _YES_NO),
-    ),
-    Questionnaire.HEART_FAILURE: _questions(
-        Question("breathlessness", "How breathless are you compared with usual?", _BREATHLESSNESS),
-        Question("orthopnoea", "Do you need more pillows to breathe at night?", _YES_NO),
-        Question("ankle_swelling", "Are your ankles or legs more swollen than usual?",
-                 frozenset({"none", "usual", "more_than_usual"})),
-        Question("fatigue", "How tired are you compared with usual?", _CHANGE),
-        Question("dizziness", "Do you feel dizzy or faint?", _YES_NO),
-        Question("chest_pain", "Do you have chest pain?", _YES_NO),
-        Question("confusion", "Are you (or your relatives) noticing new confusion?", _YES_NO),
-    ),
-}
+QUESTIONNAIRES: dict[Questionnaire, dict[str, Item]] = {
+    _MEMBERS[key]: definition.items for key, definition in catalogue().items()}

@@ -28,6 +28,7 @@ from dho.domain.plans import Programme
 from dho.domain.symptom_zones import Zone, symptom_zone
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
+from dho.evaluation.questionnaire_trends import questionnaire_trend_findings
 from dho.evaluation.scoring_input import ScoringInput, build_scoring_input
 from dho.evaluation.trend_settings import TREND_PARAMS
 from dho.evaluation.windows import PatientWindow
@@ -97,6 +98,7 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
         _news2_finding(collector, scoring, news, window, index, fresh_from)
         worse_report = _symptom_findings(collector, window, fresh_from)
+        _questionnaire_trend_findings(collector, window)
         _combined_finding(collector, scoring, window, index, fresh_from, worse_report)
         evaluations.append(collector.evaluation(window))
     return evaluations
@@ -376,14 +378,15 @@ def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: 
         latest = reports[-1]
         if latest.measured_at.timestamp() < fresh_from:
             continue
-        zone, questions = symptom_zone(questionnaire, latest.answers)
+        zone, questions = symptom_zone(questionnaire, latest.answers, window.plan.zone_rules(questionnaire.value))
         collector.assessed.add(latest.reading_id)
         if zone is Zone.GREEN:
             collector.quiet.add(Rule.SYMPTOMS)
             continue
         if zone is Zone.YELLOW:
             newest = reports[-rules.symptom_reports:]
-            worse = sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in newest)
+            worse = sum(symptom_zone(questionnaire, r.answers, window.plan.zone_rules(questionnaire.value))[0]
+                        is not Zone.GREEN for r in newest)
             needed = rules.symptoms_needed(_usual_share(window, questionnaire, reports[:-len(newest)]))
             worse_report = worse_report or needed == rules.symptom_needed
             if worse < needed:
@@ -392,6 +395,15 @@ def _symptom_findings(collector: _Collector, window: PatientWindow, fresh_from: 
             collector.patient_id, Rule.SYMPTOMS, Severity.RED if zone is Zone.RED else Severity.YELLOW,
             f"{questionnaire.value}: {', '.join(questions)}", (latest.reading_id,), latest.measured_at))
     return worse_report
+
+
+def _questionnaire_trend_findings(collector: _Collector, window: PatientWindow) -> None:
+    """The plan's trend rules on questionnaire scores (dho.evaluation.questionnaire_trends)."""
+    findings, judged = questionnaire_trend_findings(window, window.evaluated_at - FRESHNESS)
+    for found in findings:
+        collector.fire(found)
+    if judged and not findings:
+        collector.quiet.add(Rule.QUESTIONNAIRE_TREND)
 
 
 _PROVISIONAL_MIN_REPORTS = 5
@@ -403,4 +415,5 @@ def _usual_share(window: PatientWindow, questionnaire: Questionnaire, older: Seq
         return window.plan.baseline.usual_symptom_share
     if len(older) < _PROVISIONAL_MIN_REPORTS:
         return None
-    return sum(symptom_zone(questionnaire, r.answers)[0] is not Zone.GREEN for r in older) / len(older)
+    own = window.plan.zone_rules(questionnaire.value)
+    return sum(symptom_zone(questionnaire, r.answers, own)[0] is not Zone.GREEN for r in older) / len(older)

@@ -17,6 +17,9 @@ WINDOW = timedelta(days=8)
 # Readings per series per window: a few a day for 8 days, with room for chatty devices. A series with
 # more keeps its newest (the ones the rules judge) and is counted (WindowSeriesTruncated).
 MAX_ENTRIES_PER_SERIES = 500
+# How far before the window a score-rise rule looks for the previous answer (a fortnightly questionnaire
+# answered a few days late, twice).
+EARLIER_LOOKBACK = timedelta(days=35)
 
 _SERIES = [m.value for m in Metric] + [symptom_series(q) for q in Questionnaire]
 
@@ -28,6 +31,9 @@ class PatientWindow:
     evaluated_at: datetime
     entries: Sequence[TimelineEntry]  # per series, oldest first
     truncated: tuple[str, ...] = ()  # series that had more than MAX_ENTRIES_PER_SERIES: their oldest left out
+    # The newest report before the window of each questionnaire a score-rise rule compares (PHQ-9 comes
+    # every two weeks: the previous answer is older than the window).
+    earlier: tuple[TimelineEntry, ...] = ()
 
 
 def load_window(
@@ -45,4 +51,7 @@ def load_window(
         if len(newest) > MAX_ENTRIES_PER_SERIES:
             truncated.append(series)
         entries.extend(reversed(newest[:MAX_ENTRIES_PER_SERIES]))
-    return PatientWindow(plan.patient_id, plan, evaluated_at, entries, tuple(truncated))
+    earlier = tuple(entry for rise in plan.trends.score_rises
+                    for entry in timeline.query(plan.patient_id, symptom_series(Questionnaire(rise.questionnaire)),
+                                                start - EARLIER_LOOKBACK, start, limit=1, newest_first=True))
+    return PatientWindow(plan.patient_id, plan, evaluated_at, entries, tuple(truncated), earlier)

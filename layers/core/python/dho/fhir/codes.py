@@ -11,10 +11,8 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 
 # Identifier systems of this platform (URNs: no web host to own or keep alive).
 READING_IDENTIFIER_SYSTEM = "urn:dho:reading"
-SYMPTOM_ANSWER_SYSTEM = "urn:dho:symptom-answer"
 PATIENT_IDENTIFIER_SYSTEM = "urn:dho:patient"  # the pseudonymous patient id, <tenant>/<P-…>
 DEVICE_IDENTIFIER_SYSTEM = "urn:dho:device"  # <tenant>/<device id>
-QUESTIONNAIRE_URL_PREFIX = "urn:dho:questionnaire:"
 ADVICE_IDENTIFIER_SYSTEM = "urn:dho:advice"  # <tenant>/<message id> of an advice sent to a device
 ADVICE_ZONE_SYSTEM = "urn:dho:advice-zone"  # green | yellow | red | unknown
 
