@@ -140,3 +140,14 @@ def test_one_artefact_reading_with_a_low_spo2_and_a_wild_pulse_raises_nothing() 
     readings = (_entry("P-C", Metric.SPO2, 95, 13), _entry("P-C", Metric.SPO2, 87, 1),
                 _entry("P-C", Metric.HEART_RATE, 74, 13), _entry("P-C", Metric.HEART_RATE, 150, 1))
     assert _findings(plan, *readings) == {}
+
+
+def test_a_slow_drift_of_spo2_and_pulse_adds_up_to_a_combined_yellow_then_starts_counting_again() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    drift = [(94, 79, 72), (93, 80, 48), (94, 79, 24), (93, 80, 1)]  # (SpO2, pulse, hours ago): each pair in band
+    readings = [r for spo2, pulse, ago in drift
+                for r in (_entry("P-C", Metric.SPO2, spo2, ago), _entry("P-C", Metric.HEART_RATE, pulse, ago))]
+    assert _findings(plan, *readings[4:]) == {}  # one step of 2 spreads (less 0.5): not yet
+    assert _findings(plan, *readings[:6]) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}  # 1.5 + 1.5 reach 3
+    # the sum restarted once it signalled: the next reading of the same drift is no new alert by itself
+    assert _findings(plan, *readings) == {}

@@ -113,9 +113,11 @@ class PersonalRules(BaseModel):
     # prodrome; each alone is scatter.
     combined_threshold: float | None = Field(default=3.0, gt=0)
     combined_symptom_weight: float = Field(default=1.0, ge=0)
+    combined_allowance: float = Field(default=0.5, ge=0)
+    combined_cap: float = Field(default=3.0, gt=0)
     # Before a baseline is confirmed: one learned from the window's own readings (provisional), if it holds
     # at least this many readings before the newest two.
-    provisional_min_readings: int = Field(default=6, ge=3)
+    provisional_min_readings: int = Field(default=3, ge=3)
 
     @model_validator(mode="after")
     def _needed_fits(self) -> PersonalRules:

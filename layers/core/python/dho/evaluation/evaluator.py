@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 
@@ -144,45 +145,59 @@ def _judged_bands(scoring: ScoringInput, windows: Sequence[PatientWindow]) -> np
     return judged
 
 
-_COMBINED = ((Code.SPO2, DomainMetric.SPO2, -1.0), (Code.HEART_RATE, DomainMetric.HEART_RATE, +1.0))
-
-
 def _combined_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
                       fresh_from: float, worse_report: bool) -> None:
-    """SpO2 down and pulse up from the confirmed baseline, in spreads, from the milder of the newest two
-    readings of each, plus the symptom weight; yellow at the plan's threshold (docs/scoring.md)."""
+    """A one-sided CUSUM of the deviation from the confirmed baseline over the window's oximeter readings:
+    per measurement, the SpO2 fall plus the pulse rise, each in spreads and capped; each step counts by the
+    milder of the measurement and the one before it (one artefact moves nothing); the sum less the plan's
+    allowance per measurement, never below 0; plus the symptom weight. Yellow at the plan's threshold
+    (docs/scoring.md)."""
     rules = window.plan.personal_rules
     if rules.combined_threshold is None or window.plan.programme not in _COMBINED_PROGRAMMES:
         return
-    persistence_s = rules.persistence_hours * 3600.0
-    score, evidence = 0.0, []
     confirmed = window.plan.baseline.metrics if window.plan.baseline is not None else {}
-    for code, metric, direction in _COMBINED:
-        baseline = confirmed.get(metric)  # a provisional spread from a few readings is too unsure for this
-        newest = _latest(scoring, index, code, fresh_from)
-        if baseline is None or newest is None:
-            return
-        before = _previous(scoring, index, code, newest, persistence_s)
-        if before is None:
-            return
-        # The milder of the two readings counts: one artefact (a low SpO2 with a wild pulse) moves nothing.
-        milder = min(direction * (float(scoring.readings.value[p]) - baseline.median) for p in (before, newest))
-        spread = max(baseline.spread, rules.deviations[metric].spread_floor)
-        score += max(0.0, milder / spread)
-        evidence += [scoring.reading_id_at(before), scoring.reading_id_at(newest)]
+    spo2_base, pulse_base = confirmed.get(DomainMetric.SPO2), confirmed.get(DomainMetric.HEART_RATE)
+    newest = _latest(scoring, index, Code.SPO2, fresh_from)
+    # a provisional spread from a few readings is too unsure for this
+    if spo2_base is None or pulse_base is None or newest is None:
+        return
+    readings = scoring.readings
+    spo2 = readings.readings_of(index, Code.SPO2)
+    pulse = readings.readings_of(index, Code.HEART_RATE)
+    spo2_spread = max(spo2_base.spread, rules.deviations[DomainMetric.SPO2].spread_floor)
+    pulse_spread = max(pulse_base.spread, rules.deviations[DomainMetric.HEART_RATE].spread_floor)
+    cap, pair_s = rules.combined_cap, _SAME_MEASUREMENT_S
+    steps: list[float] = []
+    j = pulse.start
+    for position in range(spo2.start, spo2.stop):
+        at = readings.time[position]
+        fall = min(cap, max(-cap, (spo2_base.median - float(readings.value[position])) / spo2_spread))
+        while j < pulse.stop and readings.time[j] < at - pair_s:
+            j += 1
+        rise = 0.0
+        if j < pulse.stop and abs(readings.time[j] - at) <= pair_s:
+            rise = min(cap, max(-cap, (float(readings.value[j]) - pulse_base.median) / pulse_spread))
+        steps.append(fall + rise)
+    # The sum restarts after it reached the threshold (the alert it raised then is the nurse's): a lasting
+    # shift signals again only once it has built up anew, not at every reading.
+    total = score = 0.0
+    for previous, step in pairwise(steps):
+        if total >= rules.combined_threshold:
+            total = 0.0
+        total = max(0.0, total + min(previous, step) - rules.combined_allowance)
+        score = total
     score += rules.combined_symptom_weight if worse_report else 0.0
-    if score >= rules.combined_threshold:
+    if len(steps) >= 2 and score >= rules.combined_threshold:
+        evidence = tuple(scoring.reading_id_at(p) for p in range(max(spo2.start, spo2.stop - 4), spo2.stop))
         collector.fire(Finding(
             collector.patient_id, Rule.COMBINED_DEVIATION, Severity.YELLOW,
-            f"SpO2, pulse and answers together {score:.1f} spreads from the baseline "
-            f"(plan: {rules.combined_threshold:g})", tuple(evidence), _at(scoring, _latest_of(scoring, index))))
+            f"SpO2, pulse and answers drifting from the baseline: cumulative {score:.1f} spreads "
+            f"(plan: {rules.combined_threshold:g})", evidence, _at(scoring, newest)))
     else:
         collector.quiet.add(Rule.COMBINED_DEVIATION)
 
 
-def _latest_of(scoring: ScoringInput, index: int) -> int:
-    spans = [scoring.readings.readings_of(index, code) for code, _, _ in _COMBINED]
-    return int(max((s.stop - 1 for s in spans), key=lambda p: float(scoring.readings.time[p])))
+_SAME_MEASUREMENT_S = 600.0  # an oximeter's SpO2 and pulse of one measurement share (about) one time
 
 
 def _provisional(scoring: ScoringInput, index: int, code: int, rules: PersonalRules) -> MetricBaseline | None:
