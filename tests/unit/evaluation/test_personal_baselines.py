@@ -87,6 +87,14 @@ def test_a_slow_heart_failure_gain_over_the_dry_weight_is_yellow_although_under_
     assert findings[Rule.WEIGHT_GAIN] is Severity.YELLOW
 
 
+def test_a_gain_over_the_weighings_of_4_days_before_is_yellow_though_still_under_the_dry_weight_margin() -> None:
+    # the dry weight learned months ago was 80.0; the patient settled at 79.0 and now gains 1.75 kg in a week
+    weights = [_entry("P-HF", Metric.BODY_WEIGHT, 79.0 + 0.25 * day, 24 * (7 - day)) for day in range(8)]
+    assert _findings(_hf_with_dry_weight(80.0), *weights) == {Rule.WEIGHT_GAIN: Severity.YELLOW}
+    steady = [_entry("P-HF", Metric.BODY_WEIGHT, 80.4 + 0.1 * (day % 2), 24 * (7 - day)) for day in range(8)]
+    assert _findings(_hf_with_dry_weight(80.0), *steady) == {}
+
+
 def test_one_weighing_in_clothes_is_not_a_gain_over_the_dry_weight() -> None:
     findings = _findings(_hf_with_dry_weight(80.0), _entry("P-HF", Metric.BODY_WEIGHT, 80.2, 24),
                          _entry("P-HF", Metric.BODY_WEIGHT, 81.4, 0.5))

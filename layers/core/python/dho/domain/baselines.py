@@ -102,6 +102,11 @@ class PersonalRules(BaseModel):
     confirm_minutes: float = Field(default=30.0, gt=0)
     # Heart failure: weight above the confirmed dry weight by more than this, in the newest two weighings.
     dry_weight_margin_kg: float | None = Field(default=1.0, gt=0)
+    # Heart failure, slow gains: the lighter of the newest two weighings more than ``weight_trend_kg`` above
+    # the median of the window's weighings at least ``weight_trend_days`` older, and above the dry weight
+    # (None: rule off). A gain building over 5-14 days, under 2 kg in any 3 (Chaudhry 2007).
+    weight_trend_kg: float | None = Field(default=1.0, gt=0)
+    weight_trend_days: float = Field(default=4.0, gt=0)
     # Symptoms: reports worse than green needed among the newest ``symptom_reports``; one more for a
     # patient whose usual share of such reports is above ``frequent_reporter_share``.
     symptom_reports: int = Field(default=3, ge=1)

@@ -298,18 +298,39 @@ def _dry_weight_finding(collector: _Collector, scoring: ScoringInput, window: Pa
     dry = plan.baseline.metrics.get(DomainMetric.BODY_WEIGHT) if plan.baseline is not None else None
     if margin is None or dry is None or plan.trends.weight_gain_kg is None:
         return
-    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, plan.personal_rules.persistence_hours * 3600.0)
+    rules = plan.personal_rules
+    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, rules.persistence_hours * 3600.0)
     if before is None:
         return
     lighter = min(float(scoring.readings.value[weight]), float(scoring.readings.value[before]))
     above = lighter - dry.median
+    evidence = (scoring.reading_id_at(before), scoring.reading_id_at(weight))
     if above > margin:
         collector.fire(Finding(
             collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
             f"weight {above:.1f} kg above the dry weight in two weighings (plan: more than {margin:g} kg)",
-            (scoring.reading_id_at(before), scoring.reading_id_at(weight)), _at(scoring, weight)))
+            evidence, _at(scoring, weight)))
+        return
+    rise = _weight_rise(scoring, index, weight, lighter, rules.weight_trend_days)
+    if rules.weight_trend_kg is not None and rise is not None and rise > rules.weight_trend_kg and above > 0:
+        collector.fire(Finding(
+            collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
+            f"weight up {rise:.1f} kg on the weighings of {rules.weight_trend_days:g}+ days before, above the "
+            f"dry weight, in two weighings (plan: more than {rules.weight_trend_kg:g} kg)",
+            evidence, _at(scoring, weight)))
     else:
         collector.quiet.add(Rule.WEIGHT_GAIN)
+
+
+def _weight_rise(scoring: ScoringInput, index: int, weight: int, lighter: float, days: float) -> float | None:
+    """The lighter of the newest two weighings less the median of the window's weighings at least ``days``
+    older than the newest (None: fewer than two such weighings)."""
+    span = scoring.readings.readings_of(index, Code.BODY_WEIGHT)
+    cutoff = scoring.readings.time[weight] - days * 86400.0
+    older = scoring.readings.value[span.start:span.stop][scoring.readings.time[span.start:span.stop] <= cutoff]
+    if older.size < 2:
+        return None
+    return lighter - float(np.median(older))
 
 
 _COMBINED_PROGRAMMES = frozenset({Programme.COPD, Programme.COPD_HYPERCAPNIC})
