@@ -94,10 +94,10 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
     for index, window in enumerate(windows):
         collector = _Collector(window.patient_id, {}, set(), set(), {})
         fresh_from = (window.evaluated_at - FRESHNESS).timestamp()
-        _band_findings(collector, scoring, bands, window, index, fresh_from)
+        worse_report = _symptom_findings(collector, window, fresh_from)
+        _band_findings(collector, scoring, bands, window, index, fresh_from, worse_report)
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
         _news2_finding(collector, scoring, news, window, index, fresh_from)
-        worse_report = _symptom_findings(collector, window, fresh_from)
         _combined_finding(collector, scoring, window, index, fresh_from, worse_report)
         evaluations.append(collector.evaluation(window))
     return evaluations
@@ -221,7 +221,7 @@ def _previous(scoring: ScoringInput, index: int, code: int, position: int, withi
 
 
 def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarray, window: PatientWindow,
-                   index: int, fresh_from: float) -> None:
+                   index: int, fresh_from: float, worse_report: bool) -> None:
     rules = window.plan.personal_rules
     persistence_s = rules.persistence_hours * 3600.0
     for code, rule in _BAND_RULES.items():
@@ -245,10 +245,18 @@ def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarr
             continue
         # One home reading out of band is often an artefact: the newest two must agree (the milder counts).
         before = _previous(scoring, index, code, position, persistence_s)
-        if before is None or Band(int(bands[before])) is Band.GREEN:
+        if (before is None or Band(int(bands[before])) is Band.GREEN) and not worse_report:
             # not confirmed yet: neither a finding nor quiet (an open alert stays as it is); the patient
             # is asked to measure again
             collector.awaiting[scoring.reading_id_at(position)] = _SEVERITY_OF_BAND[band]
+            continue
+        if before is None or Band(int(bands[before])) is Band.GREEN:
+            # one reading, but the patient's own answers changed too (an independent second source, not
+            # the same probe): a yellow at most
+            collector.fire(Finding(
+                collector.patient_id, rule, Severity.YELLOW,
+                f"{spec.metric.value} {value:g} {spec.canonical_unit}: out of the plan's band, with answers "
+                f"worse than usual", (scoring.reading_id_at(position),), _at(scoring, position)))
             continue
         band = Band(min(int(band), int(bands[before])))
         collector.fire(Finding(
