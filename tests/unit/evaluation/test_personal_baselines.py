@@ -59,15 +59,15 @@ def test_a_stable_patient_with_a_confirmed_usual_spo2_of_89_is_not_alerted_at_ev
 
 def test_a_fall_from_the_confirmed_baseline_is_yellow_and_the_safety_floor_stays_red() -> None:
     plan = _confirmed(_copd(), spo2=(89, 1.0))
-    assert _findings(plan, _entry("P-C", Metric.SPO2, 86, 13), _entry("P-C", Metric.SPO2, 86, 1)) == {
-        Rule.SPO2_BAND: Severity.YELLOW}
+    assert _findings(plan, _entry("P-C", Metric.SPO2, 85, 13), _entry("P-C", Metric.SPO2, 85, 1)) == {
+        Rule.SPO2_BAND: Severity.YELLOW}  # 4 points down (the band's yellow starts 3 below the baseline)
     assert _findings(plan, _entry("P-C", Metric.SPO2, 84, 1))[Rule.SPO2_BAND] is Severity.RED
 
 
 def test_a_fall_from_a_high_baseline_is_seen_inside_the_template_bands() -> None:
     plan = _confirmed(_copd(), spo2=(97, 1.0))
-    findings = _findings(plan, _entry("P-C", Metric.SPO2, 94, 13), _entry("P-C", Metric.SPO2, 94, 1))
-    assert findings[Rule.SPO2_BAND] is Severity.YELLOW  # 94 is green on the template (yellow below 92)
+    findings = _findings(plan, _entry("P-C", Metric.SPO2, 93, 13), _entry("P-C", Metric.SPO2, 93, 1))
+    assert findings[Rule.SPO2_BAND] is Severity.YELLOW  # 93 is green on the template (yellow below 92)
 
 
 def test_before_a_baseline_is_confirmed_the_windows_own_readings_keep_a_chronic_value_quiet() -> None:

@@ -76,8 +76,8 @@ def _default_deviations() -> dict[Metric, Deviation]:
     # (guess) widths: two spreads for yellow, three for red, with clinical minimums (an exacerbation lowers
     # SpO2 by 2-4 points and raises the pulse by 6-14/min: Burton 2015, Hurst 2010).
     return {
-        Metric.SPO2: Deviation(high=False, yellow_min=2.0, yellow_k=1.5, red_min=4.0, spread_floor=1.0),
-        Metric.HEART_RATE: Deviation(yellow_min=10.0, red_min=25.0, spread_floor=3.0),
+        Metric.SPO2: Deviation(high=False, yellow_min=3.0, yellow_k=1.5, red_min=4.0, spread_floor=1.0),
+        Metric.HEART_RATE: Deviation(yellow_min=15.0, red_min=25.0, spread_floor=3.0),
         Metric.SYSTOLIC_BP: Deviation(yellow_min=15.0, red_min=30.0, spread_floor=5.0),
     }
 
