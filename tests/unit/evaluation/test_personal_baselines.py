@@ -59,15 +59,15 @@ def test_a_stable_patient_with_a_confirmed_usual_spo2_of_89_is_not_alerted_at_ev
 
 def test_a_fall_from_the_confirmed_baseline_is_yellow_and_the_safety_floor_stays_red() -> None:
     plan = _confirmed(_copd(), spo2=(89, 1.0))
-    assert _findings(plan, _entry("P-C", Metric.SPO2, 86, 13), _entry("P-C", Metric.SPO2, 86, 1)) == {
-        Rule.SPO2_BAND: Severity.YELLOW}
+    assert _findings(plan, _entry("P-C", Metric.SPO2, 85, 13), _entry("P-C", Metric.SPO2, 85, 1)) == {
+        Rule.SPO2_BAND: Severity.YELLOW}  # 4 points down (the band's yellow starts 3 below the baseline)
     assert _findings(plan, _entry("P-C", Metric.SPO2, 84, 1))[Rule.SPO2_BAND] is Severity.RED
 
 
 def test_a_fall_from_a_high_baseline_is_seen_inside_the_template_bands() -> None:
     plan = _confirmed(_copd(), spo2=(97, 1.0))
-    findings = _findings(plan, _entry("P-C", Metric.SPO2, 94, 13), _entry("P-C", Metric.SPO2, 94, 1))
-    assert findings[Rule.SPO2_BAND] is Severity.YELLOW  # 94 is green on the template (yellow below 92)
+    findings = _findings(plan, _entry("P-C", Metric.SPO2, 93, 13), _entry("P-C", Metric.SPO2, 93, 1))
+    assert findings[Rule.SPO2_BAND] is Severity.YELLOW  # 93 is green on the template (yellow below 92)
 
 
 def test_before_a_baseline_is_confirmed_the_windows_own_readings_keep_a_chronic_value_quiet() -> None:
@@ -85,6 +85,14 @@ def test_a_slow_heart_failure_gain_over_the_dry_weight_is_yellow_although_under_
     weights = [_entry("P-HF", Metric.BODY_WEIGHT, 80.0 + 0.2 * day, 24 * (7 - day)) for day in range(8)]
     findings = _findings(_hf_with_dry_weight(80.0), *weights)  # +1.4 kg in a week, +0.6 in 3 days
     assert findings[Rule.WEIGHT_GAIN] is Severity.YELLOW
+
+
+def test_a_gain_over_the_weighings_of_4_days_before_is_yellow_though_still_under_the_dry_weight_margin() -> None:
+    # the dry weight learned months ago was 80.0; the patient settled at 79.0 and now gains 1.75 kg in a week
+    weights = [_entry("P-HF", Metric.BODY_WEIGHT, 79.0 + 0.25 * day, 24 * (7 - day)) for day in range(8)]
+    assert _findings(_hf_with_dry_weight(80.0), *weights) == {Rule.WEIGHT_GAIN: Severity.YELLOW}
+    steady = [_entry("P-HF", Metric.BODY_WEIGHT, 80.4 + 0.1 * (day % 2), 24 * (7 - day)) for day in range(8)]
+    assert _findings(_hf_with_dry_weight(80.0), *steady) == {}
 
 
 def test_one_weighing_in_clothes_is_not_a_gain_over_the_dry_weight() -> None:
@@ -139,4 +147,15 @@ def test_one_artefact_reading_with_a_low_spo2_and_a_wild_pulse_raises_nothing() 
     plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
     readings = (_entry("P-C", Metric.SPO2, 95, 13), _entry("P-C", Metric.SPO2, 87, 1),
                 _entry("P-C", Metric.HEART_RATE, 74, 13), _entry("P-C", Metric.HEART_RATE, 150, 1))
+    assert _findings(plan, *readings) == {}
+
+
+def test_a_slow_drift_of_spo2_and_pulse_adds_up_to_a_combined_yellow_then_starts_counting_again() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    drift = [(94, 79, 72), (93, 80, 48), (94, 79, 24), (93, 80, 1)]  # (SpO2, pulse, hours ago): each pair in band
+    readings = [r for spo2, pulse, ago in drift
+                for r in (_entry("P-C", Metric.SPO2, spo2, ago), _entry("P-C", Metric.HEART_RATE, pulse, ago))]
+    assert _findings(plan, *readings[4:]) == {}  # one step of 2 spreads (less 0.5): not yet
+    assert _findings(plan, *readings[:6]) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}  # 1.5 + 1.5 reach 3
+    # the sum restarted once it signalled: the next reading of the same drift is no new alert by itself
     assert _findings(plan, *readings) == {}

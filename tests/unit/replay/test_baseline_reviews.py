@@ -54,3 +54,41 @@ def test_without_baseline_reviews_the_plan_stays_the_template(tmp_path: Path) ->
     plan = replay.tenants["bodo"].plans.current("P-LOW00001")
     assert plan is not None and plan.baseline is None and plan.version == 1
     assert result.summary["baselines_confirmed"] == 0
+
+
+def test_after_an_episode_the_nurse_accepts_a_new_normal_that_has_stopped_moving_though_it_still_alerts(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a patient at SpO2 95-96 % through the run-in, an exacerbation (90 %), then a recovery that
+    # settles at 92-93 %: still out of the old baseline's band at every reading
+    cohort = CohortBuilder()
+    device = cohort.patient("P-NEW00001")
+    for day in range(46):
+        spo2, pulse = (95 + day % 2, 80) if day < 16 else (90, 92) if day < 20 else (92 + day % 2, 86)
+        cohort.reading(device, f"r-{day}", START + timedelta(days=day),
+                       measurements=vitals(spo2=spo2, heart_rate=pulse))
+
+    # WHEN it is replayed with the default baseline reviews
+    replay = Replay(load_cohort(cohort.write(tmp_path / "cohort")))
+    result = replay.run()
+
+    # THEN the nurse re-confirmed the baseline where the patient settled, not waiting for 14 days without
+    # alerts (which never come while the old baseline judges)
+    plan = replay.tenants["bodo"].plans.current("P-NEW00001")
+    assert plan is not None and plan.baseline is not None
+    assert 92 <= plan.baseline.metrics[Metric.SPO2].median <= 93
+    assert result.summary["baselines_confirmed"] == 2
+    assert plan.change_note == "baseline re-confirmed: settled after the episode"
+
+
+def test_with_settled_for_none_only_quiet_days_re_confirm_a_baseline(tmp_path: Path) -> None:
+    cohort = CohortBuilder()
+    device = cohort.patient("P-NEW00002")
+    for day in range(46):
+        spo2 = (95 + day % 2) if day < 16 else (90, 92) [day % 2]  # never settles
+        cohort.reading(device, f"r-{day}", START + timedelta(days=day), measurements=vitals(spo2=spo2, heart_rate=80))
+    replay = Replay(load_cohort(cohort.write(tmp_path / "cohort")),
+                    ReplayOptions(baselines=BaselineReviewModel(settled_for=None)))
+    replay.run()
+    notes = {plan.change_note for plan in replay.tenants["bodo"].plans.versions_of("P-NEW00002", limit=100)}
+    assert "baseline re-confirmed: settled after the episode" not in notes

@@ -76,8 +76,8 @@ def _default_deviations() -> dict[Metric, Deviation]:
     # (guess) widths: two spreads for yellow, three for red, with clinical minimums (an exacerbation lowers
     # SpO2 by 2-4 points and raises the pulse by 6-14/min: Burton 2015, Hurst 2010).
     return {
-        Metric.SPO2: Deviation(high=False, yellow_min=2.0, yellow_k=1.5, red_min=4.0, spread_floor=1.0),
-        Metric.HEART_RATE: Deviation(yellow_min=10.0, red_min=25.0, spread_floor=3.0),
+        Metric.SPO2: Deviation(high=False, yellow_min=3.0, yellow_k=1.5, red_min=4.0, spread_floor=1.0),
+        Metric.HEART_RATE: Deviation(yellow_min=15.0, red_min=25.0, spread_floor=3.0),
         Metric.SYSTOLIC_BP: Deviation(yellow_min=15.0, red_min=30.0, spread_floor=5.0),
     }
 
@@ -102,6 +102,11 @@ class PersonalRules(BaseModel):
     confirm_minutes: float = Field(default=30.0, gt=0)
     # Heart failure: weight above the confirmed dry weight by more than this, in the newest two weighings.
     dry_weight_margin_kg: float | None = Field(default=1.0, gt=0)
+    # Heart failure, slow gains: the lighter of the newest two weighings more than ``weight_trend_kg`` above
+    # the median of the window's weighings at least ``weight_trend_days`` older, and above the dry weight
+    # (None: rule off). A gain building over 5-14 days, under 2 kg in any 3 (Chaudhry 2007).
+    weight_trend_kg: float | None = Field(default=1.0, gt=0)
+    weight_trend_days: float = Field(default=4.0, gt=0)
     # Symptoms: reports worse than green needed among the newest ``symptom_reports``; one more for a
     # patient whose usual share of such reports is above ``frequent_reporter_share``.
     symptom_reports: int = Field(default=3, ge=1)
@@ -113,9 +118,11 @@ class PersonalRules(BaseModel):
     # prodrome; each alone is scatter.
     combined_threshold: float | None = Field(default=3.0, gt=0)
     combined_symptom_weight: float = Field(default=1.0, ge=0)
+    combined_allowance: float = Field(default=0.5, ge=0)
+    combined_cap: float = Field(default=3.0, gt=0)
     # Before a baseline is confirmed: one learned from the window's own readings (provisional), if it holds
     # at least this many readings before the newest two.
-    provisional_min_readings: int = Field(default=6, ge=3)
+    provisional_min_readings: int = Field(default=3, ge=3)
 
     @model_validator(mode="after")
     def _needed_fits(self) -> PersonalRules:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 
@@ -94,10 +95,10 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
     for index, window in enumerate(windows):
         collector = _Collector(window.patient_id, {}, set(), set(), {})
         fresh_from = (window.evaluated_at - FRESHNESS).timestamp()
-        _band_findings(collector, scoring, bands, window, index, fresh_from)
+        worse_report = _symptom_findings(collector, window, fresh_from)
+        _band_findings(collector, scoring, bands, window, index, fresh_from, worse_report)
         _trend_findings(collector, scoring, trend, window, index, fresh_from)
         _news2_finding(collector, scoring, news, window, index, fresh_from)
-        worse_report = _symptom_findings(collector, window, fresh_from)
         _questionnaire_trend_findings(collector, window)
         _combined_finding(collector, scoring, window, index, fresh_from, worse_report)
         evaluations.append(collector.evaluation(window))
@@ -146,45 +147,59 @@ def _judged_bands(scoring: ScoringInput, windows: Sequence[PatientWindow]) -> np
     return judged
 
 
-_COMBINED = ((Code.SPO2, DomainMetric.SPO2, -1.0), (Code.HEART_RATE, DomainMetric.HEART_RATE, +1.0))
-
-
 def _combined_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
                       fresh_from: float, worse_report: bool) -> None:
-    """SpO2 down and pulse up from the confirmed baseline, in spreads, from the milder of the newest two
-    readings of each, plus the symptom weight; yellow at the plan's threshold (docs/scoring.md)."""
+    """A one-sided CUSUM of the deviation from the confirmed baseline over the window's oximeter readings:
+    per measurement, the SpO2 fall plus the pulse rise, each in spreads and capped; each step counts by the
+    milder of the measurement and the one before it (one artefact moves nothing); the sum less the plan's
+    allowance per measurement, never below 0; plus the symptom weight. Yellow at the plan's threshold
+    (docs/scoring.md)."""
     rules = window.plan.personal_rules
     if rules.combined_threshold is None or window.plan.programme not in _COMBINED_PROGRAMMES:
         return
-    persistence_s = rules.persistence_hours * 3600.0
-    score, evidence = 0.0, []
     confirmed = window.plan.baseline.metrics if window.plan.baseline is not None else {}
-    for code, metric, direction in _COMBINED:
-        baseline = confirmed.get(metric)  # a provisional spread from a few readings is too unsure for this
-        newest = _latest(scoring, index, code, fresh_from)
-        if baseline is None or newest is None:
-            return
-        before = _previous(scoring, index, code, newest, persistence_s)
-        if before is None:
-            return
-        # The milder of the two readings counts: one artefact (a low SpO2 with a wild pulse) moves nothing.
-        milder = min(direction * (float(scoring.readings.value[p]) - baseline.median) for p in (before, newest))
-        spread = max(baseline.spread, rules.deviations[metric].spread_floor)
-        score += max(0.0, milder / spread)
-        evidence += [scoring.reading_id_at(before), scoring.reading_id_at(newest)]
+    spo2_base, pulse_base = confirmed.get(DomainMetric.SPO2), confirmed.get(DomainMetric.HEART_RATE)
+    newest = _latest(scoring, index, Code.SPO2, fresh_from)
+    # a provisional spread from a few readings is too unsure for this
+    if spo2_base is None or pulse_base is None or newest is None:
+        return
+    readings = scoring.readings
+    spo2 = readings.readings_of(index, Code.SPO2)
+    pulse = readings.readings_of(index, Code.HEART_RATE)
+    spo2_spread = max(spo2_base.spread, rules.deviations[DomainMetric.SPO2].spread_floor)
+    pulse_spread = max(pulse_base.spread, rules.deviations[DomainMetric.HEART_RATE].spread_floor)
+    cap, pair_s = rules.combined_cap, _SAME_MEASUREMENT_S
+    steps: list[float] = []
+    j = pulse.start
+    for position in range(spo2.start, spo2.stop):
+        at = readings.time[position]
+        fall = min(cap, max(-cap, (spo2_base.median - float(readings.value[position])) / spo2_spread))
+        while j < pulse.stop and readings.time[j] < at - pair_s:
+            j += 1
+        rise = 0.0
+        if j < pulse.stop and abs(readings.time[j] - at) <= pair_s:
+            rise = min(cap, max(-cap, (float(readings.value[j]) - pulse_base.median) / pulse_spread))
+        steps.append(fall + rise)
+    # The sum restarts after it reached the threshold (the alert it raised then is the nurse's): a lasting
+    # shift signals again only once it has built up anew, not at every reading.
+    total = score = 0.0
+    for previous, step in pairwise(steps):
+        if total >= rules.combined_threshold:
+            total = 0.0
+        total = max(0.0, total + min(previous, step) - rules.combined_allowance)
+        score = total
     score += rules.combined_symptom_weight if worse_report else 0.0
-    if score >= rules.combined_threshold:
+    if len(steps) >= 2 and score >= rules.combined_threshold:
+        evidence = tuple(scoring.reading_id_at(p) for p in range(max(spo2.start, spo2.stop - 4), spo2.stop))
         collector.fire(Finding(
             collector.patient_id, Rule.COMBINED_DEVIATION, Severity.YELLOW,
-            f"SpO2, pulse and answers together {score:.1f} spreads from the baseline "
-            f"(plan: {rules.combined_threshold:g})", tuple(evidence), _at(scoring, _latest_of(scoring, index))))
+            f"SpO2, pulse and answers drifting from the baseline: cumulative {score:.1f} spreads "
+            f"(plan: {rules.combined_threshold:g})", evidence, _at(scoring, newest)))
     else:
         collector.quiet.add(Rule.COMBINED_DEVIATION)
 
 
-def _latest_of(scoring: ScoringInput, index: int) -> int:
-    spans = [scoring.readings.readings_of(index, code) for code, _, _ in _COMBINED]
-    return int(max((s.stop - 1 for s in spans), key=lambda p: float(scoring.readings.time[p])))
+_SAME_MEASUREMENT_S = 600.0  # an oximeter's SpO2 and pulse of one measurement share (about) one time
 
 
 def _provisional(scoring: ScoringInput, index: int, code: int, rules: PersonalRules) -> MetricBaseline | None:
@@ -208,7 +223,7 @@ def _previous(scoring: ScoringInput, index: int, code: int, position: int, withi
 
 
 def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarray, window: PatientWindow,
-                   index: int, fresh_from: float) -> None:
+                   index: int, fresh_from: float, worse_report: bool) -> None:
     rules = window.plan.personal_rules
     persistence_s = rules.persistence_hours * 3600.0
     for code, rule in _BAND_RULES.items():
@@ -232,10 +247,18 @@ def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarr
             continue
         # One home reading out of band is often an artefact: the newest two must agree (the milder counts).
         before = _previous(scoring, index, code, position, persistence_s)
-        if before is None or Band(int(bands[before])) is Band.GREEN:
+        if (before is None or Band(int(bands[before])) is Band.GREEN) and not worse_report:
             # not confirmed yet: neither a finding nor quiet (an open alert stays as it is); the patient
             # is asked to measure again
             collector.awaiting[scoring.reading_id_at(position)] = _SEVERITY_OF_BAND[band]
+            continue
+        if before is None or Band(int(bands[before])) is Band.GREEN:
+            # one reading, but the patient's own answers changed too (an independent second source, not
+            # the same probe): a yellow at most
+            collector.fire(Finding(
+                collector.patient_id, rule, Severity.YELLOW,
+                f"{spec.metric.value} {value:g} {spec.canonical_unit}: out of the plan's band, with answers "
+                f"worse than usual", (scoring.reading_id_at(position),), _at(scoring, position)))
             continue
         band = Band(min(int(band), int(bands[before])))
         collector.fire(Finding(
@@ -285,18 +308,39 @@ def _dry_weight_finding(collector: _Collector, scoring: ScoringInput, window: Pa
     dry = plan.baseline.metrics.get(DomainMetric.BODY_WEIGHT) if plan.baseline is not None else None
     if margin is None or dry is None or plan.trends.weight_gain_kg is None:
         return
-    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, plan.personal_rules.persistence_hours * 3600.0)
+    rules = plan.personal_rules
+    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, rules.persistence_hours * 3600.0)
     if before is None:
         return
     lighter = min(float(scoring.readings.value[weight]), float(scoring.readings.value[before]))
     above = lighter - dry.median
+    evidence = (scoring.reading_id_at(before), scoring.reading_id_at(weight))
     if above > margin:
         collector.fire(Finding(
             collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
             f"weight {above:.1f} kg above the dry weight in two weighings (plan: more than {margin:g} kg)",
-            (scoring.reading_id_at(before), scoring.reading_id_at(weight)), _at(scoring, weight)))
+            evidence, _at(scoring, weight)))
+        return
+    rise = _weight_rise(scoring, index, weight, lighter, rules.weight_trend_days)
+    if rules.weight_trend_kg is not None and rise is not None and rise > rules.weight_trend_kg and above > 0:
+        collector.fire(Finding(
+            collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
+            f"weight up {rise:.1f} kg on the weighings of {rules.weight_trend_days:g}+ days before, above the "
+            f"dry weight, in two weighings (plan: more than {rules.weight_trend_kg:g} kg)",
+            evidence, _at(scoring, weight)))
     else:
         collector.quiet.add(Rule.WEIGHT_GAIN)
+
+
+def _weight_rise(scoring: ScoringInput, index: int, weight: int, lighter: float, days: float) -> float | None:
+    """The lighter of the newest two weighings less the median of the window's weighings at least ``days``
+    older than the newest (None: fewer than two such weighings)."""
+    span = scoring.readings.readings_of(index, Code.BODY_WEIGHT)
+    cutoff = scoring.readings.time[weight] - days * 86400.0
+    older = scoring.readings.value[span.start:span.stop][scoring.readings.time[span.start:span.stop] <= cutoff]
+    if older.size < 2:
+        return None
+    return lighter - float(np.median(older))
 
 
 _COMBINED_PROGRAMMES = frozenset({Programme.COPD, Programme.COPD_HYPERCAPNIC})

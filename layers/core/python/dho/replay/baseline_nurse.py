@@ -5,8 +5,11 @@ nurse confirms the baseline learned from those readings (``dho.evaluation.baseli
 version. After that, a clinical alert (an episode: an event, or a false alarm the nurse looked into) or a
 gap of ``gap`` (3 days: a stay in hospital) without readings makes the nurse review the baseline once the
 patient has been free of clinical alerts for ``stable_for`` (14 days) since: re-confirmed from the readings
-of those quiet days. This is how a baseline follows the new normal after an event and its recovery; a
-baseline is never moved while nothing happened (a slow rise must not become the new normal unseen).
+of those quiet days; or, from ``stable_for`` after the episode on, from the newest ``settled_for`` (7 days)
+as soon as they have stopped moving (every metric's median within a spread of the 7 days before), alerts or
+not: the new normal after a recovery keeps alerting against the old baseline, so waiting for quiet days
+would keep the old baseline for good. This is how a baseline follows the new normal after an event and its
+recovery; a baseline is never moved while nothing happened (a slow rise must not become the new normal unseen).
 ``BaselineReviewModel.off()``: nobody confirms anything (every patient stays on the programme template and
 provisional baselines).
 """
@@ -17,6 +20,7 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dho.domain.baselines import PersonalBaseline
 from dho.domain.findings import Rule
 from dho.domain.plans import revise
 from dho.evaluation.baselines import RUN_IN, learn_from_timeline
@@ -32,6 +36,10 @@ class BaselineReviewModel:
     stable_for: timedelta = timedelta(days=14)
     gap: timedelta = timedelta(days=3)
     postpone: timedelta = timedelta(days=1)
+    # After an episode the nurse also accepts a new normal that has stopped moving, alerts or not: the
+    # newest ``settled_for`` against the ``settled_for`` before it, every metric's median within one
+    # spread (None: only ``stable_for`` without clinical alerts counts).
+    settled_for: timedelta | None = timedelta(days=7)
 
     @classmethod
     def off(cls) -> BaselineReviewModel:
@@ -84,6 +92,29 @@ class BaselineNurse:
             if later is not None:
                 heapq.heappush(self._due, (later, patient_id))
 
+    def _settled(self, baseline: PersonalBaseline, patient_id: str, now: datetime) -> bool:
+        """Confirm the newest ``settled_for`` as the baseline if it is where the patient has settled (the
+        same medians, within a spread, as the ``settled_for`` before it); whether it did."""
+        span = self._model.settled_for
+        if span is None:
+            return False
+        newest, before = (learn_from_timeline(self._timeline, patient_id, learned_from=end - span, learned_to=end,
+                                              confirmed_by=REPLAY_NURSE_HPR, confirmed_at=now)
+                          for end in (now, now - span))
+        if newest is None or before is None or not newest.metrics \
+                or set(newest.metrics) != set(before.metrics) or set(newest.metrics) < set(baseline.metrics):
+            return False
+        if any(abs(m.median - before.metrics[metric].median) > max(m.spread, before.metrics[metric].spread, 1e-9)
+               for metric, m in newest.metrics.items()):
+            return False
+        plan = self._plans.current(patient_id)
+        assert plan is not None
+        self._plans.save(revise(plan, changed_by=REPLAY_NURSE_HPR, at=now, baseline=newest,
+                                note="baseline re-confirmed: settled after the episode"))
+        self._pending.discard(patient_id)
+        self.confirmed += 1
+        return True
+
     def _review(self, patient_id: str, now: datetime) -> datetime | None:
         """Confirm the run-in's baseline, or re-confirm it after an episode once the patient is stable;
         the time to look again (None: nothing to do until the next episode)."""
@@ -95,7 +126,9 @@ class BaselineNurse:
                 return None
             last_alert = self._last_clinical_alert.get(patient_id)
             if last_alert is not None and now - last_alert < self._model.stable_for:
-                return last_alert + self._model.stable_for
+                if self._settled(plan.baseline, patient_id, now):
+                    return None
+                return min(last_alert + self._model.stable_for, now + self._model.postpone)
             learned_from = now - self._model.stable_for
         else:
             learned_from = self._first_reading[patient_id]
