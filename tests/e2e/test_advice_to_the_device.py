@@ -187,7 +187,7 @@ def test_a_device_that_connects_later_gets_its_retained_config_and_another_devic
     message = json.loads(payload)
     assert topic == config("oxi-0001")
     assert [m["metric"] for m in message["measurements"]] == ["heart_rate", "spo2"]
-    assert message["questionnaires"] == [{"questionnaire": "copd", "every_hours": 24}]
+    assert message["questionnaires"] == [{"questionnaire": "copd", "every_hours": 24, "grace_hours": 12}]
     assert PATIENT.patient_id not in payload.decode() and PATIENT.national_id not in payload.decode()
 
     # WHEN another device subscribes to that config topic, THEN it is refused and receives nothing

@@ -282,7 +282,8 @@ def test_a_patient_who_stops_weighing_gets_one_missed_measurement_e_mail_and_one
     assert {key: a["severity"]["S"] for key, a in alerts.items()} == {(HF, "missed_measurements"): "yellow"}
     (message,) = alert_inbox.messages()
     assert message["MessageAttributes"]["severity"]["Value"] == "yellow"
-    assert message["Message"] == "DHO Bodø: GULT varsel, pasient 0001: målinger mangler. Åpne DHO-arbeidslisten."
+    assert message["Message"] == ("DHO Bodø: GULT varsel, pasient 0001: målinger eller skjema mangler. "
+                                  "Åpne DHO-arbeidslisten.")
 
     # WHEN the patient weighs again
     back = NOW + timedelta(hours=41, minutes=50)

@@ -90,7 +90,7 @@ def test_an_overdue_weight_raises_one_yellow_told_once_by_e_mail_whatever_the_nu
     assert "body_weight" in alert.detail
     ((kind, severity, rule, text),) = home.sent()
     assert (kind, severity, rule) == (NotificationKind.NEW, Severity.YELLOW, RULE)
-    assert text == "DHO Bodø: GULT varsel, pasient 0001: målinger mangler. Åpne DHO-arbeidslisten."
+    assert text == "DHO Bodø: GULT varsel, pasient 0001: målinger eller skjema mangler. Åpne DHO-arbeidslisten."
 
 
 def test_only_the_patients_of_the_ticks_minute_are_checked() -> None:

@@ -159,7 +159,7 @@ def test_no_grace_means_no_reminder_window_the_nurses_list_shows_it_at_once() ->
     strict = revise(plan, changed_by="9144900", at=T0, note="strict",
                     expected_measurements={Metric.BODY_WEIGHT: MeasurementSchedule(every_hours=24, grace_hours=0)})
 
-    newest = {Metric.BODY_WEIGHT: Measured(T0, "w-1", SCALE)}
+    newest: dict[str, Measured | None] = {Metric.BODY_WEIGHT: Measured(T0, "w-1", SCALE)}
 
     # 25 h after the weight: the programme's plan (12 h grace) reminds, one with no grace does not
     assert [a.metric for a in home.reminders.remind(plan, newest, tick(21, 9))] == ["body_weight"]

@@ -1,5 +1,6 @@
-"""The retained config message of a patient's devices (which measurements and questionnaire are due, how
-often), sent when a plan version is saved or a device handed out, through the centre API on in-memory ports."""
+"""The retained config message of a patient's devices (which measurements and questionnaires are due, how
+often, from the plan's schedules), sent when a plan version is saved or a device handed out, through the
+centre API on in-memory ports."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from dho.advice.device_config import DeviceConfigPublisher
-from dho.domain.plans import Programme, plan_from_template
+from dho.domain.plans import MeasurementSchedule, Programme, SelfManagementPlan, plan_from_template, revise
 from tests.support.centre_client import HandlerClient
 from tests.support.centre_fakes import CLAIMS, NOW, FakeCentre
 from tests.support.fakes import RecordingMessenger
@@ -54,7 +55,7 @@ def test_a_handed_out_scale_is_told_the_daily_weighing_and_the_questionnaire_ret
     [(topic, message, retain)] = _configs(centre)
     assert (topic, retain) == ("dho/bodo/devices/scale-9/config", True)
     assert message["measurements"] == [{"metric": "body_weight", "every_hours": 24, "grace_hours": 12}]
-    assert message["questionnaires"] == [{"questionnaire": "heart_failure", "every_hours": 24}]
+    assert message["questionnaires"] == [{"questionnaire": "heart_failure", "every_hours": 24, "grace_hours": 12}]
     assert (message["kind"], message["plan_version"]) == ("config", 1)
     # Codes only: nothing about the person.
     text = json.dumps(message)
@@ -126,3 +127,27 @@ def test_a_plan_with_nothing_expected_tells_the_device_so() -> None:
 
     message = json.loads(messenger.published[0][1])
     assert (message["measurements"], message["questionnaires"]) == ([], [])
+
+
+def _told(plan: SelfManagementPlan) -> list[dict[str, Any]]:
+    messenger = RecordingMessenger()
+    DeviceConfigPublisher("bodo", messenger, clock=lambda: NOW).publish(plan, ["tablet-1"])
+    questionnaires: list[dict[str, Any]] = json.loads(messenger.published[0][1])["questionnaires"]
+    return questionnaires
+
+
+def test_cancer_and_mental_health_patients_are_told_their_programmes_questionnaires() -> None:
+    cancer = plan_from_template("P-1", Programme.CANCER, NOW)
+    mental_health = plan_from_template("P-2", Programme.MENTAL_HEALTH, NOW)
+
+    assert _told(cancer) == [{"questionnaire": "esas_r", "every_hours": 24, "grace_hours": 12}]
+    assert _told(mental_health) == [{"questionnaire": "gad7", "every_hours": 336, "grace_hours": 48},
+                                    {"questionnaire": "phq9", "every_hours": 336, "grace_hours": 48}]
+
+
+def test_the_plans_own_questionnaire_schedule_is_what_the_device_is_told() -> None:
+    weekly = {"phq9": MeasurementSchedule(every_hours=24 * 7, grace_hours=24)}
+    plan = revise(plan_from_template("P-2", Programme.MENTAL_HEALTH, NOW), changed_by="1234567", at=NOW,
+                  note="PHQ-9 weekly, no GAD-7", expected_questionnaires=weekly)
+
+    assert _told(plan) == [{"questionnaire": "phq9", "every_hours": 168, "grace_hours": 24}]

@@ -25,7 +25,7 @@ def _plan(programme: Programme = Programme.HEART_FAILURE) -> SelfManagementPlan:
 
 
 def test_a_daily_weight_is_not_overdue_at_exactly_interval_plus_grace_and_is_one_microsecond_later() -> None:
-    newest = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
+    newest: dict[str, Measured | None] = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
     at_deadline = missed_measurements(_plan(), newest, DAILY_DEADLINE)
     assert (at_deadline.finding, at_deadline.quiet) == (None, True)
 
@@ -38,13 +38,14 @@ def test_a_daily_weight_is_not_overdue_at_exactly_interval_plus_grace_and_is_one
 
 
 def test_the_finding_is_the_same_whenever_it_is_checked_so_repeated_checks_are_one_episode() -> None:
-    newest = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
+    newest: dict[str, Measured | None] = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
     checks = [missed_measurements(_plan(), newest, DAILY_DEADLINE + timedelta(hours=h)).finding for h in (1, 2, 30)]
     assert checks[0] is not None and checks[0] == checks[1] == checks[2]
 
 
 def test_several_overdue_metrics_are_named_and_the_newest_deadline_is_the_evidence_time() -> None:
-    newest = {Metric.SPO2: Measured(LAST + timedelta(hours=3), "s-1"), Metric.HEART_RATE: Measured(LAST, "p-1")}
+    newest: dict[str, Measured | None] = {Metric.SPO2: Measured(LAST + timedelta(hours=3), "s-1"),
+                                          Metric.HEART_RATE: Measured(LAST, "p-1")}
     now = LAST + timedelta(hours=40)
     finding = missed_measurements(_plan(Programme.COPD), newest, now).finding
     assert finding is not None
@@ -54,14 +55,15 @@ def test_several_overdue_metrics_are_named_and_the_newest_deadline_is_the_eviden
 
 
 def test_only_the_overdue_metric_is_named_when_the_other_is_on_schedule() -> None:
-    newest = {Metric.SPO2: Measured(LAST + timedelta(hours=20), "s-1"), Metric.HEART_RATE: Measured(LAST, "p-1")}
+    newest: dict[str, Measured | None] = {Metric.SPO2: Measured(LAST + timedelta(hours=20), "s-1"),
+                                          Metric.HEART_RATE: Measured(LAST, "p-1")}
     finding = missed_measurements(_plan(Programme.COPD), newest, LAST + timedelta(hours=40)).finding
     assert finding is not None
     assert "heart_rate" in finding.detail and "spo2" not in finding.detail
 
 
 def test_the_detail_holds_no_measured_value() -> None:
-    newest = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
+    newest: dict[str, Measured | None] = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
     finding = missed_measurements(_plan(), newest, LAST + timedelta(days=3)).finding
     assert finding is not None
     assert " kg" not in finding.detail and "82" not in finding.detail
@@ -83,7 +85,7 @@ def test_a_metric_never_measured_is_not_overdue() -> None:
 def test_a_planned_absence_mutes_it_and_the_clock_starts_again_when_it_ends() -> None:
     back = LAST + timedelta(days=5)
     paused = revise(_plan(), changed_by=NURSE, at=LAST + timedelta(days=1), note="hospital stay", paused_until=back)
-    newest = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
+    newest: dict[str, Measured | None] = {Metric.BODY_WEIGHT: Measured(LAST, "w-1")}
     during = missed_measurements(paused, newest, back - timedelta(minutes=1))
     assert (during.finding, during.quiet) == (None, True)
     just_back = missed_measurements(paused, newest, back + timedelta(hours=36))
@@ -95,7 +97,7 @@ def test_a_planned_absence_mutes_it_and_the_clock_starts_again_when_it_ends() ->
 def test_glucose_twice_a_day_is_overdue_after_12_plus_12_hours() -> None:
     plan = _plan(Programme.DIABETES)
     assert plan.measurement_schedule() == {Metric.BLOOD_GLUCOSE: MeasurementSchedule(every_hours=12)}
-    newest = {Metric.BLOOD_GLUCOSE: Measured(LAST, "g-1")}
+    newest: dict[str, Measured | None] = {Metric.BLOOD_GLUCOSE: Measured(LAST, "g-1")}
     assert missed_measurements(plan, newest, LAST + timedelta(hours=24)).finding is None
     assert missed_measurements(plan, newest, LAST + timedelta(hours=24, seconds=1)).finding is not None
 
@@ -115,4 +117,30 @@ def test_newest_measured_uses_the_window_and_queries_only_for_what_it_lacks() ->
     timeline = InMemoryTimeline(entries=[old_pulse, *window, later])
     newest = newest_measured(timeline, _plan(Programme.COPD), LAST + timedelta(hours=2), window)
     assert newest == {Metric.SPO2: Measured(LAST + timedelta(hours=1), "s-2", "dev"),
-                      Metric.HEART_RATE: Measured(LAST - timedelta(days=10), "p-old", "dev")}
+                      Metric.HEART_RATE: Measured(LAST - timedelta(days=10), "p-old", "dev"),
+                      "symptoms.copd": None}  # the COPD questionnaire, never answered
+
+
+def test_a_late_questionnaire_is_missed_like_a_metric_and_named_by_its_id_alone() -> None:
+    # COPD expects SpO2, pulse and the COPD questionnaire daily: the measurements are on time, the answer is not.
+    measured_now = LAST + timedelta(hours=30)
+    newest: dict[str, Measured | None] = {Metric.SPO2: Measured(measured_now, "s-1"),
+                                          Metric.HEART_RATE: Measured(measured_now, "p-1"),
+                                          "symptoms.copd": Measured(LAST, "q-1")}
+    assert missed_measurements(_plan(Programme.COPD), newest, DAILY_DEADLINE).finding is None
+
+    finding = missed_measurements(_plan(Programme.COPD), newest, DAILY_DEADLINE + timedelta(seconds=1)).finding
+
+    assert finding is not None and (finding.rule, finding.severity) == (Rule.MISSED_MEASUREMENTS, Severity.YELLOW)
+    assert (finding.evidence, finding.observed_at) == (("q-1",), DAILY_DEADLINE)
+    assert finding.detail.startswith("no measurement within the plan's schedule: questionnaire copd (every 24 h")
+    assert "spo2" not in finding.detail
+
+
+def test_the_newest_answer_of_each_planned_questionnaire_is_read_from_its_series() -> None:
+    answer = TimelineEntry("P-1", "symptoms.phq9", LAST, LAST, "app", "q-1", answers=(("phq9_1", "LA6568-5"),))
+    timeline = InMemoryTimeline(entries=[answer])
+
+    newest = newest_measured(timeline, _plan(Programme.MENTAL_HEALTH), LAST + timedelta(days=1))
+
+    assert newest == {"symptoms.gad7": None, "symptoms.phq9": Measured(LAST, "q-1", "app")}

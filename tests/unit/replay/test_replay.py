@@ -11,12 +11,14 @@ import pytest
 
 from bench.replay_cohort import write_cohort
 from dho.domain.findings import Severity
+from dho.domain.plans import MeasurementSchedule, Programme
 from dho.domain.registry import DeviceAssignment
 from dho.replay import NurseModel, ReplayOptions, replay_cohort
 from dho.replay.__main__ import main
 from dho.replay.cohort import CohortDevice, load_cohort
 from dho.replay.roster import ChangedPatientsRoster
 from dho.replay.runner import rule_body
+from dho.replay.tenant import plan_with_overrides
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
 from localcloud.sqs_events import sqs_record
 from tests.support.fakes import FakeTenant
@@ -232,3 +234,10 @@ def test_leaving_out_the_patients_whose_hourly_check_cannot_change_anything_chan
     assert (tmp_path / "skipping" / "alerts.jsonl").read_text() == (tmp_path / "everyone" / "alerts.jsonl").read_text()
     assert skipping.summary["alerts"]["by_rule"]["missed_measurements"]["yellow"] > 3
     assert skipping.summary["adherence_checks"] < everyone.summary["adherence_checks"] / 3
+
+
+def test_a_cohort_may_plan_its_own_questionnaire_schedule() -> None:
+    weekly = {"phq9": {"every_hours": 168}}
+    plan = plan_with_overrides("P-MEN00001", Programme.MENTAL_HEALTH, {"expected_questionnaires": weekly},
+                               START)
+    assert plan.questionnaire_schedule() == {"phq9": MeasurementSchedule(every_hours=168)}

@@ -22,7 +22,7 @@ from dho.domain.clock import utc_now
 from dho.domain.metrics import Metric
 from dho.domain.plan_advice import AdviceLanguage
 from dho.domain.plans import SelfManagementPlan
-from dho.evaluation.adherence import Measured
+from dho.evaluation.adherence import Measured, overdue_at
 from dho.ports import AdviceLog, DeviceMessenger, Registry
 
 
@@ -44,7 +44,7 @@ class OverdueReminders:
         self._language = language
         self._clock = clock  # when a reminder is sent (``now`` is the sweep tick's time)
 
-    def remind(self, plan: SelfManagementPlan, newest: Mapping[Metric, Measured | None], now: datetime) -> list[Advice]:
+    def remind(self, plan: SelfManagementPlan, newest: Mapping[str, Measured | None], now: datetime) -> list[Advice]:
         """The reminders of the patient's metrics due at ``now`` and not yet past their grace."""
         if plan.paused_until is not None and now < plan.paused_until:
             return []
@@ -53,9 +53,8 @@ class OverdueReminders:
             measured = newest.get(metric)
             if measured is None or measured.device_id is None:
                 continue  # never measured: nothing stopped
-            since = measured.at if plan.paused_until is None else max(measured.at, plan.paused_until)
-            due = since + schedule.overdue_after - schedule.grace
-            if not due < now <= since + schedule.overdue_after:
+            deadline = overdue_at(plan, schedule, measured.at)
+            if not deadline - schedule.grace < now <= deadline:
                 continue
             advice = self._reminder(plan, metric, measured, measured.device_id)
             earlier = self._log.recorded(advice)

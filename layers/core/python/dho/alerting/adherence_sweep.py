@@ -4,13 +4,15 @@ Checking every patient every minute would be 60 times the work for nothing (a sc
 each patient has a stable slot, a minute of the hour (:func:`~dho.domain.registry.roster_slot`, a hash of
 the id), and each tick checks the patients of the slot of its own minute: every patient once an hour, the
 load spread evenly over the hour, a retried tick checking the same patients. Per patient: the plan in
-force (one query), the newest reading of each expected metric (one query each, newest first, limit 1),
-then the verdict (:func:`~dho.evaluation.adherence.missed_measurements`) goes to the alert service as an
-evaluation at the tick's time: an overdue metric raises (or keeps) the one yellow MISSED_MEASUREMENTS
-alert of the patient, dedup, e-mail, opening hours and outbox as for any yellow; a schedule kept again
-(a reading the readings pipeline did not evaluate, a pause, a plan without expectations) closes it.
-Before that, while a metric is due but not yet past its grace, the patient's device is reminded once
-(``dho.advice.overdue_reminders``, from the same newest readings); a failed reminder fails nothing else.
+force (one query), the newest reading of each expected metric and answer of each expected questionnaire
+(one query each, newest first, limit 1), then the verdict (:func:`~dho.evaluation.adherence.missed_measurements`)
+goes to the alert service as an evaluation at the tick's time: an overdue metric or questionnaire raises
+(or keeps) the one yellow MISSED_MEASUREMENTS alert of the patient, dedup, e-mail, opening hours and
+outbox as for any yellow; a schedule kept again (a reading or answer the readings pipeline did not
+evaluate, a pause, a plan without expectations) closes it. Before that, while a metric is due but not yet
+past its grace, the patient's device is reminded once (``dho.advice.overdue_reminders``, from the same
+newest readings; questionnaires have no reminder text of their own: the app has their schedule from its
+config); a failed reminder fails nothing else.
 A tick missed (the schedule's retry_attempts=0) leaves its slot to the next hour. At most
 ``max_patients`` a tick (``MAX_PATIENTS_PER_TICK``: 6,000 patients a tenant), so a tick ends in time.
 """
@@ -25,7 +27,6 @@ from dho.advice.overdue_reminders import OverdueReminders
 from dho.alerting.service import AlertService
 from dho.domain.advice import SendOutcome
 from dho.domain.findings import Evaluation
-from dho.domain.metrics import Metric
 from dho.domain.plans import SelfManagementPlan
 from dho.domain.registry import ROSTER_SLOTS
 from dho.evaluation.adherence import Measured, missed_measurements, newest_measured, plan_in_force
@@ -39,7 +40,7 @@ class AdherenceOutcome:
     """What one tick's checks did (counts only: safe to log)."""
 
     checked: int = 0
-    overdue: int = 0  # patients with an overdue metric
+    overdue: int = 0  # patients with an overdue metric or questionnaire
     notified: int = 0
     failed: int = 0  # patients whose check failed (throttled, a lost race): checked again next hour
     reminded: int = 0  # overdue reminders sent to devices
@@ -89,7 +90,7 @@ class AdherenceSweep:
             notified += outcome.notified
         return AdherenceOutcome(checked, overdue, notified, failed, reminded)
 
-    def _remind(self, plan: SelfManagementPlan, newest: Mapping[Metric, Measured | None], now: datetime) -> int:
+    def _remind(self, plan: SelfManagementPlan, newest: Mapping[str, Measured | None], now: datetime) -> int:
         if self._reminders is None:
             return 0
         try:

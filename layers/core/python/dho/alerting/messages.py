@@ -51,7 +51,7 @@ _RULE_LABELS_NB: dict[Rule, str] = {
     Rule.NEWS2: "forhøyet NEWS2-skår",
     Rule.SYMPTOMS: "symptomer rapportert",
     Rule.COMBINED_DEVIATION: "flere målinger beveger seg bort fra personlig normalnivå",
-    Rule.MISSED_MEASUREMENTS: "målinger mangler",
+    Rule.MISSED_MEASUREMENTS: "målinger eller skjema mangler",
     Rule.QUESTIONNAIRE_TREND: "symptomskår forverres",
 }
 

@@ -1,5 +1,5 @@
-"""What a device's app is told to expect of the patient: which measurements and which questionnaire are
-due and how often, from the plan's expected measurements. Sent retained (QoS 1) on the device's own
+"""What a device's app is told to expect of the patient: which measurements and which questionnaires are
+due and how often, from the plan's measurement and questionnaire schedules. Sent retained (QoS 1) on the device's own
 ``dho/<tenant>/devices/<deviceId>/config`` topic, so an app that connects later gets the newest one.
 
 Intervals, not clock times: the message stays true until the plan changes (it is sent again then), and
@@ -15,18 +15,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from dho.domain.plans import Programme, SelfManagementPlan
-from dho.domain.symptoms import Questionnaire
+from dho.domain.plans import MeasurementSchedule, SelfManagementPlan
 
 _MESSAGE_IDS = uuid.UUID("0b3f3f8e-6a0c-4c7e-9d1e-5f2a7c9e4d21")  # namespace of config message ids
-
-# The programme's symptom questionnaire (COPD and heart-failure action plans); the others have none.
-QUESTIONNAIRE_OF: dict[Programme, Questionnaire] = {
-    Programme.COPD: Questionnaire.COPD,
-    Programme.COPD_HYPERCAPNIC: Questionnaire.COPD,
-    Programme.HEART_FAILURE: Questionnaire.HEART_FAILURE,
-}
-
 
 def config_topic(tenant_id: str, device_id: str) -> str:
     return f"dho/{tenant_id}/devices/{device_id}/config"
@@ -48,16 +39,17 @@ class DeviceConfig:
         return str(uuid.uuid5(_MESSAGE_IDS, f"{self.tenant_id}/config/{self.device_id}/{self.plan.version}"))
 
     def payload(self, sent_at: datetime) -> bytes:
-        schedule = sorted(self.plan.measurement_schedule().items())
-        measurements = [{"metric": metric.value, "every_hours": s.every_hours, "grace_hours": s.grace_hours}
-                        for metric, s in schedule]
-        questionnaire = QUESTIONNAIRE_OF.get(self.plan.programme)
-        # (guess) the questionnaire goes with the most frequent measurement: the patient's daily routine.
-        questionnaires = [] if questionnaire is None or not schedule else [
-            {"questionnaire": questionnaire.value, "every_hours": min(s.every_hours for _, s in schedule)}]
+        measurements = [{"metric": metric.value, **_interval(s)}
+                        for metric, s in sorted(self.plan.measurement_schedule().items())]
+        questionnaires = [{"questionnaire": questionnaire, **_interval(s)}
+                          for questionnaire, s in sorted(self.plan.questionnaire_schedule().items())]
         paused = self.plan.paused_until
         return json.dumps({
             "message_id": self.message_id, "kind": "config", "plan_version": self.plan.version,
             "measurements": measurements, "questionnaires": questionnaires,
             "paused_until": None if paused is None else paused.isoformat(), "sent_at": sent_at.isoformat(),
         }, separators=(",", ":")).encode()
+
+
+def _interval(schedule: MeasurementSchedule) -> dict[str, int]:
+    return {"every_hours": schedule.every_hours, "grace_hours": schedule.grace_hours}

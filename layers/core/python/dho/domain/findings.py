@@ -46,7 +46,7 @@ _LABELS = {
     Rule.NEWS2: "NEWS2 score raised",
     Rule.SYMPTOMS: "symptoms reported",
     Rule.COMBINED_DEVIATION: "several measurements moving away from personal normal",
-    Rule.MISSED_MEASUREMENTS: "measurements missing",
+    Rule.MISSED_MEASUREMENTS: "measurements or questionnaires missing",
     Rule.QUESTIONNAIRE_TREND: "symptom scores worsening",
 }
 

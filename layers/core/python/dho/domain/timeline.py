@@ -7,11 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from dho.domain.readings import DeviceReading
-from dho.domain.symptoms import Answer, Questionnaire
+from dho.domain.symptoms import Answer
 
 
-def symptom_series(questionnaire: Questionnaire) -> str:
-    return f"symptoms.{questionnaire.value}"
+def symptom_series(questionnaire: str) -> str:
+    """The series of a questionnaire's answers (a :class:`Questionnaire` or a plan's questionnaire id)."""
+    return f"symptoms.{questionnaire}"
 
 
 @dataclass(frozen=True, slots=True)

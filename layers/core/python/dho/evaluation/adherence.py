@@ -1,17 +1,21 @@
-"""Missed measurements (adherence): has the patient stopped measuring what the plan expects?
+"""Missed measurements (adherence): has the patient stopped measuring, or answering, what the plan expects?
 
-Pure: the plan, the newest measured time of each expected metric and ``now`` in, a verdict out. A metric
+What is expected: the plan's measurement schedule (each metric's series) and its questionnaire schedule
+(each questionnaire's ``symptoms.<id>`` series, an answer counting as its measurement), one list
+(:func:`expected`); a missed questionnaire is a missed measurement like any other, in the same alert.
+
+Pure: the plan, the newest measured time of each expected series and ``now`` in, a verdict out. A series
 is overdue once more than its interval + grace (``MeasurementSchedule.overdue_after``, e.g. 24 h + 12 h)
 has passed since its newest measurement, or since the end of a planned absence (``plan.paused_until``)
 if that is later. Its *deadline* (that moment) is the finding's evidence time: it depends on the data
 only, not on when the check runs, so every check of the same silence gives the same finding (same alert
 id, not news to the open alert), and closing the alert moves the rule's watermark to the deadline: the
 same silence never opens a second episode, a new silence after a new measurement has a later deadline and
-does. A metric never measured is not overdue: the alert is about a patient who *stops* measuring
+does. A series never measured is not overdue: the alert is about a patient who *stops* measuring
 (starting is an enrolment matter). While paused, or with nothing expected, the rule is quiet (an open
-alert closes). With several metrics overdue the finding names them all and its evidence time is the latest
-deadline (a metric going overdue later re-fires the open alert: its count and detail move on); the rule is
-quiet, and the alert closes, only once every expected metric is back on schedule. Never red: a missing
+alert closes). With several overdue the finding names them all and its evidence time is the latest deadline (one going
+overdue later re-fires the open alert: its count and detail move on); the rule is quiet, and the alert
+closes, only once everything expected is back on schedule. Never red: a missing
 measurement is a reason to call, not an emergency.
 
 ``missed_measurements`` is pure; ``newest_measured`` and ``plan_in_force`` read the ports. No scoring
@@ -26,15 +30,38 @@ from datetime import UTC, datetime, timedelta
 
 from dho.domain.clock import require_aware
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
-from dho.domain.metrics import Metric
-from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
-from dho.domain.timeline import TimelineEntry
+from dho.domain.plans import MeasurementSchedule, Programme, SelfManagementPlan, plan_from_template
+from dho.domain.timeline import TimelineEntry, symptom_series
 from dho.ports import LatestEntries, PlanRepository, Registry
 
 
 @dataclass(frozen=True, slots=True)
+class Expected:
+    """One series the plan expects: a metric (``spo2``) or a questionnaire's answers (``symptoms.phq9``)."""
+
+    series: str
+    name: str  # what the nurse's list calls it: the metric code, or "questionnaire <id>"
+    schedule: MeasurementSchedule
+
+
+def expected(plan: SelfManagementPlan) -> list[Expected]:
+    """Everything the plan expects and how often: its metrics, then its questionnaires."""
+    metrics = [Expected(metric.value, metric.value, schedule)
+               for metric, schedule in sorted(plan.measurement_schedule().items())]
+    questionnaires = [Expected(symptom_series(questionnaire), f"questionnaire {questionnaire}", schedule)
+                      for questionnaire, schedule in sorted(plan.questionnaire_schedule().items())]
+    return metrics + questionnaires
+
+
+def overdue_at(plan: SelfManagementPlan, schedule: MeasurementSchedule, newest: datetime) -> datetime:
+    """The deadline of the silence since ``newest``: the overdue clock starts again when a pause ends."""
+    since = newest if plan.paused_until is None else max(newest, plan.paused_until)
+    return since + schedule.overdue_after
+
+
+@dataclass(frozen=True, slots=True)
 class Measured:
-    """The newest measurement of one metric: when, and which reading."""
+    """The newest measurement of one series (a metric, or a questionnaire's answers): when, and which reading."""
 
     at: datetime
     reading_id: str
@@ -61,29 +88,27 @@ class AdherenceVerdict:
 
 
 def missed_measurements(
-    plan: SelfManagementPlan, newest: Mapping[Metric, Measured | None], now: datetime
+    plan: SelfManagementPlan, newest: Mapping[str, Measured | None], now: datetime
 ) -> AdherenceVerdict:
-    """Overdue means strictly later than the deadline: at exactly interval + grace it is not overdue yet."""
+    """``newest`` by series (:attr:`Expected.series`). Overdue means strictly later than the deadline: at
+    exactly interval + grace it is not overdue yet."""
     require_aware(now)
-    paused_until = plan.paused_until
-    if paused_until is not None and now < paused_until:
+    if plan.paused_until is not None and now < plan.paused_until:
         return AdherenceVerdict(None, quiet=True)
-    schedule_of = plan.measurement_schedule()
-    overdue: list[tuple[Metric, datetime, Measured]] = []
-    for metric, schedule in sorted(schedule_of.items()):
-        measured = newest.get(metric)
+    overdue: list[tuple[Expected, datetime, Measured]] = []
+    for item in expected(plan):
+        measured = newest.get(item.series)
         if measured is None:
             continue  # never measured: nothing stopped
-        since = measured.at if paused_until is None else max(measured.at, paused_until)
-        deadline = since + schedule.overdue_after
+        deadline = overdue_at(plan, item.schedule, measured.at)
         if now > deadline:
-            overdue.append((metric, deadline, measured))
+            overdue.append((item, deadline, measured))
     if not overdue:
         return AdherenceVerdict(None, quiet=True)
     detail = "no measurement within the plan's schedule: " + ", ".join(
-        f"{metric.value} (every {schedule_of[metric].every_hours} h, "
+        f"{item.name} (every {item.schedule.every_hours} h, "
         f"last measured {measured.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
-        for metric, _, measured in overdue
+        for item, _, measured in overdue
     )
     finding = Finding(
         patient_id=plan.patient_id,
@@ -98,22 +123,22 @@ def missed_measurements(
 
 def newest_measured(
     timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = ()
-) -> dict[Metric, Measured | None]:
-    """The newest measurement of each metric the plan expects, measured at or before ``at``: from
-    ``known`` (a window already loaded) where it has the metric, else one bounded query (newest first,
-    limit 1) per metric."""
+) -> dict[str, Measured | None]:
+    """The newest measurement of each series the plan expects (:func:`expected`), measured at or before
+    ``at``: from ``known`` (a window already loaded) where it has the series, else one bounded query (newest
+    first, limit 1) per series."""
     before = at + timedelta(microseconds=1)
-    expected = {metric.value: metric for metric in plan.measurement_schedule()}
+    series = {item.series for item in expected(plan)}
     newest_known: dict[str, TimelineEntry] = {}
     for e in known:  # one pass over the window
-        if e.series in expected and e.measured_at < before:
+        if e.series in series and e.measured_at < before:
             found = newest_known.get(e.series)
             if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
                 newest_known[e.series] = e
-    newest: dict[Metric, Measured | None] = {}
-    for series, metric in expected.items():
-        entry = newest_known.get(series) or timeline.latest(plan.patient_id, series, before=before)
-        newest[metric] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
+    newest: dict[str, Measured | None] = {}
+    for name in sorted(series):
+        entry = newest_known.get(name) or timeline.latest(plan.patient_id, name, before=before)
+        newest[name] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
     return newest
 
 

@@ -1,6 +1,6 @@
 """Evaluate the patients a batch touched: their current plan and recent window, scored together, and
-whether they keep the plan's measurement schedule (missed measurements: a reading that ends the silence
-makes the rule quiet, which closes its open alert at once)."""
+whether they keep the plan's measurement and questionnaire schedules (missed measurements: a reading or
+answer that ends the silence makes the rule quiet, which closes its open alert at once)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ class EvaluationService:
         return [self._with_adherence(window, ev) for window, ev in zip(windows, evaluate(windows), strict=True)]
 
     def _with_adherence(self, window: PatientWindow, evaluation: Evaluation) -> Evaluation:
-        """The missed-measurements verdict as of the evaluation time (the newest reading per expected metric
-        from the window, or one bounded query for a metric the window does not hold)."""
+        """The missed-measurements verdict as of the evaluation time (the newest reading per expected series
+        from the window, or one bounded query for a series the window does not hold)."""
         at = window.evaluated_at
         verdict = missed_measurements(window.plan, newest_measured(self._timeline, window.plan, at, window.entries), at)
         return verdict.added_to(evaluation)

@@ -1,7 +1,7 @@
 """The roster of the replay's hourly missed-measurement round, leaving out the patients whose check
 cannot change anything. A check decides on one rule from the verdict of ``dho.evaluation.adherence`` (a
-pure function of the plan, the newest measurement of each expected metric, and the time); as time passes
-the verdict changes only when a deadline (newest measurement or end of a pause + the schedule's interval
+pure function of the plan, the newest measurement of each expected metric or questionnaire, and the time);
+as time passes the verdict changes only when a deadline (newest measurement or end of a pause + the schedule's interval
 and grace) is passed. The same verdict decided again changes nothing, whatever happened to the alert in
 between: an open alert has counted its evidence already, a closed episode's watermark refuses it. So a
 patient is checked again only once a deadline passes or a new reading arrives; a patient the readings
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from dho.adapters.memory_registry import MemoryRegistry
+from dho.evaluation.adherence import expected, overdue_at
 from dho.ports import LatestEntries, PlanRepository
 
 _AFTER_EVERYTHING = timedelta(days=365 * 100)
@@ -66,15 +67,14 @@ class ChangedPatientsRoster:
         paused_until = plan.paused_until
         if paused_until is not None and now < paused_until:
             moments.append(paused_until - timedelta(microseconds=1))
-        for metric, schedule in plan.measurement_schedule().items():
-            newest = self._timeline.latest(patient_id, metric.value, before=now + _AFTER_EVERYTHING)
+        for item in expected(plan):
+            newest = self._timeline.latest(patient_id, item.series, before=now + _AFTER_EVERYTHING)
             if newest is None:
                 continue
             if newest.measured_at > now:  # measured "in the future" (a clock ahead): visible later
                 moments.append(newest.measured_at - timedelta(microseconds=1))
                 continue
-            since = newest.measured_at if paused_until is None else max(newest.measured_at, paused_until)
-            deadline = since + schedule.overdue_after
+            deadline = overdue_at(plan, item.schedule, newest.measured_at)
             if now <= deadline:  # overdue strictly after it
                 moments.append(deadline)
         return min(moments, default=None)

@@ -29,7 +29,7 @@ from dho.replay.roster import ChangedPatientsRoster
 
 # Plan fields a cohort may set per patient (docs/replay.md); the rest belong to the plan's history.
 PLAN_FIELDS = frozenset({"spo2_scale", "on_home_oxygen", "limits", "trends", "expected_measurements",
-                         "paused_until"})
+                         "expected_questionnaires", "paused_until"})
 _MERGED_FIELDS = frozenset({"limits", "trends"})  # merged into the template's (per metric, per field)
 
 
