@@ -20,6 +20,10 @@ from dho.domain.symptoms import Questionnaire
 
 _MESSAGE_IDS = uuid.UUID("0b3f3f8e-6a0c-4c7e-9d1e-5f2a7c9e4d21")  # namespace of config message ids
 
+# A zero-byte retained publish deletes the topic's retained message (MQTT 3.1.1 3.3.1.3; IoT Core alike):
+# sent when a device comes back, so no one subscribing later gets the previous holder's schedule.
+CLEARED_CONFIG = b""
+
 # The programme's symptom questionnaire (COPD and heart-failure action plans); the others have none.
 QUESTIONNAIRE_OF: dict[Programme, Questionnaire] = {
     Programme.COPD: Questionnaire.COPD,
