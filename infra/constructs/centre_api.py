@@ -117,7 +117,8 @@ class CentreApi(Construct):
                                     resources=[access_log_arn]),
                 iam.PolicyStatement(sid=f"Key{sid}", actions=list(KEY_ACTIONS), resources=[key_arn]),
                 # The retained config message of this tenant's devices (a plan version saved, a device
-                # handed out): their config topics only, in the tenant's region; nothing else on IoT.
+                # handed out; cleared by an empty retained publish when it comes back, the same two actions):
+                # their config topics only, in the tenant's region; nothing else on IoT.
                 iam.PolicyStatement(sid=f"PublishDeviceConfig{sid}", actions=list(CONFIG_PUBLISH_ACTIONS),
                                     resources=[_config_topics_arn(stack, tenant)]),
             ]

@@ -2,7 +2,7 @@
 yellow SpO2 over MQTT, the rules engine queues it, process_readings scores it and publishes the plan's
 yellow advice with iot-data (moto, bridged to the broker), and the device receives it through the front
 door. Another device can neither subscribe to that topic nor receive from it. The same for the retained
-config message a device gets when it subscribes."""
+config message a device gets when it subscribes, which is gone once the device is returned."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ from tests.support.mqtt_device import TestDevice
 THINGS = {"oxi-0001": "bodo", "oxi-0002": "bodo"}
 PATIENT = Patient("P-E2E00001", "03895200076", "copd")
 ADVICE_DELIVERY_SECONDS = 5.0
+NOTHING_RETAINED_SECONDS = 1.0  # a retained message arrives right after the subscribe is acknowledged
 
 
 def advice(device: str) -> str:
@@ -196,6 +197,16 @@ def test_a_device_that_connects_later_gets_its_retained_config_and_another_devic
     assert not forger.subscribe(config("oxi-0001"))
     assert forger.received == []
     oximeter.close()
+
+    # WHEN the oximeter comes back (unassigned), its config is cleared: the broker drops the retained message
+    assert publisher.clear(["oxi-0001"]) == ["oxi-0001"]
+
+    # THEN the oximeter, subscribing again for its next holder, is told nothing of this patient's plan
+    returned = tenant.device("oxi-0001")
+    assert returned.connect() and returned.subscribe(config("oxi-0001"))
+    assert not returned.message_arrived.wait(NOTHING_RETAINED_SECONDS)
+    assert returned.received == []
+    returned.close()
 
 
 def test_a_simulated_oximeter_measures_again_when_prompted_and_gets_the_confirmation(tenant: Tenant) -> None:

@@ -9,7 +9,9 @@ broker delivers an HTTP publish to the topic's subscribers. The devices' front d
 policy (``iot:Receive``) on the way out. Without a broker, moto's behaviour is unchanged.
 
 moto also drops the request's ``retain`` flag: the response handler keeps it for the forward, so a
-retained publish (a device's config) is retained by the local broker as IoT Core retains it.
+retained publish (a device's config) is retained by the local broker as IoT Core retains it. An empty
+retained publish (a returned device's config cleared) is forwarded as it is: the broker then drops the
+topic's retained message, as IoT Core does (``tests/e2e/test_advice_to_the_device.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The retained config message of a patient's devices (which measurements and questionnaires are due, how
-often, from the plan's schedules), sent when a plan version is saved or a device handed out, through the
-centre API on in-memory ports."""
+often, from the plan's schedules), sent when a plan version is saved or a device handed out and cleared when a
+device comes back, through the centre API on in-memory ports."""
 
 from __future__ import annotations
 
@@ -102,6 +102,45 @@ def test_iot_core_down_never_undoes_the_plan_version(client: HandlerClient, cent
                          body={"note": "on oxygen now", "on_home_oxygen": True})
 
     assert answer.status == 200 and centre.tenants["bodo"].plans.current(NEW).version == 2  # type: ignore[union-attr]
+
+
+def _return(client: HandlerClient, device_id: str) -> Any:
+    return client.call("POST", f"/patients/bodo/{NEW}/devices/{device_id}/unassign", ADMIN,
+                       body={"at": (NOW - timedelta(days=1)).isoformat()})
+
+
+def test_a_returned_device_has_its_retained_config_cleared_and_nothing_about_the_patient_sent(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    client.call("PUT", f"/patients/bodo/{NEW}/enrolment", ADMIN, body=DECISION)
+    _hand_out(client, "scale-9")
+    messenger = centre.tenants["bodo"].messenger
+    messenger.published.clear()
+
+    assert _return(client, "scale-9").status == 200
+
+    # A zero-byte retained publish on exactly that device's config topic: the broker drops the retained one.
+    assert messenger.published == [("dho/bodo/devices/scale-9/config", b"", True)]
+
+
+def test_iot_core_down_never_undoes_the_return(client: HandlerClient, centre: FakeCentre) -> None:
+    client.call("PUT", f"/patients/bodo/{NEW}/enrolment", ADMIN, body=DECISION)
+    _hand_out(client, "scale-9")
+    centre.tenants["bodo"].messenger.failing = True
+
+    answer = _return(client, "scale-9")
+
+    assert answer.status == 200 and answer.body["valid_to"] is not None
+    [period] = centre.tenants["bodo"].registry.devices_of(NEW, limit=5)
+    assert period.valid_to is not None
+
+
+def test_a_refused_return_clears_nothing(client: HandlerClient, centre: FakeCentre) -> None:
+    client.call("PUT", f"/patients/bodo/{NEW}/enrolment", ADMIN, body=DECISION)
+    centre.tenants["bodo"].messenger.published.clear()
+
+    assert _return(client, "scale-9").status == 409  # never handed to this patient
+    assert centre.tenants["bodo"].messenger.published == []
 
 
 def test_one_device_failing_leaves_the_others_told() -> None:

@@ -175,6 +175,8 @@ class EnrolmentService(PatientRecordsService):
             raise Conflict(str(conflict)) from None
         self._log(data, caller, Action.MANAGE_DEVICES, patient_id, now, DEVICE_OBJECT, AccessOutcome.EXPORTED,
                   purpose="unassign device")
+        if records.device_config is not None:  # the returned device forgets this patient's schedule
+            records.device_config.clear([device_id])
         return ended
 
     # ---- the self-management plan -------------------------------------------------------------------

@@ -59,8 +59,8 @@ class TenantRecords:
     plans: PlanStore
     history: AlertHistory
     registry: PatientRegistry
-    # Tells the patient's devices what is due when a plan version is saved or a device handed out
-    # (None: nothing is sent, e.g. read-only tools).
+    # Tells the patient's devices what is due when a plan version is saved or a device handed out, and
+    # clears a returned device's config (None: nothing is sent, e.g. read-only tools).
     device_config: DeviceConfigPublisher | None = None
 
 

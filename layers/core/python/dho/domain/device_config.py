@@ -19,6 +19,11 @@ from dho.domain.plans import MeasurementSchedule, SelfManagementPlan
 
 _MESSAGE_IDS = uuid.UUID("0b3f3f8e-6a0c-4c7e-9d1e-5f2a7c9e4d21")  # namespace of config message ids
 
+# A zero-byte retained publish deletes the topic's retained message (MQTT 3.1.1 3.3.1.3; IoT Core alike):
+# sent when a device comes back, so no one subscribing later gets the previous holder's schedule.
+CLEARED_CONFIG = b""
+
+
 def config_topic(tenant_id: str, device_id: str) -> str:
     return f"dho/{tenant_id}/devices/{device_id}/config"
 
