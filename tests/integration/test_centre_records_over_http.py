@@ -161,6 +161,41 @@ def test_the_caseload_review_over_http(centre: CentreOnMoto) -> None:
     assert refused[0] == 403
 
 
+def test_caseload_rows_show_the_newest_reading_kept_by_ingest_whatever_the_arrival_order(
+    centre: CentreOnMoto,
+) -> None:
+    table = centre.tenants["bodo"]["table_name"]
+    patient, unmeasured = "P-CHRT0005", "P-CHRT0006"
+    now = utc_now()
+    start = (now - timedelta(days=20)).date()
+    enrolments = DynamoDbEnrolments(centre.dynamodb, table)
+    for pid, code in ((patient, "C-05"), (unmeasured, "C-06")):
+        enrolments.enrol(Enrolment(pid, f"Pasient {code}", code, "copd", "salten", "9199999", (), f"V-{code}",
+                                   start, start, (now + timedelta(days=30)).date()))
+        DynamoDbPlans(centre.dynamodb, table).save(plan_from_template(pid, Programme.COPD, now - timedelta(days=20)))
+    timeline = DynamoDbTimeline(centre.dynamodb, table)
+    day = timedelta(days=1)
+    # Yesterday's SpO2 arrives first; the day before's SpO2 + pulse and an older SpO2 come late, and
+    # yesterday's is delivered again.
+    yesterday = DeviceReading("bodo", "oxi-c5", "c5-1", now - day, now - day, (Measurement(Metric.SPO2, 94.0, "%"),))
+    outcomes = [timeline.store_reading(r, patient) for r in (
+        yesterday,
+        DeviceReading("bodo", "oxi-c5", "c5-2", now - 2 * day, now - day,
+                      (Measurement(Metric.SPO2, 93.0, "%"), Measurement(Metric.HEART_RATE, 80.0, "/min"))),
+        DeviceReading("bodo", "oxi-c5", "c5-3", now - 3 * day, now - day, (Measurement(Metric.SPO2, 92.0, "%"),)),
+        yesterday)]
+
+    status, _, body = http_call(centre.api, "GET", "/caseload?tenant=bodo&limit=100", centre.token("centre_nurse"))
+
+    assert [o.value for o in outcomes] == ["stored", "stored", "stored", "duplicate"]
+    assert status == 200, body
+    rows = {r["patient_id"]: r for r in body["rows"]}
+    measured, never = rows[patient], rows[unmeasured]
+    assert measured["last_reading_at"].startswith((now - day).isoformat()[:19])
+    assert measured["adherence_14d"] == {"spo2": pytest.approx(3 / 14), "heart_rate": pytest.approx(1 / 14)}
+    assert never["last_reading_at"] is None and never["adherence_14d"] == {"spo2": 0.0, "heart_rate": 0.0}
+
+
 def test_a_nurse_edits_the_advice_texts_as_a_plan_version_and_the_next_advice_uses_them(
     centre: CentreOnMoto,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -99,6 +99,13 @@ class InMemoryTimeline:
         found = [e for e in self.entries
                  if e.patient_id == patient_id and e.series == series and start <= e.measured_at < end]
         return sorted(found, key=lambda e: (e.measured_at, e.reading_id), reverse=newest_first)[:limit]
+
+    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+        newest: dict[str, dict[str, datetime]] = {}
+        for e in sorted(self.entries, key=lambda e: (e.measured_at, e.reading_id)):
+            if e.patient_id in patient_ids:
+                newest.setdefault(e.patient_id, {})[e.series] = e.measured_at
+        return newest
 
     def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
         found = [e for e in self.entries

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,32 @@ def test_a_review_is_recorded_with_who_and_when_and_moves_the_next_review(
     assert centre.tenants["bodo"].enrolments.enrolments[OTHER_GPS_PATIENT].review_on == date(2027, 3, 1)
     listed = client.call("GET", "/caseload", NURSE, query="tenant=bodo")
     assert [r["patient_id"] for r in listed.body["rows"]] == [OWN_PATIENT, OTHER_GPS_PATIENT]  # due later now
+
+
+def test_the_last_reading_and_an_unmeasured_plan_come_from_the_newest_readings_without_a_query(
+    client: HandlerClient, centre: FakeCentre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodo = centre.tenants["bodo"]
+    # The other GP's patient weighed themself 200 days ago and has a heart-failure plan since: nothing of
+    # the plan was measured in the 14 days, so adherence needs no read of the timeline.
+    long_ago = NOW - timedelta(days=200)
+    bodo.timeline.store_reading(DeviceReading("bodo", "scale-01", "w-1", long_ago, long_ago,
+                                              (Measurement(Metric.BODY_WEIGHT, 82.0, "kg"),)), OTHER_GPS_PATIENT)
+    bodo.plans.save(plan_from_template(OTHER_GPS_PATIENT, Programme.HEART_FAILURE, NOW - timedelta(days=20)))
+    queried: list[tuple[str, str]] = []
+    query = bodo.timeline.query
+
+    def counted(patient_id: str, series: str, *args: Any, **kwargs: Any) -> Any:
+        queried.append((patient_id, series))
+        return query(patient_id, series, *args, **kwargs)
+
+    monkeypatch.setattr(bodo.timeline, "query", counted)
+
+    answer = client.call("GET", "/caseload", NURSE, query="tenant=bodo")
+
+    other = next(r for r in answer.body["rows"] if r["patient_id"] == OTHER_GPS_PATIENT)
+    assert other["last_reading_at"].startswith(long_ago.isoformat()[:16])
+    assert other["adherence_14d"] and set(other["adherence_14d"].values()) == {0.0}
+    assert all(pid != OTHER_GPS_PATIENT for pid, _ in queried)
+    # The patient measured lately still has SpO2 read for adherence; pulse, never measured, is not read.
+    assert queried == [(OWN_PATIENT, "spo2")]

@@ -25,7 +25,9 @@ class TransientStoreError(Exception):
 
 class TimelineRepository(Protocol):
     def store_reading(self, reading: DeviceReading, patient_id: str) -> StoreOutcome:
-        """Write every entry of the reading once, atomically; a replay stores nothing."""
+        """Write every entry of the reading once, atomically, and in the same write move the patient's
+        newest mark of each of its series forward where the reading is newer (never back); a replay
+        stores nothing."""
         ...
 
     def query(
@@ -36,6 +38,19 @@ class TimelineRepository(Protocol):
         ``newest_first``: ``limit`` then keeps the newest), at most ``limit``. Reads every reading
         stored before the call (scoring runs right after the write)."""
         ...
+
+
+class NewestReadings(Protocol):
+    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+        """Per patient, the measured time of the newest stored entry of each series
+        (:mod:`dho.domain.newest_readings`); a patient with no reading is absent. At most 100 patients: one
+        batched read of a per-patient summary that ``store_reading`` keeps in the transaction storing the
+        reading. May lag a reading stored a moment ago (an eventually consistent read)."""
+        ...
+
+
+class CaseloadTimeline(TimelineRepository, NewestReadings, Protocol):
+    """What the centre reads: windows of a series, and the newest reading of each series of a page's patients."""
 
 
 class LatestEntries(Protocol):

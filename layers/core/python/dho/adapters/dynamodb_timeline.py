@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,8 +11,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from dho.adapters import keys
 from dho.adapters.dynamodb_codec import decode, encode, raise_if_transient
+from dho.adapters.dynamodb_newest_readings import newest_of, stored_marks, summary_key, summary_update
 from dho.adapters.table_schema import PARTITION_KEY
 from dho.domain.clock import from_canonical, to_canonical
+from dho.domain.newest_readings import marks_of, newer_than_stored
 from dho.domain.readings import DeviceReading
 from dho.domain.symptoms import Answer
 from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
@@ -21,14 +24,27 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _NOT_YET_WRITTEN = f"attribute_not_exists({PARTITION_KEY})"
+_SUMMARY_ATTEMPTS = 4  # a late reading needs 2; more only while other readings of the patient race it
+
+
+def _only_last_failed(reasons: Sequence[Mapping[str, Any]]) -> bool:
+    """The transaction was cancelled by its last item's condition (the summary's) alone."""
+    codes = [str(r.get("Code", "")) for r in reasons]
+    return bool(codes) and codes[-1] == "ConditionalCheckFailed" and all(c in ("None", "") for c in codes[:-1])
 
 
 class DynamoDbTimeline:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
         self._table = table_name
+        self._sleep = sleep  # the BatchGetItem backoff's
 
     def store_reading(self, reading: DeviceReading, patient_id: str) -> StoreOutcome:
+        """One transaction: the guard, the entries and the newest-readings summary update (at most
+        1 + 8 metrics + 1 items, far below the 100 a transaction may hold). If a mark is not newer than
+        the stored one (an older reading arriving late), the transaction is cancelled and retried with
+        only the marks that are newer: a late reading costs two transactions, an in-order one one."""
         fingerprint = reading.fingerprint()
         guard = {
             "pk": keys.device_pk(reading.device_id),
@@ -37,21 +53,33 @@ class DynamoDbTimeline:
             "patient_id": patient_id,
             "measured_at": to_canonical(reading.measured_at),
         }
-        items = [guard, *(_entry_item(entry) for entry in entries_for(reading, patient_id))]
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": encode(item), "ConditionExpression":
-                             _NOT_YET_WRITTEN, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
-                    for item in items
-                ]
-            )
-        except self._client.exceptions.TransactionCanceledException as cancelled:
-            return self._outcome_of_cancelled(cancelled, guard, fingerprint)
-        except (ClientError, BotoCoreError) as error:
-            raise_if_transient(error)
-            raise
-        return StoreOutcome.STORED
+        entries = entries_for(reading, patient_id)
+        puts: list[Any] = [
+            {"Put": {"TableName": self._table, "Item": encode(item), "ConditionExpression": _NOT_YET_WRITTEN,
+                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+            for item in [guard, *(_entry_item(entry) for entry in entries)]
+        ]
+        marks = marks_of(entries)
+        for _ in range(_SUMMARY_ATTEMPTS):
+            summary: list[Any] = [summary_update(self._table, patient_id, marks)] if marks else []
+            try:
+                self._client.transact_write_items(TransactItems=[*puts, *summary])
+            except self._client.exceptions.TransactionCanceledException as cancelled:
+                reasons = cancelled.response.get("CancellationReasons", [])
+                if not summary or not _only_last_failed(reasons):
+                    return self._outcome_of_cancelled(cancelled, guard, fingerprint)
+                stored = reasons[-1].get("Item") or self._get(**summary_key(patient_id)) or {}
+                marks = newer_than_stored(marks, stored_marks(decode(stored)))
+                continue
+            except (ClientError, BotoCoreError) as error:
+                raise_if_transient(error)
+                raise
+            return StoreOutcome.STORED
+        # Newer readings of the same series kept landing between the attempts: nothing was written.
+        raise TransientStoreError("the newest-readings summary moved on every attempt")
+
+    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+        return newest_of(self._client, self._table, patient_ids, self._sleep)
 
     def _outcome_of_cancelled(
         self, cancelled: ClientError, guard: dict[str, Any], fingerprint: str

@@ -6,6 +6,7 @@
 | roster entry         | ``PATIENT#<patient_id>``| ``ROSTER``                                 |
 | enrolment            | ``PATIENT#<patient_id>``| ``ENROLMENT``                              |
 | timeline entry       | ``PATIENT#<patient_id>``| ``TL#<series>#<measured_at>#<reading_id>`` |
+| newest readings      | ``PATIENT#<patient_id>``| ``NEWEST_READINGS``                        |
 | self-management plan | ``PATIENT#<patient_id>``| ``PLAN#<version, 6 digits>``                |
 | alert                | ``PATIENT#<patient_id>``| ``ALERT#<rule>#<opened_at>``               |
 | open-alert guard     | ``PATIENT#<patient_id>``| ``OPEN_ALERT#<rule>``                      |
@@ -25,6 +26,13 @@ time-range queries. ``series`` is a metric (``spo2``) or a symptom set (``sympto
 The reading guard makes ingest idempotent: it is written in the same transaction as the entries, on
 the condition that it does not exist yet, and holds the reading's fingerprint to tell a replay from a
 reused id.
+
+The newest-readings summary (``dho.adapters.dynamodb_newest_readings``) holds, for each series the patient
+has, an attribute ``TL#<series>`` = ``<measured_at>#<reading_id>`` of its newest entry
+(``dho.domain.newest_readings``): no value, no health data beyond the time. Ingest updates it in the
+transaction that stores the reading, on the condition that every mark it sets moves forward; so the
+caseload reads the last reading of a page's patients with one ``BatchGetItem`` instead of a query per
+metric. Readings stored before the summary existed are not in it (a one-off backfill would add them).
 
 A device assignment is written twice in one transaction: under the device (which patient had it when:
 ingest's question) and under the patient (which devices the patient had: the centre's question), and
@@ -147,6 +155,7 @@ def timeline_sk(series: str, measured_at: datetime, reading_id: str) -> str:
     return f"{timeline_prefix(series)}{to_canonical(measured_at)}#{reading_id}"
 
 
+NEWEST_READINGS_SK = "NEWEST_READINGS"  # the patient's newest mark per series (dynamodb_newest_readings)
 PLAN_PREFIX = "PLAN#"
 
 

@@ -4,7 +4,7 @@ replays of whole cohorts: every query is O(log n) plus what it returns, never a 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,6 +38,7 @@ class MemoryTimeline:
     def __init__(self) -> None:
         self._fingerprints: dict[tuple[str, str], str] = {}
         self._series: dict[tuple[str, str], _Series] = {}
+        self._series_of: dict[str, set[str]] = {}  # patient -> its series (newest_of without a scan)
 
     @property
     def readings(self) -> int:
@@ -55,6 +56,7 @@ class MemoryTimeline:
             series = self._series.get((patient_id, entry.series))
             if series is None:
                 series = self._series[(patient_id, entry.series)] = _Series()
+                self._series_of.setdefault(patient_id, set()).add(entry.series)
             series.add(entry)
         return StoreOutcome.STORED
 
@@ -70,6 +72,12 @@ class MemoryTimeline:
         if newest_first:
             return found.entries[max(low, high - limit):high][::-1]
         return found.entries[low:min(high, low + limit)]
+
+    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+        """The newest entry of each series: the last of its sorted keys (measured time, then reading id,
+        as the DynamoDB summary's marks), so a late older reading or a duplicate never moves it back."""
+        return {pid: {s: self._series[(pid, s)].keys[-1][0] for s in self._series_of[pid]}
+                for pid in patient_ids if pid in self._series_of}
 
     def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:
         found = self._series.get((patient_id, series))

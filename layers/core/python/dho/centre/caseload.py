@@ -2,18 +2,20 @@
 with the last reading, adherence over 14 days, alerts and their outcomes over 30 days, the plan's age and
 the review due date; and recording that a patient's follow-up was reviewed (who, when, the next review).
 
-Bounded: the patients come from one index query per tenant, in pages (``CASELOAD_PAGE_MAX``); each row
-reads the patient's current plan (one query), the expected metrics over 14 days (one query each; the
-newest of every metric in a year only when none of them was measured), and the alerts opened in 30 days
-(one query). Rows are read in parallel (boto3 clients are thread-safe); the patients shown are written to
-the tenant's access log together (one transaction per 100) before the page is returned.
+Bounded: the patients come from one index query per tenant, in pages (``CASELOAD_PAGE_MAX``); the page's
+newest reading of each series comes from one batched read of the per-patient summaries ingest keeps
+(``NewestReadings``). Each row then reads the patient's current plan (one query), the alerts opened in 30
+days (one query), and, for adherence, each expected metric over 14 days (one query each) only if the
+summary says it was measured since the window began: a metric not measured in the window is 0 without a
+query. Rows are read in parallel (boto3 clients are thread-safe); the patients shown are written to the
+tenant's access log together (one transaction per 100) before the page is returned.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -34,7 +36,6 @@ ADHERENCE_WINDOW = timedelta(days=14)
 ALERT_WINDOW = timedelta(days=30)
 CASELOAD_PAGE_MAX = 100
 ALERTS_PER_ROW = 200
-LAST_READING_LOOKBACK = timedelta(days=366)
 PARALLEL_ROWS = 8
 CASELOAD_OBJECT = "caseload row: last reading, adherence, alerts and outcomes, plan age, review date"
 REVIEW_OBJECT = "caseload review of the patient's follow-up"
@@ -95,8 +96,10 @@ class CaseloadService(PatientRecordsService):
             wanted = limit - len(rows)
             page = self._tenants[tenant].enrolments.caseload(
                 limit=wanted, after=token if tenant == start_tenant and token else None)
+            newest = self._tenants[tenant].timeline.newest_of([e.patient_id for e in page.enrolments])
             with ThreadPoolExecutor(max_workers=PARALLEL_ROWS) as pool:
-                found = list(pool.map(lambda e, t=tenant: self._row(t, e, now), page.enrolments))
+                found = list(pool.map(lambda e, t=tenant, n=newest: self._row(t, e, n.get(e.patient_id, {}), now),
+                                      page.enrolments))
             # Logged before any row is returned; any failure refuses the whole page (AccessNotRecorded).
             data = self._tenants[tenant]
             self._write(data, [
@@ -134,17 +137,18 @@ class CaseloadService(PatientRecordsService):
                   purpose="caseload review")
         return enrolment
 
-    def _row(self, tenant_id: str, enrolment: Enrolment, now: datetime) -> CaseloadRow:
+    def _row(self, tenant_id: str, enrolment: Enrolment, newest: Mapping[str, datetime], now: datetime) -> CaseloadRow:
         data, records = self._tenants[tenant_id], self._records[tenant_id]
         pid = enrolment.patient_id
         plan = records.plans.current(pid)
         schedule = {} if plan is None else plan.measurement_schedule()
         since = max(now - ADHERENCE_WINDOW, datetime.combine(enrolment.start, datetime.min.time(), now.tzinfo))
         measured = {metric: _measured(data.timeline, pid, metric, expected, since, now)
+                    if newest.get(metric.value, since - timedelta.resolution) >= since else ()
                     for metric, expected in schedule.items()}
         alerts = records.history.opened_between(pid, now - ALERT_WINDOW, now, limit=ALERTS_PER_ROW)
         return CaseloadRow(
-            tenant_id=tenant_id, enrolment=enrolment, last_reading_at=_last_reading(data.timeline, pid, measured, now),
+            tenant_id=tenant_id, enrolment=enrolment, last_reading_at=last_reading(newest),
             adherence=adherence(schedule, {m: [e.measured_at for e in found] for m, found in measured.items()},
                                 since, now),
             alerts_by_severity=dict(Counter(a.severity.value for a in alerts)),
@@ -155,7 +159,6 @@ class CaseloadService(PatientRecordsService):
         )
 
 
-
 def _measured(timeline: TimelineRepository, pid: str, metric: Metric, expected: MeasurementSchedule,
               since: datetime, now: datetime) -> Sequence[TimelineEntry]:
     """The metric's newest measurements in [since, now): a few per interval at most, enough to tell
@@ -164,12 +167,10 @@ def _measured(timeline: TimelineRepository, pid: str, metric: Metric, expected: 
     return timeline.query(pid, metric.value, since, now, limit=bound, newest_first=True)
 
 
-def _last_reading(timeline: TimelineRepository, pid: str, measured: dict[Metric, Sequence[TimelineEntry]],
-                  now: datetime) -> datetime | None:
-    newest = [found[0].measured_at for found in measured.values() if found]
-    if newest:
-        return max(newest)
-    # Nothing expected was measured lately: the newest of any metric in a year (one query each, limit 1).
-    latest = [e.measured_at for metric in Metric
-              for e in timeline.query(pid, metric.value, now - LAST_READING_LOOKBACK, now, limit=1, newest_first=True)]
-    return max(latest, default=None)
+def last_reading(newest: Mapping[str, datetime]) -> datetime | None:
+    """The newest measurement of any metric (symptom answers are not readings here; ingest refuses a
+    reading stamped more than a few minutes ahead, so none is in the future)."""
+    return max((at for series, at in newest.items() if series in _METRICS), default=None)
+
+
+_METRICS = frozenset(m.value for m in Metric)

@@ -28,7 +28,7 @@ from dho.domain.findings import Rule
 from dho.domain.timeline import TimelineEntry
 from dho.export.request import Requester
 from dho.export.service import EXPORTED_SERIES, ExportResult
-from dho.ports import AccessLog, AdviceLog, AlertConflict, AlertRepository, Enrolments, TimelineRepository
+from dho.ports import AccessLog, AdviceLog, AlertConflict, AlertRepository, CaseloadTimeline, Enrolments
 
 ROWS_PER_TENANT = 200  # one triage query per tenant is bounded by this (the list says when it was cut)
 RECENT_READINGS = timedelta(days=7)  # what the patient view shows of the timeline
@@ -70,7 +70,7 @@ class TenantData:
     alerts: AlertRepository
     actions: AlertService
     enrolments: Enrolments
-    timeline: TimelineRepository
+    timeline: CaseloadTimeline
     access_log: AccessLog
     exporter: FhirExporter | None = None  # the FHIR export (dho.export), with the verified identity
     advice_log: AdviceLog | None = None  # what the patient's devices were told (the patient view lists it)
