@@ -4,7 +4,12 @@ pages of 50 as the demo nurse's page would. Counts the DynamoDB calls the centre
 this process) and times each page; the worklist is timed in the same run as the load's yardstick, so
 ``page_over_worklist`` compares runs made under different loads.
 
-    PYTHONPATH=localstack .venv/bin/python -m bench.caseload [--patients 300] [--page 50] [--label branch]
+    PYTHONPATH=localstack .venv/bin/python -m bench.caseload [--patients 300] [--page 50] [--measured 0]
+        [--label branch]
+
+``--measured N``: the first N patients also get a COPD plan (SpO2 and pulse daily) and a reading of both on
+each of the last 14 days, stored as ingest stores them (``DynamoDbTimeline.store_reading``), so their rows
+read the expected metrics for adherence.
 
 Writes ``bench/results/caseload.json`` (keyed by ``--label``).
 """
@@ -19,12 +24,17 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
-from bench.worklist import ASSEMBLY_DIR, CENTRE, RESULTS, _seed, _worklist
+from bench.worklist import ASSEMBLY_DIR, CENTRE, RESULTS, TENANT, _seed, _worklist
+from dho.adapters.dynamodb_plans import DynamoDbPlans
+from dho.adapters.dynamodb_timeline import DynamoDbTimeline
+from dho.domain.metrics import Metric
+from dho.domain.plans import Programme, plan_from_template
+from dho.domain.readings import DeviceReading, Measurement
 from localcloud.demo.centre import by_centre, demo_nurse
 from localcloud.local_cloud import REPO_ROOT, running_local_cloud
 
@@ -49,7 +59,20 @@ def _get(url: str, token: str) -> tuple[float, dict[str, Any]]:
     return time.perf_counter() - began, body
 
 
-def run(patients: int, alerts: int, page: int, worklist_requests: int) -> dict[str, Any]:
+def _seed_measured(cloud: Any, patients: int, now: datetime) -> None:
+    """The first ``patients`` of the seed with a COPD plan and 14 days of daily SpO2 + pulse readings."""
+    dynamodb, table = cloud.aws("dynamodb"), cloud.tenants[TENANT].table_name
+    plans, timeline = DynamoDbPlans(dynamodb, table), DynamoDbTimeline(dynamodb, table)
+    for n in range(patients):
+        patient = f"P-BENCH{n:05d}"
+        plans.save(plan_from_template(patient, Programme.COPD, now - timedelta(days=30)))
+        for day in range(14, 0, -1):
+            at = now - timedelta(days=day, minutes=n % 60)
+            timeline.store_reading(DeviceReading(TENANT, f"oxi-b{n:05d}", f"b-{n}-{day}", at, at, (
+                Measurement(Metric.SPO2, 94.0, "%"), Measurement(Metric.HEART_RATE, 72.0, "/min"))), patient)
+
+
+def run(patients: int, alerts: int, page: int, worklist_requests: int, measured: int = 0) -> dict[str, Any]:
     load_before = os.getloadavg()
     calls = _Calls()
     boto3.setup_default_session()
@@ -60,6 +83,7 @@ def run(patients: int, alerts: int, page: int, worklist_requests: int) -> dict[s
         nurse = demo_nurse(api)
         assert nurse is not None, "the tenant file names no nurse at the centre"
         _seed(cloud, api, patients, alerts, datetime.now(UTC))
+        _seed_measured(cloud, min(measured, patients), datetime.now(UTC))
         token = api.token(nurse)
         _get(f"{api.url}/caseload?limit=1", token)  # warm: the function's clients and imports
         worklist_ms = [_worklist(api, token)[0] * 1000 for _ in range(worklist_requests)]
@@ -79,7 +103,7 @@ def run(patients: int, alerts: int, page: int, worklist_requests: int) -> dict[s
         raise RuntimeError(f"the caseload had {rows} rows, not {patients}")
     worklist_p50 = statistics.median(worklist_ms)
     page_p50 = statistics.median(pages_ms)
-    return {"patients": patients, "open_alerts": alerts, "page": page, "pages": len(pages_ms),
+    return {"patients": patients, "open_alerts": alerts, "measured": measured, "page": page, "pages": len(pages_ms),
             "total_s": round(sum(pages_ms) / 1000, 2), "page_p50_ms": round(page_p50, 1),
             "page_max_ms": round(max(pages_ms), 1), "worklist_p50_ms": round(worklist_p50, 1),
             "page_over_worklist": round(page_p50 / worklist_p50, 1),
@@ -94,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alerts", type=int, default=50)
     parser.add_argument("--page", type=int, default=50)
     parser.add_argument("--worklist-requests", type=int, default=20)
+    parser.add_argument("--measured", type=int, default=0, help="patients with a plan and 14 days of readings")
     parser.add_argument("--label", default="current")
     args = parser.parse_args(argv)
-    result = run(args.patients, args.alerts, args.page, args.worklist_requests)
+    result = run(args.patients, args.alerts, args.page, args.worklist_requests, args.measured)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "caseload.json"
     runs: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
