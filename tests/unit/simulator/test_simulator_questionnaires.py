@@ -6,8 +6,10 @@ rise of 5 is yellow, 20 red) while stable patients' answers raise nothing."""
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +18,13 @@ import pytest
 from dho.domain.findings import Evaluation, Rule, Severity
 from dho.domain.plans import Programme, plan_from_template
 from dho.domain.readings import DeviceReading
+from dho.domain.rejections import PayloadRejected, RejectionReason
 from dho.domain.timeline import TimelineEntry, entries_for
 from dho.evaluation.evaluator import evaluate
 from dho.evaluation.windows import WINDOW, PatientWindow
 from localcloud.simulator.cohort import DeviceKind, SimPatient
 from localcloud.simulator.deteriorations import Kind
-from localcloud.simulator.payloads import DeviceMessage, MessageKind
+from localcloud.simulator.payloads import DeviceMessage, MessageKind, spoil
 from localcloud.simulator.simulation import Settings, Simulation, all_patients, simulate
 from tests.unit.simulator.conftest import START
 
@@ -124,3 +127,25 @@ def test_a_low_mood_shows_in_the_phq9_and_stable_mental_health_patients_raise_no
     assert caught / len(low) >= 0.75, f"{caught} of {len(low)} low moods alerted within the last day"
     stable = [e for p, e in evaluations.items() if p not in low]
     assert stable and all(e.findings == () for e in stable)
+
+
+class _NotCutOff(random.Random):
+    """A generator whose first draw keeps a spoiled payload whole (spoil cuts half of them off)."""
+
+    def random(self) -> float:
+        return 0.9
+
+
+def test_a_spoiled_answer_of_every_questionnaire_is_refused_as_an_invalid_answer(
+        reporting: Simulation, parse_message: Parse) -> None:
+    spoiled: dict[str, str] = {}
+    for message in reporting.messages:
+        document = json.loads(message.payload) if message.kind is MessageKind.GOOD else {}
+        if "symptoms" in document and document["symptoms"]["questionnaire"] not in spoiled:
+            text, reason = spoil(document, DeviceKind.APP, _NotCutOff())
+            assert reason is RejectionReason.INVALID_ANSWER
+            with pytest.raises(PayloadRejected) as refused:
+                parse_message(replace(message, payload=text, kind=MessageKind.BAD), reporting)
+            spoiled[document["symptoms"]["questionnaire"]] = refused.value.reason.value
+
+    assert spoiled == dict.fromkeys(("copd", "esas_r", "gad7", "heart_failure", "phq9"), "invalid_answer")
