@@ -243,7 +243,8 @@ def _centre_apis(cloud: DemoCloud, apis: dict[str, LocalCentreApi]) -> Acknowled
     _say("7. the centres' APIs: a demo nurse acknowledges a red over HTTP; escalation sweep 16 minutes later ...")
     shown = None
     for api in apis.values():
-        shown = shown or acknowledge_and_sweep(cloud, api, later)
+        others = [other for other in apis.values() if other is not api]
+        shown = shown or acknowledge_and_sweep(cloud, api, later, others)
     if shown is None:  # no two reds due to show it with: the sweep alone
         schedule = {"time": later.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": "aws.events"}
         for tenant in cloud.tenants:
