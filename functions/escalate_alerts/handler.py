@@ -11,8 +11,9 @@ and publish) are published once they are older than the grace period (``DHO_NOTI
 60 s by default). If SNS fails again they stay there for the next tick (counted as ``deferred``).
 
 Then the hourly missed-measurement checks (``dho.alerting.adherence_sweep``): the patients whose slot is
-this tick's minute are checked against their plan's measurement schedule, and a measurement due but
-not yet past its grace is reminded to the patient's device (``dho.advice.overdue_reminders``).
+this tick's minute are checked against their plan's measurement and questionnaire schedules, and a
+measurement or questionnaire due but not yet past its grace is reminded to the patient's device
+(``dho.advice.overdue_reminders``).
 
 An event ``{"action": "index_open_alerts"}`` (an operator's one-off ``aws lambda invoke`` after
 upgrading a tenant whose open alerts predate the due index) only puts those alerts on the index.

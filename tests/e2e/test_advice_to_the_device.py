@@ -2,11 +2,13 @@
 yellow SpO2 over MQTT, the rules engine queues it, process_readings scores it and publishes the plan's
 yellow advice with iot-data (moto, bridged to the broker), and the device receives it through the front
 door. Another device can neither subscribe to that topic nor receive from it. The same for the retained
-config message a device gets when it subscribes, which is gone once the device is returned."""
+config message a device gets when it subscribes, which is gone once the device is returned. And the hourly
+check of the escalation sweep reminds a patient's app of a late questionnaire, once."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ from dho.advice.device_config import DeviceConfigPublisher
 from dho.domain.metrics import Metric
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage
 from dho.domain.plans import Programme, plan_from_template
-from dho.domain.registry import DeviceAssignment, Patient
+from dho.domain.registry import DeviceAssignment, Patient, roster_slot
 from localcloud.cloud_assembly import ResourceRef, StackTemplate
 from localcloud.device_auth import DeviceIdentity
 from localcloud.lambda_loader import FakeLambdaContext, load_handler
@@ -37,8 +39,9 @@ from localcloud.sqs_events import sqs_record
 from localcloud.tenant_table import create_tenant_table
 from tests.support.mqtt_device import TestDevice
 
-THINGS = {"oxi-0001": "bodo", "oxi-0002": "bodo"}
+THINGS = {"oxi-0001": "bodo", "oxi-0002": "bodo", "app-0001": "bodo"}
 PATIENT = Patient("P-E2E00001", "03895200076", "copd")
+CANCER = Patient("P-E2E00002", "03895200157", "cancer")  # answers ESAS-r daily in the app
 ADVICE_DELIVERY_SECONDS = 5.0
 NOTHING_RETAINED_SECONDS = 1.0  # a retained message arrives right after the subscribe is acknowledged
 
@@ -232,3 +235,61 @@ def test_a_simulated_oximeter_measures_again_when_prompted_and_gets_the_confirma
         assert [(m["kind"], m["zone"]) for m in oximeter.told] == [("remeasure", "yellow"), ("confirmed", "yellow")]
     finally:
         listening.close()
+
+
+def _esas_r(measured: datetime) -> str:
+    others = ("tiredness", "drowsiness", "nausea", "appetite", "shortness_of_breath", "depression", "anxiety",
+              "wellbeing", "other")
+    return json.dumps({"schema": "dho.device-reading/1", "device": {"id": "app-0001"},
+                       "reading_id": f"app-0001-{uuid.uuid4().hex[:8]}", "measured_at": measured.isoformat(),
+                       "symptoms": {"questionnaire": "esas_r",
+                                    "answers": {"esas_pain": 2, **{f"esas_{k}": 1 for k in others}}}})
+
+
+def test_the_hourly_check_reminds_the_app_once_of_a_late_questionnaire_before_the_nurses_list_shows_it(
+    tenant: Tenant,
+) -> None:
+    # GIVEN a cancer patient (ESAS-r daily, 12 h grace) whose app sent its last answer 25 h before the hourly
+    # check of the patient's minute
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    tick = now - timedelta(minutes=(now.minute - roster_slot(CANCER.patient_id)) % 60)
+    registry = DynamoDbRegistry(boto3.client("dynamodb"), os.environ["DHO_TABLE_NAME"])
+    registry.register_patient(CANCER)
+    registry.assign_device(DeviceAssignment("app-0001", CANCER.patient_id, tick - timedelta(days=3)))
+    app = tenant.device("app-0001")
+    assert app.connect() and app.subscribe(advice("app-0001"))
+    answer = _esas_r(tick - timedelta(hours=25))
+    assert app.publish("dho/bodo/devices/app-0001/readings", answer)
+    tenant.iot.engine.wait_for(lambda counts: counts.delivered == 1)
+    assert tenant.process_queued_readings() == {"batchItemFailures": []}  # stored (too old for advice of its own)
+    told = len(app.received)
+    app.message_arrived.clear()
+
+    # WHEN the escalation sweep ticks at the patient's minute, and the tick is retried
+    sweep = load_handler("escalate_alerts")
+    first = sweep.lambda_handler({"time": tick.strftime("%Y-%m-%dT%H:%M:%SZ")}, FakeLambdaContext())
+    again = sweep.lambda_handler({"time": tick.strftime("%Y-%m-%dT%H:%M:%SZ")}, FakeLambdaContext())
+
+    # THEN the app gets the plan's questionnaire reminder, once, naming the questionnaire by its code only
+    assert app.message_arrived.wait(ADVICE_DELIVERY_SECONDS)
+    assert not _more_than(app, told + 1, NOTHING_RETAINED_SECONDS)
+    [(topic, payload)] = app.received[told:]
+    reminder = json.loads(payload)
+    assert topic == advice("app-0001")
+    assert (reminder["kind"], reminder["questionnaire"], reminder["reading_id"], reminder["text"]) == (
+        "overdue", "esas_r", json.loads(answer)["reading_id"],
+        ADVICE_TEMPLATES["cancer"][AdviceLanguage.BOKMAL].overdue_questionnaire)
+    assert CANCER.patient_id not in payload.decode() and CANCER.national_id not in payload.decode()
+    # and the nurse's missed list does not show it yet (within the grace)
+    assert (first["overdue_reminders"], again["overdue_reminders"], first["adherence_overdue"]) == (1, 0, 0)
+    app.close()
+
+
+def _more_than(device: TestDevice, count: int, seconds: float) -> bool:
+    """Whether ``device`` receives more than ``count`` messages within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if len(device.received) > count:
+            return True
+        time.sleep(0.05)
+    return len(device.received) > count

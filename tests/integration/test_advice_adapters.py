@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from dho.adapters.dynamodb_advice_log import DynamoDbAdviceLog
 from dho.adapters.iot_data_messenger import IotDataMessenger
-from dho.domain.advice import Advice, AdviceKind, AdviceZone, SendOutcome, advice_message_id
+from dho.domain.advice import Advice, AdviceKind, AdviceZone, SendOutcome, advice_message_id, overdue_message_id
 from dho.domain.plan_advice import AdviceLanguage
 from dho.ports import TransientStoreError
 
@@ -37,6 +37,19 @@ def test_a_sent_advice_is_never_overwritten_by_a_later_failed_attempt(dynamodb: 
     log.record(replace(advice, outcome=SendOutcome.NOT_SENT, error="ThrottlingException"))  # a late retry failing
 
     assert log.recorded(advice) == replace(advice, outcome=SendOutcome.SENT)
+
+
+def test_an_overdue_reminder_keeps_the_metric_or_questionnaire_it_reminds_of(dynamodb: Any, tenant_table: str) -> None:
+    log = DynamoDbAdviceLog(dynamodb, tenant_table)
+    weight = replace(_advice("w-1"), message_id=overdue_message_id("bodo", "body_weight", "w-1"),
+                     kind=AdviceKind.OVERDUE, zone=AdviceZone.UNKNOWN, metric="body_weight", outcome=SendOutcome.SENT)
+    phq9 = replace(_advice("q-1"), message_id=overdue_message_id("bodo", "symptoms.phq9", "q-1"), device_id="app-1",
+                   kind=AdviceKind.OVERDUE, zone=AdviceZone.UNKNOWN, questionnaire="phq9", outcome=SendOutcome.SENT)
+
+    log.record(weight)
+    log.record(phq9)
+
+    assert (log.recorded(weight), log.recorded(phq9)) == (weight, phq9)
 
 
 def test_the_patients_history_lists_the_advice_of_readings_measured_in_the_period(

@@ -40,7 +40,7 @@ export const RULES: Record<string, string> = {
   spo2_below_personal_mean: "Oksygenmetning under eget snitt",
   news2: "NEWS2-skår",
   symptoms: "Symptomer",
-  missed_measurements: "Manglende målinger",
+  missed_measurements: "Manglende målinger eller skjema",
 };
 
 export const PROGRAMMES: Record<string, string> = {

@@ -16,7 +16,7 @@ interface Tab {
 
 const NURSE_TABS: Tab[] = [
   { hash: "#/arbeidsliste", title: "Arbeidsliste" },
-  { hash: "#/manglende-malinger", title: "Manglende målinger" },
+  { hash: "#/manglende-malinger", title: "Manglende målinger og skjema" },
   { hash: "#/pasient", title: "Finn pasient" },
 ];
 const READ_ONLY_TABS: Tab[] = [{ hash: "#/pasient", title: "Finn pasient" }];

@@ -17,7 +17,8 @@ export const OPEN_ALERTS: WorklistView = {
   title: "Åpne varsler", path: "/worklist", empty: "Ingen åpne varsler.",
 };
 export const MISSED: WorklistView = {
-  title: "Manglende målinger", path: "/worklist/missed-measurements", empty: "Ingen manglende målinger i dag.",
+  title: "Manglende målinger og skjema", path: "/worklist/missed-measurements",
+  empty: "Ingen manglende målinger eller skjema i dag.",
 };
 
 const SEVERITY_ORDER: Record<string, number> = { red: 0, yellow: 1 };

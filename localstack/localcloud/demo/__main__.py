@@ -2,6 +2,7 @@
 devices and plans, let ~100 simulated patients publish 14 days of readings over MQTT, run the
 functions until the queues drain, and show what the nurses received; then a demo nurse acknowledges a red
 through the response centre's API (the acknowledged red is told no more, an unacknowledged one escalates),
+the cancer and mental-health patients' answers are followed from the app to the centre's worklist,
 a few simulated oximeters show the advice they are told (and measure again when prompted),
 and the centre APIs' URLs, users and a working ``curl`` line are printed. In a terminal the local cloud
 stays up 30 minutes (``--stay-up``) for a person to try them; Ctrl-C stops it. Stops everything it started.
@@ -46,6 +47,7 @@ from localcloud.demo.report import (
     most_severe_alert,
     tenant_report,
 )
+from localcloud.demo.reporting_patients import REPORTING, show_reporting_patients
 from localcloud.demo.timeline_plot import plot_timeline
 from localcloud.demo_cloud import DemoCloud
 from localcloud.local_cloud import REPO_ROOT, running_local_cloud
@@ -55,7 +57,7 @@ from localcloud.registry_seed import seed_registry
 from localcloud.simulator.cli import default_window
 from localcloud.simulator.publisher import MqttPublisher, paho_connector
 from localcloud.simulator.runner import publish_all
-from localcloud.simulator.simulation import Settings, Simulation, simulate
+from localcloud.simulator.simulation import Settings, Simulation, all_patients, simulate
 from localcloud.token_desk import running_token_desk
 
 OUT = REPO_ROOT / "build" / "demo"
@@ -111,7 +113,8 @@ def _truth_check(simulation: Simulation, reports: list[TenantReport]) -> list[st
 
 
 def _plot(cloud: DemoCloud, reports: list[TenantReport], simulation: Simulation) -> Path | None:
-    chosen = most_severe_alert(reports)
+    measuring = {p.patient_id for p in all_patients(simulation) if p.programme not in REPORTING}
+    chosen = most_severe_alert(reports, among=measuring)  # the plot shows measurements, not answers
     if chosen is None:
         return None
     tenant, patient = chosen
@@ -206,14 +209,15 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float, st
     cloud.drain(timeout=600)
     _say(f"   drained in {time.monotonic() - processing:.0f} s")
     apis = by_centre(cloud.centre_apis)
+    _say("6. patients who report in the app: cancer (ESAS-r daily) and mental health (PHQ-9 and GAD-7 weekly), "
+         "app -> timeline -> score -> alert -> worklist")
+    for line in show_reporting_patients(cloud, simulation, _reports(cloud, simulation), apis):
+        _say(f"   {line}")
     shown = _centre_apis(cloud, apis)
-    now = datetime.now(UTC)
-    arrivals = days_between(simulation.start, now)  # every day a message can have arrived on
-    reports = [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals, now=now,
-                             at_most=len(simulation.messages)) for t in TENANTS]
+    reports = _reports(cloud, simulation)
     balanced = _summarise(cloud, simulation, reports)
     stopped = shown is None or shown.sms_acknowledged == 0
-    _say("\n7. the patient's side: three simulated oximeters listen to their advice topic and measure SpO2 now; "
+    _say("\n8. the patient's side: three simulated oximeters listen to their advice topic and measure SpO2 now; "
          "a prompt to measure again is followed 5 simulated minutes later")
     for line in show_advice(cloud, simulation):
         _say(f"   {line}")
@@ -226,13 +230,21 @@ def _run(cloud: DemoCloud, simulation: Simulation, days: float, began: float, st
     return 0 if balanced and stopped else 1
 
 
+def _reports(cloud: DemoCloud, simulation: Simulation) -> list[TenantReport]:
+    now = datetime.now(UTC)
+    arrivals = days_between(simulation.start, now)  # every day a message can have arrived on
+    return [tenant_report(cloud.aws("dynamodb"), cloud.tenants[t].table_name, t, arrival_days=arrivals, now=now,
+                          at_most=len(simulation.messages)) for t in TENANTS]
+
+
 def _centre_apis(cloud: DemoCloud, apis: dict[str, LocalCentreApi]) -> Acknowledgement | None:
-    """Step 6: a demo nurse acknowledges a red over HTTP, then the escalation sweep runs 16 minutes on."""
+    """Step 7: a demo nurse acknowledges a red over HTTP, then the escalation sweep runs 16 minutes on."""
     later = datetime.now(UTC) + timedelta(minutes=16)
-    _say("6. the centres' APIs: a demo nurse acknowledges a red over HTTP; escalation sweep 16 minutes later ...")
+    _say("7. the centres' APIs: a demo nurse acknowledges a red over HTTP; escalation sweep 16 minutes later ...")
     shown = None
     for api in apis.values():
-        shown = shown or acknowledge_and_sweep(cloud, api, later)
+        others = [other for other in apis.values() if other is not api]
+        shown = shown or acknowledge_and_sweep(cloud, api, later, others)
     if shown is None:  # no two reds due to show it with: the sweep alone
         schedule = {"time": later.strftime("%Y-%m-%dT%H:%M:%SZ"), "source": "aws.events"}
         for tenant in cloud.tenants:

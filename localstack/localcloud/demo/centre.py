@@ -181,10 +181,8 @@ def _sms_about(cloud: DemoCloud, code: str, since: int) -> int:
                if e.channel == "sms" and any(f"{word} {code}" in e.text for word in ("pasient", "patient")))
 
 
-def acknowledge_and_sweep(cloud: DemoCloud, api: LocalCentreApi, sweep_at: datetime) -> Acknowledgement | None:
-    """A demo nurse acknowledges a patient's open reds over HTTP (one, if the patient has one: the SMS
-    are per patient); then the escalation sweep runs for every tenant at ``sweep_at`` (its schedule time).
-    None if the worklist has no two patients with reds due by then."""
+def _worklist(api: LocalCentreApi) -> tuple[str, list[Mapping[str, Any]]] | None:
+    """A demo nurse's token and worklist rows at ``api`` (None: the centre has no demo nurse)."""
     nurse = demo_nurse(api)
     if nurse is None:
         return None
@@ -192,7 +190,25 @@ def acknowledge_and_sweep(cloud: DemoCloud, api: LocalCentreApi, sweep_at: datet
     status, worklist = call(f"{api.url}/worklist", token)
     if status != 200:
         raise RuntimeError(f"the worklist answered {status}: {worklist}")
-    chosen = due_patients(cloud, worklist["rows"], sweep_at)
+    return token, worklist["rows"]
+
+
+def acknowledge_and_sweep(cloud: DemoCloud, api: LocalCentreApi, sweep_at: datetime,
+                          others: Sequence[LocalCentreApi] = ()) -> Acknowledgement | None:
+    """A demo nurse acknowledges a patient's open reds over HTTP (one, if the patient has one: the SMS
+    are per patient); then the escalation sweep runs for every tenant at ``sweep_at`` (its schedule time).
+    The red left alone is another patient's at this centre, else at one of ``others`` (a patient at
+    another centre escalates the same way). None if there are no two patients with reds due by then."""
+    found = _worklist(api)
+    if found is None:
+        return None
+    token, rows = found
+    chosen = due_patients(cloud, rows, sweep_at)
+    for other in others if len(chosen) == 1 else ():
+        elsewhere = _worklist(other)
+        if elsewhere is not None:  # another patient code: the SMS are counted by code
+            chosen += [p for p in due_patients(cloud, elsewhere[1], sweep_at)
+                       if p[0]["patient_code"] != chosen[0][0]["patient_code"]]
     if len(chosen) < 2:
         return None
     acknowledged, left_alone = chosen[0], chosen[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -78,13 +78,17 @@ def tenant_report(dynamodb: Any, table: str, tenant: str, *, arrival_days: Itera
     return report
 
 
-def most_severe_alert(reports: list[TenantReport]) -> tuple[str, str] | None:
-    """(tenant, patient) of the patient with the most red alerts, else the most yellow ones."""
+def most_severe_alert(reports: list[TenantReport], among: Collection[str] | None = None) -> tuple[str, str] | None:
+    """(tenant, patient) of the patient with the most red alerts, else the most yellow ones (of ``among``
+    only, if given)."""
     ranked = Counter[tuple[str, str]]()
     for report in reports:
         for item in report.alert_items:
+            patient = item["pk"]["S"].removeprefix("PATIENT#")
+            if among is not None and patient not in among:
+                continue
             weight = 100 if item["severity"]["S"] == "red" else 1
-            ranked[(report.tenant, item["pk"]["S"].removeprefix("PATIENT#"))] += weight
+            ranked[(report.tenant, patient)] += weight
     return ranked.most_common(1)[0][0] if ranked else None
 
 

@@ -1,7 +1,8 @@
 """``python -m localcloud.simulator``: simulate home-monitoring devices of a few municipalities.
 
-Generates a synthetic cohort per tenant (COPD, hypercapnic COPD, heart failure, diabetes, generic),
-their devices' readings over ``--days`` with a daily rhythm, missed measurements, duplicated deliveries,
+Generates a synthetic cohort per tenant (COPD, hypercapnic COPD, heart failure, diabetes, generic, and
+cancer and mental-health patients who answer ESAS-r daily or PHQ-9 and GAD-7 weekly in the app), their
+devices' readings and answers over ``--days`` with a daily rhythm, missed measurements, duplicated deliveries,
 a few bad payloads and injected deteriorations; writes the tenants' registries and a ground-truth file;
 then publishes every message over MQTT QoS 1 as its device, or writes them as JSON lines.
 

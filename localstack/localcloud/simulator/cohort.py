@@ -48,15 +48,19 @@ DEVICES_OF: dict[Programme, tuple[DeviceKind, ...]] = {
     Programme.HEART_FAILURE: (DeviceKind.SCALE, DeviceKind.BP_CUFF, DeviceKind.APP),
     Programme.DIABETES: (DeviceKind.GLUCOMETER, DeviceKind.SCALE),
     Programme.GENERIC: (DeviceKind.OXIMETER, DeviceKind.BP_CUFF, DeviceKind.THERMOMETER),
+    # Followed by what they report in the app: ESAS-r daily (cancer), PHQ-9 and GAD-7 weekly (mental health).
+    Programme.CANCER: (DeviceKind.APP,),
+    Programme.MENTAL_HEALTH: (DeviceKind.APP,),
 }
 
 # The programme of patient i is PATTERN[i % 20]: the mix of a municipality's follow-up service (guess:
-# COPD 35 %, heart failure 30 %, diabetes 15 %, hypercapnic COPD 10 %, generic 10 %), interleaved so
-# the first five patients cover every programme, and fixed per index so a patient keeps their programme
-# when the cohort grows.
+# COPD 30 %, heart failure 25 %, diabetes 15 %, hypercapnic COPD 10 %, generic 10 %, cancer 5 %, mental
+# health 5 %), interleaved so the first seven patients cover every programme, and fixed per index so a
+# patient keeps their programme when the cohort grows.
 _C, _H, _D, _X, _G = (Programme.COPD, Programme.HEART_FAILURE, Programme.DIABETES, Programme.COPD_HYPERCAPNIC,
                       Programme.GENERIC)
-PATTERN: tuple[Programme, ...] = (_C, _H, _D, _X, _G, _C, _H, _C, _H, _D, _C, _H, _C, _X, _H, _D, _C, _G, _H, _C)
+_K, _M = Programme.CANCER, Programme.MENTAL_HEALTH
+PATTERN: tuple[Programme, ...] = (_C, _H, _D, _X, _G, _K, _M, _C, _H, _D, _C, _H, _C, _X, _H, _D, _C, _G, _H, _C)
 
 # Some devices report in another unit the platform converts (an imported scale in pounds, a
 # glucometer left in mg/dL, a thermometer in Fahrenheit): (kind, metric) -> [(unit, share)].

@@ -93,8 +93,9 @@ def spoil(document: dict[str, Any], kind: DeviceKind, rng: random.Random) -> tup
     if rng.random() < 0.5:
         return text[: len(text) // 2], RejectionReason.MALFORMED_JSON
     spoiled = json.loads(text)
-    if kind is DeviceKind.APP:
-        spoiled["symptoms"]["answers"]["chest_pain"] = "no"
+    if kind is DeviceKind.APP:  # free text where a code, a yes/no or a 0-10 score belongs
+        answers = spoiled["symptoms"]["answers"]
+        answers["chest_pain" if "chest_pain" in answers else next(iter(answers))] = "no"
         return encode(spoiled), RejectionReason.INVALID_ANSWER
     measurements = {m["metric"]: m for m in spoiled["measurements"]}
     if kind is DeviceKind.OXIMETER:

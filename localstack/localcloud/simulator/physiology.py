@@ -32,6 +32,17 @@ STABLE_YELLOW_ANSWER = 0.03  # (guess) a stable patient now and then reports a w
 
 Values = dict[Metric, float]
 
+_QUESTIONNAIRE_OF = {Programme.HEART_FAILURE: "heart_failure", Programme.CANCER: "esas_r",
+                     Programme.MENTAL_HEALTH: "phq9"}
+_ESAS_OTHERS = ("tiredness", "drowsiness", "nausea", "appetite", "shortness_of_breath", "depression", "anxiety",
+                "wellbeing", "other")
+# (guess) usual scores of patients followed at home: mild pain, mild depression and anxiety symptoms,
+# low enough that scatter of a point stays below the plan's yellow (PHQ-9/GAD-7 10, ESAS-r 7).
+_USUAL_RANGE = {"pain": (1.0, 4.0), "tiredness": (1.0, 4.0), "phq9": (2.0, 7.0), "gad7": (2.0, 7.0)}
+# The LOINC answers of PHQ-9 and GAD-7 by item score: not at all, several days, more than half the days,
+# nearly every day.
+_FREQUENCY = ("LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9")
+
 
 class PatientBody:
     """One patient's physiology over the simulation, drawing from the patient's own generator."""
@@ -42,6 +53,8 @@ class PatientBody:
         self._start = start
         self._rng = rng
         self._weight_drift = [0.0]
+        self._usuals: dict[str, float] = {}  # usual questionnaire scores, drawn when first answered
+        self._sites: dict[str, str] = {}
 
     def _intensity(self, kind: Kind, at: datetime) -> float:
         episode = self.episode
@@ -87,15 +100,65 @@ class PatientBody:
             return {Metric.BLOOD_GLUCOSE: round((1 - low) * usual + low * reached, 1)}
         raise ValueError(f"{task} is not a measurement")
 
-    def questionnaire(self) -> Questionnaire:
-        if self.patient.programme is Programme.HEART_FAILURE:
-            return Questionnaire.HEART_FAILURE
-        return Questionnaire.COPD
+    def questionnaire(self, task: Task = Task.QUESTIONNAIRE) -> Questionnaire:
+        """What the app asks this patient in ``task``: the programme's questionnaire, or GAD-7."""
+        if task is Task.GAD7:
+            return Questionnaire("gad7")
+        return Questionnaire(_QUESTIONNAIRE_OF.get(self.patient.programme, "copd"))
 
-    def answers(self, at: datetime) -> dict[str, Answer]:
-        if self.questionnaire() is Questionnaire.HEART_FAILURE:
+    def answers(self, at: datetime, questionnaire: Questionnaire | None = None) -> dict[str, Answer]:
+        key = (questionnaire or self.questionnaire()).value
+        if key == "heart_failure":
             return self._heart_failure_answers(at)
+        if key == "esas_r":
+            return self._esas_answers(at)
+        if key in ("phq9", "gad7"):
+            return self._mood_answers(key, at)
         return self._copd_answers(at)
+
+    def _esas_answers(self, at: datetime) -> dict[str, Answer]:
+        """ESAS-r 0-10 per symptom: the patient's usual pain and a little scatter; a pain episode lifts the
+        pain towards its size and tiredness with it. Stable days stay below 7 (severe)."""
+        usual = self._usual("pain")
+        level = self._intensity(Kind.CANCER_PAIN, at)
+        size = self.episode.size if self.episode is not None and self.episode.kind is Kind.CANCER_PAIN else usual
+        scatter = self._rng.randint(-1, 1)
+        pain = round(usual + (size - usual) * level) + (0 if level >= 0.8 else scatter)
+        answers: dict[str, Answer] = {"esas_pain": min(10, max(0, pain))}
+        for item in _ESAS_OTHERS:
+            lift = 2 * level if item == "tiredness" else 0
+            answers[f"esas_{item}"] = min(6, max(0, round(self._usual(item) + lift) + self._rng.randint(-1, 1)))
+        if answers["esas_pain"]:
+            answers["pain_site"] = (self._pain_site(),)
+        return answers
+
+    def _mood_answers(self, key: str, at: datetime) -> dict[str, Answer]:
+        """PHQ-9 (items 1-8; item 9 always "not at all") or GAD-7 as LOINC answer codes: a total around the
+        patient's usual, lifted by a low-mood episode (GAD-7 by half as much), spread over the items."""
+        items = 8 if key == "phq9" else 7
+        usual = self._usual(key)
+        level = self._intensity(Kind.LOW_MOOD, at)
+        size = self.episode.size if self.episode is not None and self.episode.kind is Kind.LOW_MOOD else usual
+        lift = (size - usual) * level * (1.0 if key == "phq9" else 0.5)
+        total = min(3 * items, max(0, round(usual + lift) + self._rng.randint(-1, 1)))
+        scores = [total // items + (1 if i < total % items else 0) for i in range(items)]
+        self._rng.shuffle(scores)
+        answers: dict[str, Answer] = {f"{key}_{i + 1}": _FREQUENCY[score] for i, score in enumerate(scores)}
+        if key == "phq9":
+            answers["phq9_9"] = _FREQUENCY[0]
+        return answers
+
+    def _usual(self, what: str) -> float:
+        """The patient's own usual score of ``what`` (drawn once, from the patient's generator)."""
+        if what not in self._usuals:
+            low, high = _USUAL_RANGE.get(what, (0.0, 3.0))
+            self._usuals[what] = round(self._rng.uniform(low, high), 1)
+        return self._usuals[what]
+
+    def _pain_site(self) -> str:
+        if "pain_site" not in self._sites:
+            self._sites["pain_site"] = self._rng.choice(("back", "abdomen", "pelvis", "chest", "leg"))
+        return self._sites["pain_site"]
 
     def _worse(self, level: float, threshold: float) -> bool:
         """A symptom shows once the episode passes ``threshold``; a stable day is sometimes worse too."""

@@ -1,7 +1,8 @@
 """The daily rhythm of home measurements: what each programme measures when, and what gets missed.
 
 Times are local (Europe/Oslo) clock times with some scatter: a morning weight around 07:15, blood
-pressure morning and evening, SpO2 two or three times a day, the symptom questionnaire once a day.
+pressure morning and evening, SpO2 two or three times a day, the symptom questionnaire once a day (ESAS-r
+for cancer), PHQ-9 and GAD-7 once a week on the patient's own weekday (mental health).
 Patients skip some measurements (their personal miss rate) and now and then a whole day.
 """
 
@@ -31,7 +32,8 @@ class Task(StrEnum):
     GLUCOSE_LUNCH = "glucose_lunch"
     GLUCOSE_DINNER = "glucose_dinner"
     GLUCOSE_BEDTIME = "glucose_bedtime"
-    QUESTIONNAIRE = "questionnaire"
+    QUESTIONNAIRE = "questionnaire"  # the programme's questionnaire (COPD, heart failure, ESAS-r, PHQ-9)
+    GAD7 = "gad7"  # mental health answers GAD-7 with the PHQ-9
 
 
 DEVICE_OF_TASK: dict[Task, DeviceKind] = {
@@ -44,16 +46,21 @@ DEVICE_OF_TASK: dict[Task, DeviceKind] = {
     Task.GLUCOSE_DINNER: DeviceKind.GLUCOMETER,
     Task.GLUCOSE_BEDTIME: DeviceKind.GLUCOMETER,
     Task.QUESTIONNAIRE: DeviceKind.APP,
+    Task.GAD7: DeviceKind.APP,
 }
+
+QUESTIONNAIRE_TASKS = frozenset({Task.QUESTIONNAIRE, Task.GAD7})  # answered in the app
 
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A planned measurement: local clock time, task, and the chance it is planned that day at all."""
+    """A planned measurement: local clock time, task, the chance it is planned that day at all, and every
+    how many days (weekly: on one weekday of the patient's, :func:`day_plan`'s ``phase``)."""
 
     at: time
     task: Task
     planned: float = 1.0
+    every_days: int = 1
 
 
 _COPD = (
@@ -77,6 +84,10 @@ SCHEDULES: dict[Programme, tuple[Slot, ...]] = {
         Slot(time(8, 0), Task.SPO2), Slot(time(8, 5), Task.BLOOD_PRESSURE), Slot(time(8, 10), Task.TEMPERATURE),
         Slot(time(19, 0), Task.SPO2),
     ),
+    Programme.CANCER: (Slot(time(10, 0), Task.QUESTIONNAIRE),),
+    Programme.MENTAL_HEALTH: (
+        Slot(time(18, 0), Task.QUESTIONNAIRE, every_days=7), Slot(time(18, 5), Task.GAD7, every_days=7),
+    ),
 }
 
 
@@ -86,8 +97,10 @@ class Planned:
     task: Task
 
 
-def day_plan(programme: Programme, day: date, miss_rate: float, rng: random.Random) -> list[Planned]:
-    """The measurements a patient actually takes on ``day`` (local date), in time order."""
+def day_plan(programme: Programme, day: date, miss_rate: float, rng: random.Random, phase: int = 0
+             ) -> list[Planned]:
+    """The measurements a patient actually takes on ``day`` (local date), in time order. ``phase`` shifts
+    the days of a slot planned every few days (a weekly questionnaire on the patient's own weekday)."""
     if rng.random() < WHOLE_DAY_MISSED:
         return []
     taken = []
@@ -95,10 +108,22 @@ def day_plan(programme: Programme, day: date, miss_rate: float, rng: random.Rand
         planned, missed = rng.random() < slot.planned, rng.random() < miss_rate
         jitter = max(-JITTER_MAX_MIN, min(JITTER_MAX_MIN, rng.gauss(0.0, JITTER_SD_MIN)))
         seconds = rng.randint(0, 59)
-        if not planned or missed:
+        if not planned or missed or (day.toordinal() + phase) % slot.every_days:
             continue
         local = datetime.combine(day, slot.at, tzinfo=OSLO) + timedelta(seconds=round(jitter * 60) + seconds)
         taken.append(Planned(local.astimezone(UTC), slot.task))
+    return sorted(taken, key=lambda p: p.at)
+
+
+def answered_on_a_worse_day(programme: Programme, day: date, rng: random.Random) -> list[Planned]:
+    """The programme's every-few-days slots (the weekly PHQ-9 and GAD-7) taken on ``day`` anyway: a patient
+    feeling worse answers in the app between the planned days."""
+    taken = []
+    for slot in SCHEDULES[programme]:
+        if slot.every_days > 1:
+            jitter = max(-JITTER_MAX_MIN, min(JITTER_MAX_MIN, rng.gauss(0.0, JITTER_SD_MIN)))
+            local = datetime.combine(day, slot.at, tzinfo=OSLO) + timedelta(seconds=round(jitter * 60))
+            taken.append(Planned(local.astimezone(UTC), slot.task))
     return sorted(taken, key=lambda p: p.at)
 
 

@@ -10,12 +10,20 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dho.domain.symptoms import Questionnaire
 from localcloud.simulator.cohort import SimPatient, TenantCohort, build_cohorts, registry_document
-from localcloud.simulator.deteriorations import Episode, Kind, Onsets, episode_record, plan_episodes
+from localcloud.simulator.deteriorations import (
+    ANSWERED_WHEN_WORSE,
+    WORSE_ENOUGH_TO_ANSWER,
+    Episode,
+    Kind,
+    Onsets,
+    episode_record,
+    plan_episodes,
+)
 from localcloud.simulator.payloads import (
     DeviceMessage,
     MessageKind,
@@ -25,7 +33,15 @@ from localcloud.simulator.payloads import (
     symptom_document,
 )
 from localcloud.simulator.physiology import PatientBody
-from localcloud.simulator.rhythm import DEVICE_OF_TASK, Task, day_plan, local_days
+from localcloud.simulator.rhythm import (
+    DEVICE_OF_TASK,
+    QUESTIONNAIRE_TASKS,
+    Planned,
+    Task,
+    answered_on_a_worse_day,
+    day_plan,
+    local_days,
+)
 
 ENROLLED_BEFORE_START = timedelta(days=30)
 SEND_DELAY_S = (1, 20)  # a device publishes a few seconds after measuring
@@ -131,7 +147,7 @@ def _patient_messages(patient: SimPatient, episode: Episode | None, start: datet
     sequence: dict[str, int] = {}
     out: list[DeviceMessage] = []
     for day in local_days(start, end):
-        for planned in day_plan(patient.programme, day, patient.miss_rate, rng):
+        for planned in _day(patient, episode, day, rng):
             if not start <= planned.at < end:
                 continue
             device = patient.device(DEVICE_OF_TASK[planned.task])
@@ -157,10 +173,22 @@ def _patient_messages(patient: SimPatient, episode: Episode | None, start: datet
     return out
 
 
+def _day(patient: SimPatient, episode: Episode | None, day: date, rng: random.Random) -> list[Planned]:
+    """The day's measurements and answers: the rhythm's (a weekly answer on the patient's own weekday), and
+    in a low mood also the weekly questionnaires on a day they are not asked for."""
+    planned = day_plan(patient.programme, day, patient.miss_rate, rng, phase=patient.index)
+    if episode is None or episode.kind not in ANSWERED_WHEN_WORSE or any(p.task is Task.QUESTIONNAIRE
+                                                                          for p in planned):
+        return planned
+    extra = [p for p in answered_on_a_worse_day(patient.programme, day, rng)
+             if episode.intensity(p.at) >= WORSE_ENOUGH_TO_ANSWER]
+    return sorted(planned + extra, key=lambda p: p.at)
+
+
 def _document(body: PatientBody, task: Task, device: Any, reading_id: str, at: datetime) -> dict[str, Any]:
-    if task is Task.QUESTIONNAIRE:
-        questionnaire: Questionnaire = body.questionnaire()
-        return symptom_document(device, reading_id, at, questionnaire, body.answers(at))
+    if task in QUESTIONNAIRE_TASKS:
+        questionnaire: Questionnaire = body.questionnaire(task)
+        return symptom_document(device, reading_id, at, questionnaire, body.answers(at, questionnaire))
     return measurement_document(device, reading_id, at, body.measure(task, at))
 
 

@@ -85,7 +85,7 @@ def test_every_view_passes_axe(centre: Centre, login: Callable[[str], Page]) -> 
     page = login(NURSE)
     views = {
         "arbeidsliste": ("#/arbeidsliste", "Åpne varsler"),
-        "manglende målinger": ("#/manglende-malinger", "Manglende målinger"),
+        "manglende målinger og skjema": ("#/manglende-malinger", "Manglende målinger og skjema"),
         "gjennomgang": ("#/gjennomgang", "Gjennomgang av brukerlister"),
         "finn pasient": ("#/pasient", "Finn pasient"),
         "pasient": (f"#/pasient/bodo/{patient_id}", name),
@@ -125,7 +125,7 @@ def test_an_expired_session_goes_back_to_the_login(centre: Centre, login: Callab
         expect(page.get_by_role("heading", name="Åpne varsler")).to_be_visible()
         time.sleep(2.5)
 
-        page.get_by_role("link", name="Manglende målinger").click()
+        page.get_by_role("link", name="Manglende målinger og skjema", exact=True).click()
 
         page.wait_for_url(f"{centre.api.issuer.url}/authorize?*")
         expect(page.get_by_role("heading", name="Lokal demo-innlogging")).to_be_visible()

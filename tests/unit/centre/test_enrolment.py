@@ -308,3 +308,20 @@ def test_a_nurse_changes_one_advice_text_and_can_return_a_language_to_the_progra
     assert current is not None and current.advice_texts(AdviceLanguage.NYNORSK) == programme_nn
     assert refused.status == 422 and [e["location"] for e in refused.body["errors"]] == ["body/advice/nn/red"]
     assert current.version == 3
+
+
+def test_a_nurse_changes_the_reminder_for_a_late_questionnaire_as_a_new_plan_version(
+    client: HandlerClient, centre: FakeCentre
+) -> None:
+    _enrol(client)
+    programme_nb = ADVICE_TEMPLATES["heart_failure"][AdviceLanguage.BOKMAL]
+    own = "Husk skjemaet om hjertesvikt i appen."
+
+    changed = _revise(client, '"1"', {"note": "egen påminnelse", "advice": {"nb": {"overdue_questionnaire": own}}})
+
+    assert changed.status == 200
+    assert changed.body["plan"]["advice"]["nb"] == {**programme_nb.model_dump(), "overdue_questionnaire": own}
+    current = centre.tenants["bodo"].plans.current(NEW)
+    assert current is not None and current.version == 2
+    texts = current.advice_texts(AdviceLanguage.BOKMAL)
+    assert (texts.overdue_questionnaire, texts.overdue) == (own, programme_nb.overdue)

@@ -46,11 +46,11 @@ def test_messages_are_in_publishing_order_inside_the_window(two_tenants: Simulat
     assert all(two_tenants.start <= m.measured_at <= m.send_at <= two_tenants.end for m in two_tenants.messages)
 
 
-def test_every_programme_is_in_a_cohort_of_five_and_the_mix_is_kept() -> None:
-    # The simulator has no cancer or mental-health patients yet (they report questionnaires, not devices).
-    assert set(programmes_for(5)) == set(Programme) - {Programme.CANCER, Programme.MENTAL_HEALTH}
+def test_every_programme_is_in_a_cohort_of_seven_and_the_mix_is_kept() -> None:
+    assert set(programmes_for(7)) == set(Programme)
     counts = Counter(programmes_for(100))
-    assert counts[Programme.COPD] == 35 and counts[Programme.HEART_FAILURE] == 30 and sum(counts.values()) == 100
+    assert (counts[Programme.COPD], counts[Programme.HEART_FAILURE], counts[Programme.CANCER],
+            counts[Programme.MENTAL_HEALTH], sum(counts.values())) == (30, 25, 5, 5, 100)
 
 
 def test_registry_has_valid_synthetic_ids_and_registers_every_device(two_tenants: Simulation) -> None:
@@ -87,8 +87,15 @@ def test_ground_truth_lists_every_patient_once_and_the_faults(two_tenants: Simul
 def test_recent_episodes_peak_in_the_last_day(start: datetime) -> None:
     simulation = simulate(Settings(patients=40, deteriorating=0.5, onsets=Onsets.RECENT), start=start)
     assert simulation.episodes
+    answered_daily = {Kind.CANCER_PAIN: 60, Kind.LOW_MOOD: 40}  # hours: the last daily answers on the plateau
+    assert set(answered_daily) <= {e.kind for e in simulation.episodes.values()}
     for episode in simulation.episodes.values():
-        assert simulation.end - timedelta(hours=24) <= episode.peak <= simulation.end
+        if episode.kind in answered_daily:
+            assert simulation.end - timedelta(hours=answered_daily[episode.kind]) <= episode.peak
+            assert episode.peak <= simulation.end - timedelta(hours=26)
+            assert episode.peak + episode.plateau >= simulation.end
+        else:
+            assert simulation.end - timedelta(hours=24) <= episode.peak <= simulation.end
 
 
 def test_daily_rhythm_missed_measurements_and_duplicates_look_like_home_monitoring(two_tenants: Simulation) -> None:

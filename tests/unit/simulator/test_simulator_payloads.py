@@ -27,7 +27,7 @@ def test_every_good_payload_parses_and_matches_the_published_schema(two_tenants:
         reading = parse_message(message, two_tenants)
         assert (reading.device_id, reading.measured_at) == (message.device_id, message.measured_at)
         validator.validate(json.loads(message.payload))
-    assert len(good) > 5000
+    assert len(good) > 4500  # 100 patients for 14 days (a tenth of them answer questionnaires only)
 
 
 def test_devices_in_other_units_are_converted_to_plausible_canonical_values(two_tenants: Simulation,

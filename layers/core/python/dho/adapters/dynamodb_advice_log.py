@@ -73,7 +73,7 @@ def _item(advice: Advice) -> dict[str, Any]:
         "measured_at": to_canonical(advice.measured_at),
         "sent_at": to_canonical(advice.sent_at) if advice.sent_at else None,
         "outcome": advice.outcome.value if advice.outcome else None, "error": advice.error,
-        "metric": advice.metric,
+        "metric": advice.metric, "questionnaire": advice.questionnaire,
     }
 
 
@@ -85,5 +85,5 @@ def _advice(item: dict[str, Any]) -> Advice:
         plan_version=int(item["plan_version"]), measured_at=from_canonical(item["measured_at"]),
         sent_at=from_canonical(item["sent_at"]) if item.get("sent_at") else None,
         outcome=SendOutcome(item["outcome"]) if item.get("outcome") else None, error=item.get("error"),
-        metric=item.get("metric"),
+        metric=item.get("metric"), questionnaire=item.get("questionnaire"),
     )

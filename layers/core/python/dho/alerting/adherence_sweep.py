@@ -9,10 +9,9 @@ force (one query), the newest reading of each expected metric and answer of each
 goes to the alert service as an evaluation at the tick's time: an overdue metric or questionnaire raises
 (or keeps) the one yellow MISSED_MEASUREMENTS alert of the patient, dedup, e-mail, opening hours and
 outbox as for any yellow; a schedule kept again (a reading or answer the readings pipeline did not
-evaluate, a pause, a plan without expectations) closes it. Before that, while a metric is due but not yet
-past its grace, the patient's device is reminded once (``dho.advice.overdue_reminders``, from the same
-newest readings; questionnaires have no reminder text of their own: the app has their schedule from its
-config); a failed reminder fails nothing else.
+evaluate, a pause, a plan without expectations) closes it. Before that, while a metric or questionnaire is
+due but not yet past its grace, the patient's device (the app, for a questionnaire) is reminded once
+(``dho.advice.overdue_reminders``, from the same newest readings); a failed reminder fails nothing else.
 A tick missed (the schedule's retry_attempts=0) leaves its slot to the next hour. At most
 ``max_patients`` a tick (``MAX_PATIENTS_PER_TICK``: 6,000 patients a tenant), so a tick ends in time.
 """

@@ -87,6 +87,8 @@ class AdviceTextsIn(BaseModel):
                                   description="asked after a single reading out of band")
     overdue: str | None = Field(default=None, min_length=1, max_length=500,
                                 description="the reminder when a measurement is overdue")
+    overdue_questionnaire: str | None = Field(default=None, min_length=1, max_length=500,
+                                              description="the reminder when a questionnaire is overdue")
 
     @field_validator("red")
     @classmethod

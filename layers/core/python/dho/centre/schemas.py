@@ -122,7 +122,7 @@ class AdviceOut(_Out):
     message_id: str
     reading_id: str
     device_id: str
-    kind: str  # zone | remeasure | confirmed
+    kind: str  # zone | remeasure | confirmed | overdue
     zone: str
     text: str | None
     language: str

@@ -32,7 +32,7 @@ class AdviceKind(StrEnum):
     ZONE = "zone"  # the zone of a reading and the plan's text for it
     REMEASURE = "remeasure"  # one reading out of band: measure again in a few minutes (the plan's remeasure text)
     CONFIRMED = "confirmed"  # the yellow measured again within the window: the plan's yellow text
-    OVERDUE = "overdue"  # a measurement the plan expects is due and not made: the plan's overdue text
+    OVERDUE = "overdue"  # a measurement or questionnaire the plan expects is due and not made: its reminder text
 
 
 class SendOutcome(StrEnum):
@@ -64,9 +64,10 @@ def advice_text(texts: ZoneAdvice, zone: AdviceZone) -> str | None:
     return {AdviceZone.GREEN: texts.green, AdviceZone.YELLOW: texts.yellow, AdviceZone.RED: texts.red}.get(zone)
 
 
-def overdue_message_id(tenant_id: str, metric: str, reading_id: str) -> str:
-    """One reminder per metric per silence: the silence after a reading is named by that reading."""
-    return str(uuid.uuid5(_MESSAGE_IDS, f"{tenant_id}/overdue/{metric}/{reading_id}"))
+def overdue_message_id(tenant_id: str, series: str, reading_id: str) -> str:
+    """One reminder per series (a metric, or ``symptoms.<questionnaire>``) per silence: the silence after a
+    reading is named by that reading."""
+    return str(uuid.uuid5(_MESSAGE_IDS, f"{tenant_id}/overdue/{series}/{reading_id}"))
 
 
 def advice_message_id(tenant_id: str, reading_id: str) -> str:
@@ -94,6 +95,7 @@ class Advice:
     outcome: SendOutcome | None = None
     error: str | None = None  # the error type when not sent (never a message: it may hold values)
     metric: str | None = None  # an overdue reminder's metric code (the reading is the newest of it)
+    questionnaire: str | None = None  # or its questionnaire id (the reading is the newest answer to it)
 
     @property
     def topic(self) -> str:
@@ -109,4 +111,6 @@ class Advice:
         }
         if self.metric is not None:
             message["metric"] = self.metric
+        if self.questionnaire is not None:
+            message["questionnaire"] = self.questionnaire
         return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()

@@ -21,7 +21,8 @@ class AdviceLanguage(StrEnum):
 
 class ZoneAdvice(BaseModel):
     """The advice texts of one language. ``remeasure``: asked after a single yellow reading when the plan
-    wants a confirmation; ``confirmed`` follows a second yellow within the window (None: the yellow text)."""
+    wants a confirmation; ``confirmed`` follows a second yellow within the window (None: the yellow text).
+    ``overdue`` / ``overdue_questionnaire``: the reminder when a measurement / a questionnaire is due."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -30,6 +31,9 @@ class ZoneAdvice(BaseModel):
     red: str = Field(min_length=1, max_length=500)
     remeasure: str = Field(min_length=1, max_length=500)
     overdue: str = Field(min_length=1, max_length=500, description="reminder when a measurement is overdue")
+    # None (texts stored before questionnaire reminders existed): the programme's (SelfManagementPlan.advice_texts).
+    overdue_questionnaire: str | None = Field(default=None, min_length=1, max_length=500,
+                                              description="reminder when a questionnaire is overdue")
 
     @field_validator("red")
     @classmethod
@@ -47,13 +51,16 @@ _REMEASURE_NB = "Målingen var utenfor planen din. Sitt i ro og mål på nytt om
 _REMEASURE_NN = "Målinga var utanfor planen din. Sit i ro og mål på nytt om 5 minutt."
 _OVERDUE_NB = "Du har ikke målt som planlagt. Mål gjerne nå."
 _OVERDUE_NN = "Du har ikkje målt som planlagt. Mål gjerne no."
+_OVERDUE_QUESTIONNAIRE_NB = "Det er tid for å svare på skjemaet i planen din. Svar gjerne i appen nå."
+_OVERDUE_QUESTIONNAIRE_NN = "Det er tid for å svare på skjemaet i planen din. Svar gjerne i appen no."
 
 
 def _texts(green: str, yellow: str, *, language: AdviceLanguage, red: str | None = None) -> ZoneAdvice:
     nynorsk = language is AdviceLanguage.NYNORSK
     return ZoneAdvice(green=green, yellow=yellow, red=red or (_RED_NN if nynorsk else _RED_NB),
                       remeasure=_REMEASURE_NN if nynorsk else _REMEASURE_NB,
-                      overdue=_OVERDUE_NN if nynorsk else _OVERDUE_NB)
+                      overdue=_OVERDUE_NN if nynorsk else _OVERDUE_NB,
+                      overdue_questionnaire=_OVERDUE_QUESTIONNAIRE_NN if nynorsk else _OVERDUE_QUESTIONNAIRE_NB)
 
 
 _COPD = {

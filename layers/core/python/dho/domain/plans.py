@@ -209,8 +209,13 @@ class SelfManagementPlan(BaseModel):
     def advice_texts(self, language: AdviceLanguage) -> ZoneAdvice:
         """The patient's advice in ``language``: the plan's own, else the programme's; a plan edited in
         the other language only keeps the programme's texts for this one (never a text in no language)."""
-        own = self.advice or {}
-        return own.get(language) or ADVICE_TEMPLATES[self.programme.value][language]
+        programme = ADVICE_TEMPLATES[self.programme.value][language]
+        own = (self.advice or {}).get(language)
+        if own is None:
+            return programme
+        if own.overdue_questionnaire is None:  # texts stored before questionnaire reminders: the programme's
+            return own.model_copy(update={"overdue_questionnaire": programme.overdue_questionnaire})
+        return own
 
 
 def _limits(**by_metric: dict[str, float]) -> dict[Metric, MetricLimits]:

@@ -42,13 +42,15 @@ class Expected:
     series: str
     name: str  # what the nurse's list calls it: the metric code, or "questionnaire <id>"
     schedule: MeasurementSchedule
+    questionnaire: str | None = None  # the questionnaire's id, for a questionnaire's series
 
 
 def expected(plan: SelfManagementPlan) -> list[Expected]:
     """Everything the plan expects and how often: its metrics, then its questionnaires."""
     metrics = [Expected(metric.value, metric.value, schedule)
                for metric, schedule in sorted(plan.measurement_schedule().items())]
-    questionnaires = [Expected(symptom_series(questionnaire), f"questionnaire {questionnaire}", schedule)
+    questionnaires = [Expected(symptom_series(questionnaire), f"questionnaire {questionnaire}", schedule,
+                               questionnaire)
                       for questionnaire, schedule in sorted(plan.questionnaire_schedule().items())]
     return metrics + questionnaires
 
