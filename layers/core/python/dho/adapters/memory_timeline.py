@@ -36,21 +36,22 @@ class MemoryTimeline:
     duplicate, other content under the same id a conflict that overwrites nothing."""
 
     def __init__(self) -> None:
-        self._fingerprints: dict[tuple[str, str], str] = {}
+        # The first reading stored under each (device, reading id): its fingerprint is worked out only when
+        # the id comes again (a digest of every reading would cost more than the rest of storing it).
+        self._stored: dict[tuple[str, str], DeviceReading] = {}
         self._series: dict[tuple[str, str], _Series] = {}
 
     @property
     def readings(self) -> int:
         """How many readings are stored (duplicates and conflicts not counted)."""
-        return len(self._fingerprints)
+        return len(self._stored)
 
     def store_reading(self, reading: DeviceReading, patient_id: str) -> StoreOutcome:
         key = (reading.device_id, reading.reading_id)
-        fingerprint = reading.fingerprint()
-        known = self._fingerprints.get(key)
+        known = self._stored.get(key)
         if known is not None:
-            return StoreOutcome.DUPLICATE if known == fingerprint else StoreOutcome.CONFLICT
-        self._fingerprints[key] = fingerprint
+            return StoreOutcome.DUPLICATE if known.fingerprint() == reading.fingerprint() else StoreOutcome.CONFLICT
+        self._stored[key] = reading
         for entry in entries_for(reading, patient_id):
             series = self._series.get((patient_id, entry.series))
             if series is None:

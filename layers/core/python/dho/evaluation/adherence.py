@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dho.domain.clock import require_aware
+from dho.domain.derived import derived
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.plans import MeasurementSchedule, Programme, SelfManagementPlan, plan_from_template
 from dho.domain.timeline import TimelineEntry, symptom_series
@@ -44,13 +45,18 @@ class Expected:
     schedule: MeasurementSchedule
 
 
-def expected(plan: SelfManagementPlan) -> list[Expected]:
-    """Everything the plan expects and how often: its metrics, then its questionnaires."""
+def expected(plan: SelfManagementPlan) -> tuple[Expected, ...]:
+    """Everything the plan expects and how often: its metrics, then its questionnaires. Worked out once per
+    plan object (a plan is frozen): every evaluation and hourly check asks it several times."""
+    return derived(plan, "expected", lambda: _expected(plan))
+
+
+def _expected(plan: SelfManagementPlan) -> tuple[Expected, ...]:
     metrics = [Expected(metric.value, metric.value, schedule)
                for metric, schedule in sorted(plan.measurement_schedule().items())]
     questionnaires = [Expected(symptom_series(questionnaire), f"questionnaire {questionnaire}", schedule)
                       for questionnaire, schedule in sorted(plan.questionnaire_schedule().items())]
-    return metrics + questionnaires
+    return (*metrics, *questionnaires)
 
 
 def overdue_at(plan: SelfManagementPlan, schedule: MeasurementSchedule, newest: datetime) -> datetime:
