@@ -134,7 +134,7 @@ def newest_measured(
     ``at``: from ``known`` (a window already loaded) where it has the series, else one bounded query (newest
     first, limit 1) per series."""
     before = at + timedelta(microseconds=1)
-    series = {item.series for item in expected(plan)}
+    names, series = derived(plan, "expected_series", lambda: _expected_series(plan))
     newest_known: dict[str, TimelineEntry] = {}
     for e in known:  # one pass over the window
         if e.series in series and e.measured_at < before:
@@ -142,10 +142,16 @@ def newest_measured(
             if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
                 newest_known[e.series] = e
     newest: dict[str, Measured | None] = {}
-    for name in sorted(series):
+    for name in names:
         entry = newest_known.get(name) or timeline.latest(plan.patient_id, name, before=before)
         newest[name] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
     return newest
+
+
+def _expected_series(plan: SelfManagementPlan) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The series the plan expects, sorted and as a set."""
+    series = frozenset(item.series for item in expected(plan))
+    return tuple(sorted(series)), series
 
 
 def plan_in_force(plans: PlanRepository, registry: Registry, patient_id: str, at: datetime) -> SelfManagementPlan:
