@@ -16,7 +16,8 @@ from dho.alerting.policy import AlertPolicy
 from dho.alerting.service import AlertOutcome, AlertService
 from dho.domain.derived import cached_objects, derived
 from dho.domain.findings import Rule
-from dho.domain.plans import MeasurementSchedule, Metric, Programme, plan_from_template, revise
+from dho.domain.metrics import Metric
+from dho.domain.plans import MeasurementSchedule, Programme, plan_from_template, revise
 from dho.evaluation.adherence import _expected, expected
 from dho.scoring.api import ReadingArrays
 from tests.support.alert_fakes import InMemoryAlerts, RecordingNotifier
@@ -30,11 +31,16 @@ def test_a_value_is_derived_once_per_object_and_forgotten_with_it() -> None:
         pass
 
     calls: list[int] = []
+
+    def counted(n: int) -> int:
+        calls.append(n)
+        return n
+
     first, second = Owner(), Owner()
     before = cached_objects()
-    assert derived(first, "n", lambda: calls.append(1) or 1) == 1
-    assert derived(first, "n", lambda: calls.append(2) or 2) == 1  # not computed again
-    assert derived(second, "n", lambda: calls.append(3) or 3) == 3  # another object, its own value
+    assert derived(first, "n", lambda: counted(1)) == 1
+    assert derived(first, "n", lambda: counted(2)) == 1  # not computed again
+    assert derived(second, "n", lambda: counted(3)) == 3  # another object, its own value
     assert calls == [1, 3] and cached_objects() == before + 2
     del first, second
     gc.collect()

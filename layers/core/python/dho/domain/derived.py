@@ -16,12 +16,13 @@ _BY_OBJECT: dict[int, dict[str, Any]] = {}
 
 def derived(owner: object, name: str, compute: Callable[[], T]) -> T:
     """``compute()`` the first time ``name`` is asked of this ``owner``, the same value afterwards.
-    ``owner`` must not change after (a frozen model) and must support weak references."""
+    ``owner`` must not change after (a frozen model) and must support weak references; the value must
+    not refer to ``owner`` (it would keep it alive for good)."""
     key = id(owner)
     values = _BY_OBJECT.get(key)
     if values is None:
         values = _BY_OBJECT[key] = {}
-        weakref.finalize(owner, _BY_OBJECT.pop, key, None)
+        weakref.finalize(owner, _BY_OBJECT.pop, key, None).atexit = False  # nothing to do at exit
     if name in values:
         found: T = values[name]
         return found
