@@ -14,20 +14,25 @@ from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
 
 @dataclass(slots=True)
 class _Series:
-    """One series of one patient: keys (measured_at, reading_id) sorted, entries in the same order."""
+    """One series of one patient: keys (measured_at, reading_id) sorted, entries in the same order, and
+    the measured times alone (a query bounds times only: the first key at or after ``(start,)`` is the first
+    time at or after ``start``, and comparing datetimes costs less than comparing tuples)."""
 
     keys: list[tuple[datetime, str]] = field(default_factory=list)
     entries: list[TimelineEntry] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
 
     def add(self, entry: TimelineEntry) -> None:
         key = (entry.measured_at, entry.reading_id)
         if not self.keys or key > self.keys[-1]:  # arrival order is nearly measured order: append
             self.keys.append(key)
             self.entries.append(entry)
+            self.times.append(entry.measured_at)
             return
         at = bisect_left(self.keys, key)
         self.keys.insert(at, key)
         self.entries.insert(at, entry)
+        self.times.insert(at, entry.measured_at)
 
 
 class MemoryTimeline:
@@ -66,8 +71,8 @@ class MemoryTimeline:
         found = self._series.get((patient_id, series))
         if found is None:
             return []
-        low = bisect_left(found.keys, (start,))
-        high = bisect_left(found.keys, (end,))
+        low = bisect_left(found.times, start)
+        high = bisect_left(found.times, end)
         if newest_first:
             return found.entries[max(low, high - limit):high][::-1]
         return found.entries[low:min(high, low + limit)]
@@ -76,5 +81,5 @@ class MemoryTimeline:
         found = self._series.get((patient_id, series))
         if found is None:
             return None
-        high = bisect_left(found.keys, (before,))
+        high = bisect_left(found.times, before)
         return found.entries[high - 1] if high else None

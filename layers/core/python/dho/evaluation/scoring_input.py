@@ -51,9 +51,10 @@ def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
         latest_spo2: tuple[float, str] | None = None
         for entry in window.entries:
             at = entry.measured_at.timestamp()
-            if entry.value is not None:
+            measured = entry.value
+            if measured is not None:
                 metric_code = _code_of(entry.series)
-                add((index, metric_code, at, entry.value, entry.reading_id))
+                add((index, metric_code, at, measured, entry.reading_id))
                 if metric_code == _SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
                     latest_spo2 = (at, entry.reading_id)
             elif entry.answers:
