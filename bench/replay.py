@@ -77,14 +77,17 @@ def _scanning_tenant(name: str, settings: AlertPolicySettings, clock: SimulatedC
                         plans=InMemoryPlans(), alerts=_ScanningAlerts())  # type: ignore[arg-type]
 
 
-def replay_throughput(directory: Path, *, scanning: bool = False) -> dict[str, Any]:
-    """One replay of the cohort in this process; CPU time of this process is the one-core figure."""
-    cohort = load_cohort(directory)
-    replay = Replay(cohort, ReplayOptions(), _scanning_tenant if scanning else TenantReplay)
-    cpu, wall = time.process_time(), time.perf_counter()
-    result = replay.run()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    summary = result.summary
+def replay_throughput(directory: Path, *, scanning: bool = False, repeats: int = 1) -> dict[str, Any]:
+    """Replays of the cohort in this process; CPU time of this process is the one-core figure. With
+    ``repeats``, the fastest run counts (other jobs on a shared machine only ever add time)."""
+    runs = []
+    for _ in range(repeats):
+        cohort = load_cohort(directory)
+        replay = Replay(cohort, ReplayOptions(), _scanning_tenant if scanning else TenantReplay)
+        cpu, wall = time.process_time(), time.perf_counter()
+        result = replay.run()
+        runs.append((time.process_time() - cpu, time.perf_counter() - wall, result.summary))
+    cpu, wall, summary = min(runs, key=lambda run: run[0])
     evaluations = summary["evaluations"]
     return {
         "stores": "test fakes (scan)" if scanning else "indexed in-memory (dho.adapters.memory_*)",
@@ -94,6 +97,7 @@ def replay_throughput(directory: Path, *, scanning: bool = False) -> dict[str, A
         "evaluations_per_cpu_second": round(evaluations / cpu, 1),
         "evaluations_per_wall_second": round(evaluations / wall, 1),
         "messages_per_cpu_second": round(summary["messages"] / cpu, 1),
+        "runs": repeats, "cpu_seconds_of_each_run": [round(run[0], 3) for run in runs],
     }
 
 
@@ -193,7 +197,8 @@ def _dynamodb(calls: Counter[str]) -> int:
 # ---- cold start ------------------------------------------------------------------------------------------
 
 _IMPORT_ONE = """
-import importlib.util, sys, time
+import importlib.util, os, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[1]))  # Lambda puts the function's own modules on the path
 start = time.perf_counter()
 spec = importlib.util.spec_from_file_location("handler", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
@@ -228,6 +233,8 @@ def main() -> None:
     parser.add_argument("--dynamodb-patients", type=int, default=20, help="cohort size for the request count "
                         "(moto answers a query by scanning the table: keep it small)")
     parser.add_argument("--cold-start-repeats", type=int, default=3)
+    parser.add_argument("--replay-repeats", type=int, default=3, help="replays of the big cohort; the fastest "
+                        "counts")
     args = parser.parse_args()
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -235,7 +242,7 @@ def main() -> None:
         write_cohort(big, patients=args.patients, days=args.days)
         write_cohort(small, patients=args.baseline_patients, days=args.days)
         write_cohort(tiny, patients=args.dynamodb_patients, days=args.days)
-        indexed = replay_throughput(big)
+        indexed = replay_throughput(big, repeats=args.replay_repeats)
         print(f"replay, {args.patients} patients x {args.days} days: {indexed['evaluations_per_cpu_second']:,.0f}"
               f" evaluations per CPU second ({indexed['evaluations']:,} in {indexed['cpu_seconds']} s CPU)")
         small_indexed = replay_throughput(small)

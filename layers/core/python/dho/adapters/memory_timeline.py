@@ -14,20 +14,25 @@ from dho.domain.timeline import StoreOutcome, TimelineEntry, entries_for
 
 @dataclass(slots=True)
 class _Series:
-    """One series of one patient: keys (measured_at, reading_id) sorted, entries in the same order."""
+    """One series of one patient: keys (measured_at, reading_id) sorted, entries in the same order, and
+    the measured times alone (a query bounds times only: the first key at or after ``(start,)`` is the first
+    time at or after ``start``, and comparing datetimes costs less than comparing tuples)."""
 
     keys: list[tuple[datetime, str]] = field(default_factory=list)
     entries: list[TimelineEntry] = field(default_factory=list)
+    times: list[datetime] = field(default_factory=list)
 
     def add(self, entry: TimelineEntry) -> None:
         key = (entry.measured_at, entry.reading_id)
         if not self.keys or key > self.keys[-1]:  # arrival order is nearly measured order: append
             self.keys.append(key)
             self.entries.append(entry)
+            self.times.append(entry.measured_at)
             return
         at = bisect_left(self.keys, key)
         self.keys.insert(at, key)
         self.entries.insert(at, entry)
+        self.times.insert(at, entry.measured_at)
 
 
 class MemoryTimeline:
@@ -36,22 +41,23 @@ class MemoryTimeline:
     duplicate, other content under the same id a conflict that overwrites nothing."""
 
     def __init__(self) -> None:
-        self._fingerprints: dict[tuple[str, str], str] = {}
+        # The first reading stored under each (device, reading id): its fingerprint is worked out only when
+        # the id comes again (a digest of every reading would cost more than the rest of storing it).
+        self._stored: dict[tuple[str, str], DeviceReading] = {}
         self._series: dict[tuple[str, str], _Series] = {}
         self._series_of: dict[str, set[str]] = {}  # patient -> its series (newest_of without a scan)
 
     @property
     def readings(self) -> int:
         """How many readings are stored (duplicates and conflicts not counted)."""
-        return len(self._fingerprints)
+        return len(self._stored)
 
     def store_reading(self, reading: DeviceReading, patient_id: str) -> StoreOutcome:
         key = (reading.device_id, reading.reading_id)
-        fingerprint = reading.fingerprint()
-        known = self._fingerprints.get(key)
+        known = self._stored.get(key)
         if known is not None:
-            return StoreOutcome.DUPLICATE if known == fingerprint else StoreOutcome.CONFLICT
-        self._fingerprints[key] = fingerprint
+            return StoreOutcome.DUPLICATE if known.fingerprint() == reading.fingerprint() else StoreOutcome.CONFLICT
+        self._stored[key] = reading
         for entry in entries_for(reading, patient_id):
             series = self._series.get((patient_id, entry.series))
             if series is None:
@@ -67,8 +73,8 @@ class MemoryTimeline:
         found = self._series.get((patient_id, series))
         if found is None:
             return []
-        low = bisect_left(found.keys, (start,))
-        high = bisect_left(found.keys, (end,))
+        low = bisect_left(found.times, start)
+        high = bisect_left(found.times, end)
         if newest_first:
             return found.entries[max(low, high - limit):high][::-1]
         return found.entries[low:min(high, low + limit)]
@@ -83,5 +89,5 @@ class MemoryTimeline:
         found = self._series.get((patient_id, series))
         if found is None:
             return None
-        high = bisect_left(found.keys, (before,))
+        high = bisect_left(found.times, before)
         return found.entries[high - 1] if high else None

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from dho.alerting.messages import Language, MessageDetail, render_alert_text
 from dho.alerting.policy import AlertPolicy, AlertWrite, Decision
 from dho.domain.alerts import Alert, CloseReason, PendingNotification
-from dho.domain.clock import Clock, utc_now
+from dho.domain.clock import Clock, require_aware, utc_now
 from dho.domain.findings import Evaluation
 from dho.ports import AlertConflict, AlertRepository, Notifier, TransientStoreError
 
@@ -95,6 +95,10 @@ class AlertService:
         total = AlertOutcome()
         for _ in range(self._attempts):
             open_alerts = self._alerts.list_open(evaluation.patient_id)
+            if not open_alerts and not evaluation.findings:
+                # Nothing open and nothing fired (most evaluations): the policy would decide nothing.
+                require_aware(now)
+                return total
             # The watermarks matter only to a rule that fired without an open alert (it may raise one);
             # most evaluations have none, and skip that read.
             open_rules = {alert.rule for alert in open_alerts}

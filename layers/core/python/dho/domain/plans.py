@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -138,11 +139,17 @@ class MeasurementSchedule(BaseModel):
 
     @property
     def overdue_after(self) -> timedelta:
-        return timedelta(hours=self.every_hours + self.grace_hours)
+        return _hours(self.every_hours + self.grace_hours)
 
     @property
     def grace(self) -> timedelta:
         return timedelta(hours=self.grace_hours)
+
+
+@cache
+def _hours(hours: int) -> timedelta:
+    """One timedelta per number of hours (every hourly check and evaluation asks for the same few)."""
+    return timedelta(hours=hours)
 
 
 class SelfManagementPlan(BaseModel):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dho.domain.clock import require_aware
+from dho.domain.derived import derived
 from dho.domain.findings import Evaluation, Finding, Rule, Severity
 from dho.domain.plans import MeasurementSchedule, Programme, SelfManagementPlan, plan_from_template
 from dho.domain.timeline import TimelineEntry, symptom_series
@@ -45,14 +46,19 @@ class Expected:
     questionnaire: str | None = None  # the questionnaire's id, for a questionnaire's series
 
 
-def expected(plan: SelfManagementPlan) -> list[Expected]:
-    """Everything the plan expects and how often: its metrics, then its questionnaires."""
+def expected(plan: SelfManagementPlan) -> tuple[Expected, ...]:
+    """Everything the plan expects and how often: its metrics, then its questionnaires. Worked out once per
+    plan object (a plan is frozen): every evaluation and hourly check asks it several times."""
+    return derived(plan, "expected", lambda: _expected(plan))
+
+
+def _expected(plan: SelfManagementPlan) -> tuple[Expected, ...]:
     metrics = [Expected(metric.value, metric.value, schedule)
                for metric, schedule in sorted(plan.measurement_schedule().items())]
     questionnaires = [Expected(symptom_series(questionnaire), f"questionnaire {questionnaire}", schedule,
                                questionnaire)
                       for questionnaire, schedule in sorted(plan.questionnaire_schedule().items())]
-    return metrics + questionnaires
+    return (*metrics, *questionnaires)
 
 
 def overdue_at(plan: SelfManagementPlan, schedule: MeasurementSchedule, newest: datetime) -> datetime:
@@ -130,7 +136,7 @@ def newest_measured(
     ``at``: from ``known`` (a window already loaded) where it has the series, else one bounded query (newest
     first, limit 1) per series."""
     before = at + timedelta(microseconds=1)
-    series = {item.series for item in expected(plan)}
+    names, series = derived(plan, "expected_series", lambda: _expected_series(plan))
     newest_known: dict[str, TimelineEntry] = {}
     for e in known:  # one pass over the window
         if e.series in series and e.measured_at < before:
@@ -138,10 +144,16 @@ def newest_measured(
             if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
                 newest_known[e.series] = e
     newest: dict[str, Measured | None] = {}
-    for name in sorted(series):
+    for name in names:
         entry = newest_known.get(name) or timeline.latest(plan.patient_id, name, before=before)
         newest[name] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
     return newest
+
+
+def _expected_series(plan: SelfManagementPlan) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The series the plan expects, sorted and as a set."""
+    series = frozenset(item.series for item in expected(plan))
+    return tuple(sorted(series)), series
 
 
 def plan_in_force(plans: PlanRepository, registry: Registry, patient_id: str, at: datetime) -> SelfManagementPlan:

@@ -9,7 +9,9 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
+from dho.domain.derived import derived
 from dho.domain.metrics import Metric as DomainMetric
+from dho.domain.plans import SelfManagementPlan
 from dho.domain.symptom_zones import reports_new_confusion
 from dho.evaluation.windows import PatientWindow
 from dho.scoring.api import BandLimits, ReadingArrays, SortedReadings
@@ -49,9 +51,10 @@ def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
         latest_spo2: tuple[float, str] | None = None
         for entry in window.entries:
             at = entry.measured_at.timestamp()
-            if entry.value is not None:
+            measured = entry.value
+            if measured is not None:
                 metric_code = _code_of(entry.series)
-                add((index, metric_code, at, entry.value, entry.reading_id))
+                add((index, metric_code, at, measured, entry.reading_id))
                 if metric_code == _SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
                     latest_spo2 = (at, entry.reading_id)
             elif entry.answers:
@@ -67,9 +70,15 @@ def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
     readings = ReadingArrays.from_columns(patient, code, time, value).sort_and_index(n_patients=len(windows))
     limits = BandLimits.none(readings.n_series)
     for index, window in enumerate(windows):
-        for metric, metric_limits in window.plan.limits.items():
-            red_low, yellow_low, yellow_high, red_high = metric_limits.effective()
-            limits.set(readings.series_index(index, Code.from_name(DomainMetric(metric).value)),
+        for metric_code, (red_low, yellow_low, yellow_high, red_high) in _plan_limits(window.plan):
+            limits.set(readings.series_index(index, metric_code),
                        red_low=red_low, yellow_low=yellow_low, yellow_high=yellow_high, red_high=red_high)
     scale = np.array([w.plan.spo2_scale for w in windows], dtype=np.int64)
     return ScoringInput(readings, reading_ids, limits, scale)
+
+
+def _plan_limits(plan: SelfManagementPlan) -> tuple[tuple[int, tuple[float, float, float, float]], ...]:
+    """The plan's effective limits by metric code, worked out once per plan object (a plan is frozen)."""
+    return derived(plan, "scoring_limits", lambda: tuple(
+        (_code_of(DomainMetric(metric).value), metric_limits.effective())
+        for metric, metric_limits in plan.limits.items()))

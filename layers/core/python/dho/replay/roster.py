@@ -19,6 +19,7 @@ from dho.evaluation.adherence import expected, overdue_at
 from dho.ports import LatestEntries, PlanRepository
 
 _AFTER_EVERYTHING = timedelta(days=365 * 100)
+_JUST_BEFORE = timedelta(microseconds=1)
 
 
 class ChangedPatientsRoster:
@@ -66,13 +67,14 @@ class ChangedPatientsRoster:
         moments: list[datetime] = []
         paused_until = plan.paused_until
         if paused_until is not None and now < paused_until:
-            moments.append(paused_until - timedelta(microseconds=1))
+            moments.append(paused_until - _JUST_BEFORE)
+        everything = now + _AFTER_EVERYTHING
         for item in expected(plan):
-            newest = self._timeline.latest(patient_id, item.series, before=now + _AFTER_EVERYTHING)
+            newest = self._timeline.latest(patient_id, item.series, before=everything)
             if newest is None:
                 continue
             if newest.measured_at > now:  # measured "in the future" (a clock ahead): visible later
-                moments.append(newest.measured_at - timedelta(microseconds=1))
+                moments.append(newest.measured_at - _JUST_BEFORE)
                 continue
             deadline = overdue_at(plan, item.schedule, newest.measured_at)
             if now <= deadline:  # overdue strictly after it

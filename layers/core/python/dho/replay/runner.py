@@ -293,15 +293,20 @@ def rule_body(message: CohortMessage) -> str:
 
 def _tell_roster(tenant: TenantReplay, results: Sequence[IngestResult], batch_start: datetime) -> None:
     """New readings change what the hourly check sees; those fresh enough to be evaluated by the pipeline
-    (``ReadingsPipeline.score``) are checked by that evaluation, no earlier than the batch's start."""
+    (``ReadingsPipeline.score``) are checked by that evaluation, no earlier than the batch's start. Each
+    call replaces what the patient's earlier ones set (patients apart), so each patient's last stored reading
+    is told, once."""
+    fresh_of: dict[str, bool] = {}
     for result in results:
         if result.status is not IngestStatus.STORED or result.patient_id is None:
             continue
         measured, received = result.measured_at, result.received_at
-        if measured is not None and received is not None and received - measured <= FRESHNESS:
-            tenant.roster.evaluated(result.patient_id, batch_start)
+        fresh_of[result.patient_id] = measured is not None and received is not None and received - measured <= FRESHNESS
+    for patient_id, fresh in fresh_of.items():
+        if fresh:
+            tenant.roster.evaluated(patient_id, batch_start)
         else:
-            tenant.roster.changed(result.patient_id)
+            tenant.roster.changed(patient_id)
 
 
 @contextmanager

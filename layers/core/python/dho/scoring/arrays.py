@@ -12,7 +12,7 @@ times are epoch seconds (float64); values are in the metric's UCUM unit and must
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
@@ -98,6 +98,9 @@ class SortedReadings:
     order: NDArray[np.int64]  # order[j] = input position of sorted reading j
     n_patients: int
     n_codes: int = N_CODES
+    # offsets as Python ints, made at the first readings_of: the rules ask for one series' slice at a time,
+    # and indexing an array element by element costs more than the rest of the lookup
+    _bounds: list[int] = field(init=False, repr=False, compare=False)
 
     @property
     def n_series(self) -> int:
@@ -108,8 +111,13 @@ class SortedReadings:
 
     def readings_of(self, patient: int, code: int) -> slice:
         """Slice of the sorted arrays holding the series of (patient, code)."""
-        s = self.series_index(patient, code)
-        return slice(int(self.offsets[s]), int(self.offsets[s + 1]))
+        try:
+            bounds = self._bounds
+        except AttributeError:
+            bounds = self.offsets.tolist()
+            object.__setattr__(self, "_bounds", bounds)
+        s = patient * self.n_codes + code
+        return slice(bounds[s], bounds[s + 1])
 
     def series_of_reading(self) -> NDArray[np.int64]:
         return np.repeat(np.arange(self.n_series, dtype=np.int64), np.diff(self.offsets))
