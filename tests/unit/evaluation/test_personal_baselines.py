@@ -127,7 +127,9 @@ def test_a_baseline_is_the_median_and_robust_spread_of_the_run_in() -> None:
     assert baseline is not None
     assert baseline.metrics[Metric.SPO2].median == 95
     assert 0.5 < baseline.metrics[Metric.SPO2].spread < 2.0
-    assert baseline.usual_symptom_share == 0.25
+    # 1 of 4 reports worse than green, shrunk towards the usual 5 % with the weight of 10 reports: four answers
+    # do not make a frequent reporter
+    assert baseline.usual_symptom_share == round((1 + 0.5) / (4 + 10), 3)
 
 
 def test_too_few_readings_teach_no_baseline() -> None:
@@ -159,3 +161,118 @@ def test_a_slow_drift_of_spo2_and_pulse_adds_up_to_a_combined_yellow_then_starts
     assert _findings(plan, *readings[:6]) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}  # 1.5 + 1.5 reach 3
     # the sum restarted once it signalled: the next reading of the same drift is no new alert by itself
     assert _findings(plan, *readings) == {}
+
+
+def _oximetry(*measurements: tuple[float, float, float]) -> list[TimelineEntry]:
+    """(SpO2, pulse, hours ago) per measurement."""
+    return [r for spo2, pulse, ago in measurements
+            for r in (_entry("P-C", Metric.SPO2, spo2, ago), _entry("P-C", Metric.HEART_RATE, pulse, ago))]
+
+
+def test_a_daily_measurers_prodrome_is_combined_at_the_measurement_that_makes_it_not_a_day_later() -> None:
+    # each measurement counts by itself (an artefact is told by its pulse, not by waiting for the next one):
+    # steps of 1, 1.5 and 4 spreads, less 1 each, reach 3.5 at the newest measurement (counting each by the
+    # milder of it and the one before, the sum would still be 1.5)
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    readings = _oximetry((95, 79, 48), (94, 77, 24), (93, 83, 1))
+    assert _findings(plan, *readings[:4]) == {}  # 0 + 0.5: not yet
+    assert _findings(plan, *readings) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}
+
+
+def test_a_measurement_whose_pulse_is_not_the_patients_counts_for_nothing_in_the_combined_sum() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    drifting = _oximetry((94, 79, 48), (93, 80, 24))
+    assert _findings(plan, *drifting, *_oximetry((88, 140, 1))) == {}  # a wild pulse: a poor signal
+    assert _findings(plan, *drifting, *_oximetry((92, 82, 1))) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}
+
+
+def test_a_bad_day_in_the_answers_weighs_by_the_patients_habit_in_the_combined_sum() -> None:
+    # SpO2 and pulse slightly off (1.5 spreads above the allowance in all), and a report worse than green
+    # yesterday (today's is green): ln(0.5 / 0.05) = 2.3 for a patient who rarely reports so, ln(0.5 / 0.3) =
+    # 0.5 for a frequent reporter
+    readings = (*_oximetry((94, 79, 26), (94, 81, 2)),
+                _report("P-C", 25, sputum_colour="green"), _report("P-C", 1))
+    rare = _confirmed(_copd(), usual_symptom_share=0.02, spo2=(95, 1.0), heart_rate=(75, 4.0))
+    frequent = _confirmed(_copd(), usual_symptom_share=0.3, spo2=(95, 1.0), heart_rate=(75, 4.0))
+    assert _findings(rare, *readings) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}
+    assert _findings(frequent, *readings) == {}
+
+
+def test_a_deviation_that_is_shrinking_is_a_recovery_not_a_new_combined_alert() -> None:
+    plan = _confirmed(_copd(), spo2=(95, 1.0), heart_rate=(75, 4.0))
+    # after an exacerbation (SpO2 90, pulse 90 three to four days ago) the values come back towards the
+    # baseline; the sum, started again after each signal, reaches the threshold once more at the newest
+    recovering = _oximetry((90, 90, 96), (90, 90, 72), (91, 88, 60), (92, 85, 48), (93, 82, 24), (93, 81, 1))
+    assert _findings(plan, *recovering) == {}
+    # the same values the other way round (getting worse) are a prodrome
+    worsening = _oximetry((93, 81, 96), (93, 82, 72), (92, 85, 60), (91, 88, 48), (90, 90, 24), (90, 90, 1))
+    assert _findings(plan, *worsening)[Rule.COMBINED_DEVIATION] is Severity.YELLOW
+
+
+def test_without_a_dry_weight_a_gain_over_the_weighings_of_the_week_before_is_yellow() -> None:
+    # a run-in with too few weighings left the baseline without a dry weight: the gain over the week speaks
+    plan = _confirmed(plan_from_template("P-HF", Programme.HEART_FAILURE, NOW - timedelta(days=40)),
+                      heart_rate=(70, 4.0))
+    weights = [_entry("P-HF", Metric.BODY_WEIGHT, 79.0 + 0.25 * day, 24 * (7 - day)) for day in range(8)]
+    assert _findings(plan, *weights) == {Rule.WEIGHT_GAIN: Severity.YELLOW}
+    steady = [_entry("P-HF", Metric.BODY_WEIGHT, 80.4 + 0.1 * (day % 2), 24 * (7 - day)) for day in range(8)]
+    assert _findings(plan, *steady) == {}
+
+
+def test_a_review_keeps_what_it_could_not_learn_again_and_a_habit_from_few_reports_is_shrunk() -> None:
+    first = learn_baseline([_entry("P-C", Metric.BODY_WEIGHT, 80.0 + 0.1 * (i % 2), 24 * (30 - i)) for i in range(14)],
+                           learned_from=NOW - timedelta(days=31), learned_to=NOW - timedelta(days=16),
+                           confirmed_by="9144900", confirmed_at=NOW - timedelta(days=16))
+    assert first is not None
+    # a fortnight with 4 weighings and 7 answers (1 worse than green) after a stay in hospital
+    entries = [_entry("P-C", Metric.BODY_WEIGHT, 78.0, 24 * i) for i in range(0, 12, 3)]
+    entries += [_report("P-C", 24 * i + 1, fever=i < 1) for i in range(7)]
+    review = learn_baseline(entries, learned_from=NOW - timedelta(days=14), learned_to=NOW, confirmed_by="9144900",
+                            confirmed_at=NOW, previous=first)
+    assert review is not None
+    assert review.metrics[Metric.BODY_WEIGHT] == first.metrics[Metric.BODY_WEIGHT]  # not erased by 4 weighings
+    # 1 of 7 (14 %) is shrunk to 9 %: one bad day in a week does not make a frequent reporter (over 10 %)
+    assert review.usual_symptom_share == round(1.5 / 17, 3)
+
+
+def test_a_review_pools_the_spread_with_the_previous_one() -> None:
+    # an irregular pulse (AF) learned over the run-in, then a review over 7 calm readings
+    run_in = [_entry("P-C", Metric.HEART_RATE, 85 + (-12, -5, 0, 6, 13)[i % 5], 24 * (40 - i)) for i in range(15)]
+    first = learn_baseline(run_in, learned_from=NOW - timedelta(days=41), learned_to=NOW - timedelta(days=25),
+                           confirmed_by="9144900", confirmed_at=NOW - timedelta(days=25))
+    calm = [_entry("P-C", Metric.HEART_RATE, 88 + i % 2, 24 * i) for i in range(7)]
+    review = learn_baseline(calm, learned_from=NOW - timedelta(days=14), learned_to=NOW, confirmed_by="9144900",
+                            confirmed_at=NOW, previous=first)
+    assert first is not None and review is not None
+    old, new = first.metrics[Metric.HEART_RATE], review.metrics[Metric.HEART_RATE]
+    assert new.median == 88  # the usual value moves with the review
+    assert old.spread > new.spread > 0.7 * old.spread  # the scatter does not collapse to 7 calm readings
+
+
+def test_one_weighing_in_clothes_after_a_steady_week_is_not_a_3_day_gain_until_the_next_one_agrees() -> None:
+    plan = plan_from_template("P-HF", Programme.HEART_FAILURE, NOW - timedelta(days=40))
+    steady = [_entry("P-HF", Metric.BODY_WEIGHT, 80.0 + 0.3 * (day % 2), 24 * (4 - day) + 1) for day in range(4)]
+    dressed = _entry("P-HF", Metric.BODY_WEIGHT, 82.4, 0.5)  # +1.5 kg of clothes on a 0.3 kg scatter
+    (evaluation,) = evaluate([load_window(InMemoryTimeline(entries=[*steady, dressed]), plan, NOW)])
+    assert evaluation.findings == () and Rule.WEIGHT_GAIN not in evaluation.quiet_rules
+    assert evaluation.awaiting(dressed.reading_id) is Severity.YELLOW  # weigh again
+    # a gain that is still there at the next weighing is one
+    again = _entry("P-HF", Metric.BODY_WEIGHT, 82.5, 0.2)
+    assert _findings(plan, *steady, dressed, again) == {Rule.WEIGHT_GAIN: Severity.YELLOW}
+
+
+def _hf_report(hours_ago: float, **answers: Answer) -> TimelineEntry:
+    at = NOW - timedelta(hours=hours_ago)
+    return TimelineEntry("P-HF", symptom_series(Questionnaire.HEART_FAILURE), at, at, "app-1", f"s-{hours_ago}",
+                         answers=tuple(sorted(answers.items())))
+
+
+def test_one_weighing_over_the_dry_weight_with_answers_worse_than_usual_is_yellow() -> None:
+    # back from a week away (no weighing within 4 days): one weighing 2 kg over the dry weight; alone it waits
+    # for the next one, with the patient's ankles more swollen than usual it is a yellow at once
+    plan = _confirmed(plan_from_template("P-HF", Programme.HEART_FAILURE, NOW - timedelta(days=40)),
+                      usual_symptom_share=0.03, body_weight=(80.0, 0.3))
+    weighings = (_entry("P-HF", Metric.BODY_WEIGHT, 80.1, 24 * 6), _entry("P-HF", Metric.BODY_WEIGHT, 82.0, 2))
+    assert _findings(plan, *weighings, _hf_report(1.5, ankle_swelling="usual")) == {}
+    assert _findings(plan, *weighings, _hf_report(1.5, ankle_swelling="more_than_usual")) == {
+        Rule.WEIGHT_GAIN: Severity.YELLOW}

@@ -92,3 +92,48 @@ def test_with_settled_for_none_only_quiet_days_re_confirm_a_baseline(tmp_path: P
     replay.run()
     notes = {plan.change_note for plan in replay.tenants["bodo"].plans.versions_of("P-NEW00002", limit=100)}
     assert "baseline re-confirmed: settled after the episode" not in notes
+
+
+def test_the_run_in_goes_on_until_the_dry_weight_is_learned(tmp_path: Path) -> None:
+    # GIVEN a heart-failure patient whose pulse comes daily but who weighs only every third day at first
+    cohort = CohortBuilder()
+    device = cohort.patient("P-HF000001", programme="heart_failure")
+    for day in range(30):
+        values = {"heart_rate": 70.0 + day % 3}
+        if day % 3 == 0 or day >= 14:
+            values["body_weight"] = 80.0 + 0.1 * (day % 2)
+        cohort.reading(device, f"r-{day}", START + timedelta(days=day), measurements=vitals(**values))
+
+    # WHEN it is replayed with the default baseline reviews
+    replay = Replay(load_cohort(cohort.write(tmp_path / "cohort")))
+    replay.run()
+
+    # THEN the nurse did not confirm a baseline without a dry weight after 14 days, but waited until the
+    # weighings were enough (5 in the first 14 days, the 7th on day 15)
+    plans = replay.tenants["bodo"].plans.versions_of("P-HF000001", limit=100)
+    confirmed = [plan.baseline for plan in plans if plan.baseline is not None]
+    assert confirmed and all(Metric.BODY_WEIGHT in baseline.metrics for baseline in confirmed)
+    assert min(b.confirmed_at for b in confirmed) - START >= timedelta(days=15)
+
+
+def test_a_review_with_too_few_weighings_keeps_the_dry_weight(tmp_path: Path) -> None:
+    # GIVEN a heart-failure patient weighing daily through the run-in, then a gap of 5 days (a stay in
+    # hospital), then weighing only every third day while the pulse comes daily
+    cohort = CohortBuilder()
+    device = cohort.patient("P-HF000002", programme="heart_failure")
+    for day in [*range(16), *range(21, 50)]:
+        values = {"heart_rate": 70.0 + day % 3}
+        if day < 16 or day % 3 == 0:
+            values["body_weight"] = 80.0 + 0.1 * (day % 2)
+        cohort.reading(device, f"r-{day}", START + timedelta(days=day), measurements=vitals(**values))
+
+    # WHEN it is replayed with the default baseline reviews
+    replay = Replay(load_cohort(cohort.write(tmp_path / "cohort")))
+    result = replay.run()
+
+    # THEN the baseline was reviewed after the gap, and the review kept the dry weight it could not re-learn
+    assert result.summary["baselines_confirmed"] >= 2
+    plan = replay.tenants["bodo"].plans.current("P-HF000002")
+    assert plan is not None and plan.baseline is not None
+    assert plan.baseline.metrics[Metric.BODY_WEIGHT].median == 80.0
+    assert plan.baseline.learned_from - START >= timedelta(days=21)

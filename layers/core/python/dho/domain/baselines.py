@@ -107,19 +107,41 @@ class PersonalRules(BaseModel):
     # (None: rule off). A gain building over 5-14 days, under 2 kg in any 3 (Chaudhry 2007).
     weight_trend_kg: float | None = Field(default=1.0, gt=0)
     weight_trend_days: float = Field(default=4.0, gt=0)
+    # Heart failure, the 3-day gain (plan trends): a weighing more than this above the one before it (a jump
+    # overnight) is often a weighing in clothes (0.5-1.5 kg; Whigham 2013); its gain counts once the next
+    # weighing agrees. A real gain of 2 kg in 3 days builds up day by day, or is still there the next morning.
+    weight_jump_kg: float | None = Field(default=1.0, gt=0)
     # Symptoms: reports worse than green needed among the newest ``symptom_reports``; one more for a
-    # patient whose usual share of such reports is above ``frequent_reporter_share``.
+    # patient whose usual share of such reports is above ``frequent_reporter_share``. The learned share is
+    # shrunk towards 5 % (dho.evaluation.baselines), so 10 % here is a patient with 2 or more bad days in 14
+    # reports: with 2 of the newest 3 needed, a 15 % reporter would raise a yellow about every other week.
     symptom_reports: int = Field(default=3, ge=1)
     symptom_needed: int = Field(default=2, ge=1)
-    frequent_reporter_share: float = Field(default=0.15, ge=0, le=1)
-    # Combined deviation (COPD): SpO2 below and pulse above the baseline, each in spreads from the mean of
-    # its newest two readings, plus ``combined_symptom_weight`` when the newest report is worse than green;
-    # yellow when the sum reaches ``combined_threshold`` (None: rule off). Small moves together are a
-    # prodrome; each alone is scatter.
-    combined_threshold: float | None = Field(default=3.0, gt=0)
-    combined_symptom_weight: float = Field(default=1.0, ge=0)
-    combined_allowance: float = Field(default=0.5, ge=0)
+    frequent_reporter_share: float = Field(default=0.10, ge=0, le=1)
+    # Combined deviation (COPD), a one-sided CUSUM over the window (docs/scoring.md): per oximeter measurement
+    # the SpO2 fall plus the pulse rise from the confirmed baseline, each in spreads and capped at
+    # ``combined_cap``, less ``combined_allowance``; yellow when the sum reaches ``combined_threshold`` (None:
+    # rule off) while the deviation is still growing. Small moves together are a prodrome; each alone is scatter.
+    combined_threshold: float | None = Field(default=3.5, gt=0)
+    combined_allowance: float = Field(default=1.0, ge=0)
     combined_cap: float = Field(default=3.0, gt=0)
+    # Each report worse than green in the window adds ln(combined_symptom_share / the patient's usual share of
+    # such reports), the usual share taken as at least ``combined_usual_share_floor``, and at most
+    # ``combined_symptom_weight``: a bad day weighs much for a patient who rarely has one, little for a frequent
+    # reporter (weight 0: symptoms left out).
+    combined_symptom_share: float = Field(default=0.5, gt=0, le=1)
+    combined_usual_share_floor: float = Field(default=0.05, gt=0, le=1)
+    combined_symptom_weight: float = Field(default=3.0, ge=0)
+    # A measurement whose pulse lies further than max(combined_artefact_pulse, combined_artefact_spreads x
+    # spread) from the usual pulse is a poor signal (motion, cold finger): left out of the sum (the band rules
+    # and the safety floor still judge it).
+    combined_artefact_pulse: float = Field(default=30.0, gt=0)
+    combined_artefact_spreads: float = Field(default=5.0, gt=0)
+    # Still growing: the mean step of the newest measurements (up to two, within ``combined_recent_hours``)
+    # not below the mean step of those ``combined_recent_hours`` to ``combined_earlier_hours`` older. A
+    # deviation that shrinks is a recovery (or a new normal settling), not a prodrome.
+    combined_recent_hours: float = Field(default=36.0, gt=0)
+    combined_earlier_hours: float = Field(default=96.0, gt=0)
     # Before a baseline is confirmed: one learned from the window's own readings (provisional), if it holds
     # at least this many readings before the newest two.
     provisional_min_readings: int = Field(default=3, ge=3)
@@ -128,6 +150,8 @@ class PersonalRules(BaseModel):
     def _needed_fits(self) -> PersonalRules:
         if self.symptom_needed > self.symptom_reports:
             raise ValueError("symptom_needed cannot exceed symptom_reports")
+        if self.combined_earlier_hours <= self.combined_recent_hours:
+            raise ValueError("combined_earlier_hours must exceed combined_recent_hours")
         return self
 
     def symptoms_needed(self, usual_share: float | None) -> int:

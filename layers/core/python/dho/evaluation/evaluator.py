@@ -14,11 +14,11 @@ floors of the plan red at once whatever the baseline. The rule parameters come f
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from dho.domain.plans import Programme
 from dho.domain.symptom_zones import Zone, symptom_zone
 from dho.domain.symptoms import Questionnaire
 from dho.domain.timeline import TimelineEntry, symptom_series
+from dho.evaluation.baselines import usual_share
 from dho.evaluation.questionnaire_trends import questionnaire_trend_findings
 from dho.evaluation.scoring_input import ScoringInput, build_scoring_input
 from dho.evaluation.trend_settings import TREND_PARAMS
@@ -98,10 +99,10 @@ def evaluate(windows: Sequence[PatientWindow]) -> list[Evaluation]:
         fresh_from = (window.evaluated_at - FRESHNESS).timestamp()
         worse_report = _symptom_findings(collector, window, fresh_from)
         _band_findings(collector, scoring, bands, window, index, fresh_from, worse_report)
-        _trend_findings(collector, scoring, trend, window, index, fresh_from)
+        _trend_findings(collector, scoring, trend, window, index, fresh_from, worse_report)
         _news2_finding(collector, scoring, news, window, index, fresh_from)
         _questionnaire_trend_findings(collector, window)
-        _combined_finding(collector, scoring, window, index, fresh_from, worse_report)
+        _combined_finding(collector, scoring, window, index, fresh_from)
         evaluations.append(collector.evaluation(window))
     return evaluations
 
@@ -149,12 +150,12 @@ def _judged_bands(scoring: ScoringInput, windows: Sequence[PatientWindow]) -> np
 
 
 def _combined_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
-                      fresh_from: float, worse_report: bool) -> None:
-    """A one-sided CUSUM of the deviation from the confirmed baseline over the window's oximeter readings:
-    per measurement, the SpO2 fall plus the pulse rise, each in spreads and capped; each step counts by the
-    milder of the measurement and the one before it (one artefact moves nothing); the sum less the plan's
-    allowance per measurement, never below 0; plus the symptom weight. Yellow at the plan's threshold
-    (docs/scoring.md)."""
+                      fresh_from: float) -> None:
+    """A one-sided CUSUM of the deviation from the confirmed baseline over the window (docs/scoring.md): per
+    oximeter measurement the SpO2 fall plus the pulse rise, each in spreads and capped, less the plan's
+    allowance (a measurement with an implausible pulse left out: a poor signal); per report worse than green,
+    its weight by the patient's reporting habit; never below 0, starting again once it signalled. Yellow at the
+    plan's threshold while the deviation is still growing."""
     rules = window.plan.personal_rules
     if rules.combined_threshold is None or window.plan.programme not in _COMBINED_PROGRAMMES:
         return
@@ -169,35 +170,73 @@ def _combined_finding(collector: _Collector, scoring: ScoringInput, window: Pati
     pulse = readings.readings_of(index, Code.HEART_RATE)
     spo2_spread = max(spo2_base.spread, rules.deviations[DomainMetric.SPO2].spread_floor)
     pulse_spread = max(pulse_base.spread, rules.deviations[DomainMetric.HEART_RATE].spread_floor)
+    implausible = max(rules.combined_artefact_pulse, rules.combined_artefact_spreads * pulse_spread)
     cap, pair_s = rules.combined_cap, _SAME_MEASUREMENT_S
-    steps: list[float] = []
+    # (time, step, is a measurement) in time order
+    items: list[tuple[float, float, bool]] = []
     j = pulse.start
     for position in range(spo2.start, spo2.stop):
-        at = readings.time[position]
-        fall = min(cap, max(-cap, (spo2_base.median - float(readings.value[position])) / spo2_spread))
+        at = float(readings.time[position])
         while j < pulse.stop and readings.time[j] < at - pair_s:
             j += 1
         rise = 0.0
         if j < pulse.stop and abs(readings.time[j] - at) <= pair_s:
-            rise = min(cap, max(-cap, (float(readings.value[j]) - pulse_base.median) / pulse_spread))
-        steps.append(fall + rise)
+            deviation = float(readings.value[j]) - pulse_base.median
+            if abs(deviation) > implausible:
+                continue  # the probe's pulse is not the patient's: the SpO2 of this measurement is not either
+            rise = min(cap, max(-cap, deviation / pulse_spread))
+        fall = min(cap, max(-cap, (spo2_base.median - float(readings.value[position])) / spo2_spread))
+        items.append((at, fall + rise, True))
+    weight = _symptom_weight(window, rules)
+    if weight > 0:
+        items.extend((e.measured_at.timestamp(), weight, False) for e in _worse_reports(window))
+        items.sort(key=lambda item: item[0])
     # The sum restarts after it reached the threshold (the alert it raised then is the nurse's): a lasting
     # shift signals again only once it has built up anew, not at every reading.
-    total = score = 0.0
-    for previous, step in pairwise(steps):
+    total = 0.0
+    for _, step, measurement in items:
         if total >= rules.combined_threshold:
             total = 0.0
-        total = max(0.0, total + min(previous, step) - rules.combined_allowance)
-        score = total
-    score += rules.combined_symptom_weight if worse_report else 0.0
-    if len(steps) >= 2 and score >= rules.combined_threshold:
+        total = max(0.0, total + step - (rules.combined_allowance if measurement else 0.0))
+    steps = [(at, step) for at, step, measurement in items if measurement]
+    if steps and total >= rules.combined_threshold and _still_growing(steps, rules):
         evidence = tuple(scoring.reading_id_at(p) for p in range(max(spo2.start, spo2.stop - 4), spo2.stop))
         collector.fire(Finding(
             collector.patient_id, Rule.COMBINED_DEVIATION, Severity.YELLOW,
-            f"SpO2, pulse and answers drifting from the baseline: cumulative {score:.1f} spreads "
+            f"SpO2, pulse and answers drifting from the baseline: cumulative {total:.1f} spreads "
             f"(plan: {rules.combined_threshold:g})", evidence, _at(scoring, newest)))
     else:
         collector.quiet.add(Rule.COMBINED_DEVIATION)
+
+
+def _still_growing(steps: Sequence[tuple[float, float]], rules: PersonalRules) -> bool:
+    """The mean step of the newest measurements (up to two, within the recent hours of the newest) is not below
+    that of the measurements from the recent to the earlier hours before it (none of either: growing)."""
+    newest_at = steps[-1][0]
+    recent_s, earlier_s = rules.combined_recent_hours * 3600.0, rules.combined_earlier_hours * 3600.0
+    recent = [step for at, step in steps[-2:] if newest_at - at <= recent_s]
+    earlier = [step for at, step in steps if recent_s <= newest_at - at <= earlier_s]
+    return not recent or not earlier or sum(recent) / len(recent) >= sum(earlier) / len(earlier)
+
+
+def _symptom_weight(window: PatientWindow, rules: PersonalRules) -> float:
+    """ln(prodrome share / usual share) of a report worse than green for this patient, within [0, the plan's
+    most]; the usual share confirmed in the plan, else the floor (unknown habit: a bad day counts fully)."""
+    baseline = window.plan.baseline
+    usual = baseline.usual_symptom_share if baseline is not None else None
+    usual = max(usual if usual is not None else 0.0, rules.combined_usual_share_floor)
+    return min(rules.combined_symptom_weight, max(0.0, math.log(rules.combined_symptom_share / usual)))
+
+
+def _worse_reports(window: PatientWindow) -> list[TimelineEntry]:
+    """The window's symptom reports worse than green (by the plan's own zone rules where it has them)."""
+    worse = []
+    for entry in window.entries:
+        questionnaire = _SYMPTOM_SERIES.get(entry.series)
+        if questionnaire is not None and entry.answers and symptom_zone(
+                questionnaire, entry.answers, window.plan.zone_rules(questionnaire.value))[0] is not Zone.GREEN:
+            worse.append(entry)
+    return worse
 
 
 _SAME_MEASUREMENT_S = 600.0  # an oximeter's SpO2 and pulse of one measurement share (about) one time
@@ -272,21 +311,38 @@ def _band_findings(collector: _Collector, scoring: ScoringInput, bands: np.ndarr
 
 
 def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendResult, window: PatientWindow,
-                    index: int, fresh_from: float) -> None:
+                    index: int, fresh_from: float, worse_report: bool) -> None:
     rules = window.plan.trends
     weight = _latest(scoring, index, Code.BODY_WEIGHT, fresh_from)
     if rules.weight_gain_kg is not None and weight is not None and not np.isnan(trend.change[weight]):
-        gain = float(trend.change[weight])
+        newest_gain = gain = float(trend.change[weight])
+        evidence: tuple[str, ...] = (scoring.reading_id_at(weight),)
+        # A weighing far above the one before it (a jump overnight) is often one in clothes (0.5-1.5 kg): its
+        # 3-day gain counts once the next weighing agrees (the milder of the two; a real gain is still there),
+        # or at once if the patient's answers are worse than usual too (an independent second source).
+        jump_kg = window.plan.personal_rules.weight_jump_kg
+        before = _previous(scoring, index, Code.BODY_WEIGHT, weight,
+                           window.plan.personal_rules.persistence_hours * 3600.0)
+        if jump_kg is not None and before is not None and not worse_report and \
+                float(scoring.readings.value[weight]) - float(scoring.readings.value[before]) > jump_kg:
+            earlier = float(trend.change[before])
+            gain = min(gain, 0.0 if np.isnan(earlier) else earlier)
+            evidence = (scoring.reading_id_at(before), *evidence)
         collector.assessed.add(scoring.reading_id_at(weight))
         if gain > rules.weight_gain_kg:
             collector.fire(Finding(
                 collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
                 f"weight up {gain:.1f} kg within 3 days (plan: more than {rules.weight_gain_kg:g} kg)",
-                (scoring.reading_id_at(weight),), _at(scoring, weight), score=round(gain, 1)))
+                evidence, _at(scoring, weight), score=round(gain, 1)))
+        elif newest_gain > rules.weight_gain_kg:
+            # not confirmed yet: neither a finding nor quiet; the patient is asked to weigh again
+            collector.awaiting[scoring.reading_id_at(weight)] = Severity.YELLOW
         else:
             collector.quiet.add(Rule.WEIGHT_GAIN)
     if weight is not None:
-        _dry_weight_finding(collector, scoring, window, index, weight)
+        _dry_weight_finding(collector, scoring, window, index, weight, worse_report)
+        if scoring.reading_id_at(weight) in collector.awaiting:
+            collector.quiet.discard(Rule.WEIGHT_GAIN)  # a weighing to repeat is not quiet
     spo2 = _latest(scoring, index, Code.SPO2, fresh_from)
     if rules.spo2_below_rolling_mean and spo2 is not None:
         collector.assessed.add(scoring.reading_id_at(spo2))
@@ -303,33 +359,47 @@ def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendRe
 
 
 def _dry_weight_finding(collector: _Collector, scoring: ScoringInput, window: PatientWindow, index: int,
-                        weight: int) -> None:
+                        weight: int, worse_report: bool) -> None:
     """Heart failure: the newest two weighings both above the confirmed dry weight by more than the margin
-    (the lighter counts: one weighing in clothes is not a gain). Catches slow gains the 3-day rule misses."""
+    (the lighter counts: one weighing in clothes is not a gain), or the lighter of them up on the window's
+    older weighings (and above the dry weight, if one is confirmed). Catches slow gains the 3-day rule misses.
+    With the patient's answers worse than usual (an independent second source) the newest weighing alone
+    counts, as a band reading does."""
     plan = window.plan
-    margin = plan.personal_rules.dry_weight_margin_kg
-    dry = plan.baseline.metrics.get(DomainMetric.BODY_WEIGHT) if plan.baseline is not None else None
-    if margin is None or dry is None or plan.trends.weight_gain_kg is None:
-        return
     rules = plan.personal_rules
-    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, rules.persistence_hours * 3600.0)
-    if before is None:
+    margin = rules.dry_weight_margin_kg
+    dry = plan.baseline.metrics.get(DomainMetric.BODY_WEIGHT) if plan.baseline is not None else None
+    if plan.trends.weight_gain_kg is None or (margin is None and rules.weight_trend_kg is None):
         return
-    lighter = min(float(scoring.readings.value[weight]), float(scoring.readings.value[before]))
-    above = lighter - dry.median
-    evidence = (scoring.reading_id_at(before), scoring.reading_id_at(weight))
-    if above > margin:
+    before = _previous(scoring, index, Code.BODY_WEIGHT, weight, rules.persistence_hours * 3600.0)
+    if before is None and not worse_report:
+        return
+    newest = float(scoring.readings.value[weight])
+    evidence: tuple[str, ...]
+    if worse_report:
+        lighter, evidence, how = newest, (scoring.reading_id_at(weight),), "with answers worse than usual"
+    else:
+        assert before is not None
+        lighter = min(newest, float(scoring.readings.value[before]))
+        evidence, how = (scoring.reading_id_at(before), scoring.reading_id_at(weight)), "in two weighings"
+    above = None if dry is None else lighter - dry.median
+    if margin is not None and above is not None and above > margin:
         collector.fire(Finding(
             collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
-            f"weight {above:.1f} kg above the dry weight in two weighings (plan: more than {margin:g} kg)",
+            f"weight {above:.1f} kg above the dry weight {how} (plan: more than {margin:g} kg)",
             evidence, _at(scoring, weight)))
         return
     rise = _weight_rise(scoring, index, weight, lighter, rules.weight_trend_days)
-    if rules.weight_trend_kg is not None and rise is not None and rise > rules.weight_trend_kg and above > 0:
+    # Without a confirmed dry weight (a run-in with too few weighings) the rise alone speaks: a gain over the
+    # week is the signal whatever the dry weight; with one, "above it" keeps a patient regaining weight after
+    # diuresis quiet.
+    if rules.weight_trend_kg is not None and rise is not None and rise > rules.weight_trend_kg \
+            and (above is None or above > 0):
         collector.fire(Finding(
             collector.patient_id, Rule.WEIGHT_GAIN, Severity.YELLOW,
-            f"weight up {rise:.1f} kg on the weighings of {rules.weight_trend_days:g}+ days before, above the "
-            f"dry weight, in two weighings (plan: more than {rules.weight_trend_kg:g} kg)",
+            f"weight up {rise:.1f} kg on the weighings of {rules.weight_trend_days:g}+ days before"
+            f"{'' if above is None else ', above the dry weight'}, {how} "
+            f"(plan: more than {rules.weight_trend_kg:g} kg)",
             evidence, _at(scoring, weight)))
     else:
         collector.quiet.add(Rule.WEIGHT_GAIN)
@@ -457,10 +527,11 @@ _PROVISIONAL_MIN_REPORTS = 5
 
 
 def _usual_share(window: PatientWindow, questionnaire: Questionnaire, older: Sequence[TimelineEntry]) -> float | None:
-    """Share of reports worse than green: confirmed in the plan, else from the window's older reports."""
+    """Share of reports worse than green: confirmed in the plan, else from the window's older reports (shrunk
+    alike)."""
     if window.plan.baseline is not None and window.plan.baseline.usual_symptom_share is not None:
         return window.plan.baseline.usual_symptom_share
     if len(older) < _PROVISIONAL_MIN_REPORTS:
         return None
     own = window.plan.zone_rules(questionnaire.value)
-    return sum(symptom_zone(questionnaire, r.answers, own)[0] is not Zone.GREEN for r in older) / len(older)
+    return usual_share(sum(symptom_zone(questionnaire, r.answers, own)[0] is not Zone.GREEN for r in older), len(older))

@@ -1,15 +1,17 @@
 """The replay nurse's baseline reviews: confirming each patient's personal baseline into the plan.
 
 Model (``BaselineReviewModel()``, docs/replay.md): ``run_in`` (14 days) after a patient's first reading the
-nurse confirms the baseline learned from those readings (``dho.evaluation.baselines``) as a new plan
-version. After that, a clinical alert (an episode: an event, or a false alarm the nurse looked into) or a
-gap of ``gap`` (3 days: a stay in hospital) without readings makes the nurse review the baseline once the
-patient has been free of clinical alerts for ``stable_for`` (14 days) since: re-confirmed from the readings
-of those quiet days; or, from ``stable_for`` after the episode on, from the newest ``settled_for`` (7 days)
-as soon as they have stopped moving (every metric's median within a spread of the 7 days before), alerts or
-not: the new normal after a recovery keeps alerting against the old baseline, so waiting for quiet days
-would keep the old baseline for good. This is how a baseline follows the new normal after an event and its
-recovery; a baseline is never moved while nothing happened (a slow rise must not become the new normal unseen).
+nurse confirms the baseline learned from those readings (``dho.evaluation.baselines``) as a new plan version,
+once it covers every metric the plan expects (else a day later, up to ``run_in_at_most``). After that, a
+clinical alert (an episode: an event, or a false alarm the nurse looked into) or a gap of ``gap`` (3 days: a
+stay in hospital) without readings makes the nurse review the baseline once the patient has been free of
+clinical alerts for ``stable_for`` (14 days) since: re-confirmed from the readings of those quiet days (a
+metric with too few of them keeps its previous value, and each spread is pooled with the previous one); or,
+from ``stable_for`` after the episode on, from the newest ``settled_for`` (7 days) as soon as they have
+stopped moving (every metric's median within a spread of the 7 days before), alerts or not: the new normal
+after a recovery keeps alerting against the old baseline, so waiting for quiet days would keep the old
+baseline for good. This is how a baseline follows the new normal after an event and its recovery; a baseline
+is never moved while nothing happened (a slow rise must not become the new normal unseen).
 ``BaselineReviewModel.off()``: nobody confirms anything (every patient stays on the programme template and
 provisional baselines).
 """
@@ -23,7 +25,7 @@ from datetime import datetime, timedelta
 from dho.domain.baselines import PersonalBaseline
 from dho.domain.findings import Rule
 from dho.domain.plans import revise
-from dho.evaluation.baselines import RUN_IN, learn_from_timeline
+from dho.evaluation.baselines import RUN_IN, learn_from_timeline, reviewed
 from dho.ports import PlanRepository, TimelineRepository
 from dho.replay.alert_log import AlertEvent, AlertEventKind
 from dho.replay.nurse import REPLAY_NURSE_HPR
@@ -40,6 +42,9 @@ class BaselineReviewModel:
     # newest ``settled_for`` against the ``settled_for`` before it, every metric's median within one
     # spread (None: only ``stable_for`` without clinical alerts counts).
     settled_for: timedelta | None = timedelta(days=7)
+    # The run-in goes on (a day at a time) until every metric of the plan's schedule has enough readings,
+    # for at most this long after the first reading; then the nurse confirms what there is.
+    run_in_at_most: timedelta = timedelta(days=28)
 
     @classmethod
     def off(cls) -> BaselineReviewModel:
@@ -109,7 +114,7 @@ class BaselineNurse:
             return False
         plan = self._plans.current(patient_id)
         assert plan is not None
-        self._plans.save(revise(plan, changed_by=REPLAY_NURSE_HPR, at=now, baseline=newest,
+        self._plans.save(revise(plan, changed_by=REPLAY_NURSE_HPR, at=now, baseline=reviewed(newest, baseline),
                                 note="baseline re-confirmed: settled after the episode"))
         self._pending.discard(patient_id)
         self.confirmed += 1
@@ -133,8 +138,11 @@ class BaselineNurse:
         else:
             learned_from = self._first_reading[patient_id]
         baseline = learn_from_timeline(self._timeline, patient_id, learned_from=learned_from, learned_to=now,
-                                       confirmed_by=REPLAY_NURSE_HPR, confirmed_at=now)
-        if baseline is None:
+                                       confirmed_by=REPLAY_NURSE_HPR, confirmed_at=now, previous=plan.baseline)
+        if baseline is None or (plan.baseline is None and now - learned_from < self._model.run_in_at_most
+                                and not set(plan.measurement_schedule()) <= set(baseline.metrics)):
+            # the run-in has not yet taught every metric the plan expects (a patient who weighed five times
+            # in a fortnight): wait for more readings rather than confirm a baseline without a dry weight
             return now + self._model.postpone
         first = plan.baseline is None
         self._plans.save(revise(plan, changed_by=REPLAY_NURSE_HPR, at=now, baseline=baseline,
