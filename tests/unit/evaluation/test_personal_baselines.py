@@ -157,8 +157,8 @@ def test_a_slow_drift_of_spo2_and_pulse_adds_up_to_a_combined_yellow_then_starts
     drift = [(94, 79, 72), (93, 80, 48), (94, 79, 24), (93, 80, 1)]  # (SpO2, pulse, hours ago): each pair in band
     readings = [r for spo2, pulse, ago in drift
                 for r in (_entry("P-C", Metric.SPO2, spo2, ago), _entry("P-C", Metric.HEART_RATE, pulse, ago))]
-    assert _findings(plan, *readings[4:]) == {}  # one step of 2 spreads (less 0.5): not yet
-    assert _findings(plan, *readings[:6]) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}  # 1.5 + 1.5 reach 3
+    assert _findings(plan, *readings[4:]) == {}  # steps of 2 and 3.25 spreads, less 1 each: 3.25, not yet
+    assert _findings(plan, *readings[:6]) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}  # 1 + 2.25 + 1 reach 3.5
     # the sum restarted once it signalled: the next reading of the same drift is no new alert by itself
     assert _findings(plan, *readings) == {}
 
@@ -196,6 +196,15 @@ def test_a_bad_day_in_the_answers_weighs_by_the_patients_habit_in_the_combined_s
     frequent = _confirmed(_copd(), usual_symptom_share=0.3, spo2=(95, 1.0), heart_rate=(75, 4.0))
     assert _findings(rare, *readings) == {Rule.COMBINED_DEVIATION: Severity.YELLOW}
     assert _findings(frequent, *readings) == {}
+
+
+def test_bad_days_in_the_answers_with_spo2_and_pulse_at_their_usual_values_are_no_combined_alert() -> None:
+    # two reports worse than green (2.3 each for a rare reporter) after measurements on the baseline: the
+    # answers are the symptom rule's; the combined rule needs the measurements to drift themselves
+    plan = _confirmed(_copd(), usual_symptom_share=0.02, spo2=(95, 1.0), heart_rate=(75, 4.0))
+    readings = (*_oximetry((95, 75, 26), (95, 76, 4)), _report("P-C", 3, sputum_colour="green"),
+                _report("P-C", 1, sputum_colour="green"))
+    assert Rule.COMBINED_DEVIATION not in _findings(plan, *readings)
 
 
 def test_a_deviation_that_is_shrinking_is_a_recovery_not_a_new_combined_alert() -> None:

@@ -193,13 +193,17 @@ def _combined_finding(collector: _Collector, scoring: ScoringInput, window: Pati
         items.sort(key=lambda item: item[0])
     # The sum restarts after it reached the threshold (the alert it raised then is the nurse's): a lasting
     # shift signals again only once it has built up anew, not at every reading.
-    total = 0.0
+    # Answers only weigh on a drift the measurements show themselves (``measured``): bad days with SpO2 and
+    # pulse at their usual values are the symptom rule's, not a second alert about the same answers.
+    total = measured = 0.0
     for _, step, measurement in items:
         if total >= rules.combined_threshold:
-            total = 0.0
+            total = measured = 0.0
+        if measurement:
+            measured = max(0.0, measured + step - rules.combined_allowance)
         total = max(0.0, total + step - (rules.combined_allowance if measurement else 0.0))
     steps = [(at, step) for at, step, measurement in items if measurement]
-    if steps and total >= rules.combined_threshold and _still_growing(steps, rules):
+    if measured > 0.0 and total >= rules.combined_threshold and _still_growing(steps, rules):
         evidence = tuple(scoring.reading_id_at(p) for p in range(max(spo2.start, spo2.stop - 4), spo2.stop))
         collector.fire(Finding(
             collector.patient_id, Rule.COMBINED_DEVIATION, Severity.YELLOW,
@@ -335,8 +339,9 @@ def _trend_findings(collector: _Collector, scoring: ScoringInput, trend: TrendRe
                 f"weight up {gain:.1f} kg within 3 days (plan: more than {rules.weight_gain_kg:g} kg)",
                 evidence, _at(scoring, weight), score=round(gain, 1)))
         elif newest_gain > rules.weight_gain_kg:
-            # not confirmed yet: neither a finding nor quiet; the patient is asked to weigh again
-            collector.awaiting[scoring.reading_id_at(weight)] = Severity.YELLOW
+            # not confirmed yet: neither a finding nor quiet; the patient is asked to weigh again (never
+            # lowering what another rule already awaits of this weighing)
+            collector.awaiting.setdefault(scoring.reading_id_at(weight), Severity.YELLOW)
         else:
             collector.quiet.add(Rule.WEIGHT_GAIN)
     if weight is not None:
