@@ -18,20 +18,17 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 from bench.replay_cohort import write_cohort
-from dho.domain.alerts import Alert, AlertPolicySettings, PendingNotification
 from dho.replay import ReplayOptions, load_cohort
-from dho.replay.clock import SimulatedClock
 from dho.replay.runner import Replay, rule_body
 from dho.replay.tenant import TenantReplay
-from tests.support.alert_fakes import InMemoryAlerts
-from tests.support.fakes import InMemoryPlans, InMemoryQuarantine, InMemoryRegistry, InMemoryTimeline
+from tests.support.scanning_replay import scanning_tenant
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,47 +40,13 @@ _BATCH = timedelta(minutes=15)  # the replay's default batch, for the DynamoDB c
 # ---- replay throughput ----------------------------------------------------------------------------------
 
 
-class _ScanningAlerts(InMemoryAlerts):
-    """The unit tests' alert fake (it scans) with the hooks the replay reads: the baseline's store."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._watchers: list[Any] = []
-
-    def watch(self, watcher: Any) -> None:
-        self._watchers.append(watcher)
-
-    def save(self, alert: Alert, expected_version: int | None, *, pending: Any = (),
-             sweep_due_at: datetime | None = None) -> bool:
-        before = self.alerts.get(alert.alert_id)
-        stored = super().save(alert, expected_version, pending=pending, sweep_due_at=sweep_due_at)
-        if stored:
-            for watcher in self._watchers:
-                watcher(before, alert)
-        return stored
-
-    def next_sweep_due(self) -> datetime | None:
-        return min(self.sweep_due.values(), default=None)
-
-    def next_notification_due(self) -> datetime | None:
-        entries: list[PendingNotification] = list(self.outbox.values())
-        return min((e.due_at for e in entries), default=None)
-
-
-def _scanning_tenant(name: str, settings: AlertPolicySettings, clock: SimulatedClock) -> TenantReplay:
-    """The same services on the unit tests' fakes (tests/support), which scan every entry per query."""
-    return TenantReplay(name, settings, clock, registry=InMemoryRegistry(),  # type: ignore[arg-type]
-                        timeline=InMemoryTimeline(), quarantine=InMemoryQuarantine(),  # type: ignore[arg-type]
-                        plans=InMemoryPlans(), alerts=_ScanningAlerts())  # type: ignore[arg-type]
-
-
 def replay_throughput(directory: Path, *, scanning: bool = False, repeats: int = 1) -> dict[str, Any]:
     """Replays of the cohort in this process; CPU time of this process is the one-core figure. With
     ``repeats``, the fastest run counts (other jobs on a shared machine only ever add time)."""
     runs = []
     for _ in range(repeats):
         cohort = load_cohort(directory)
-        replay = Replay(cohort, ReplayOptions(), _scanning_tenant if scanning else TenantReplay)
+        replay = Replay(cohort, ReplayOptions(), scanning_tenant if scanning else TenantReplay)
         cpu, wall = time.process_time(), time.perf_counter()
         result = replay.run()
         runs.append((time.process_time() - cpu, time.perf_counter() - wall, result.summary))

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from dho.adapters.dynamodb_batch_get import batch_get
 from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.adapters.memory_timeline import MemoryTimeline
 from dho.domain.metrics import Metric
@@ -121,6 +122,13 @@ def test_unprocessed_keys_are_asked_again_after_a_growing_backoff() -> None:
 
     assert found == {P: {"spo2": T}} and client.calls == 4
     assert len(slept) == 3 and all(0 <= s <= 0.05 * 2 ** (i + 1) for i, s in enumerate(slept))
+
+
+def test_the_backoff_doubles_from_0_1_s_at_full_jitter() -> None:
+    client, slept = _Unprocessed(times=3), list[float]()
+    batch_get(client, "dho-bodo", [{"pk": f"PATIENT#{P}", "sk": "NEWEST_READINGS"}],  # type: ignore[arg-type]
+              sleep=slept.append, jitter=lambda: 1.0)
+    assert slept == [0.1, 0.2, 0.4]
 
 
 def test_keys_left_unprocessed_on_every_attempt_are_a_transient_error() -> None:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.replay import _scanning_tenant
 from dho.replay import ReplayOptions, load_cohort
 from dho.replay.runner import Replay
 from evaluation.generator import CohortSpec, generate
+from tests.support.scanning_replay import scanning_tenant
 
 
 def _alert_lines(directory: Path, *, scanning: bool) -> list[str]:
-    replay = Replay(load_cohort(directory), ReplayOptions(), *([_scanning_tenant] if scanning else []))
+    replay = Replay(load_cohort(directory), ReplayOptions(), *([scanning_tenant] if scanning else []))
     return [json.dumps(event.as_json()) for event in replay.run().log.events]
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 BATCH_GET_LIMIT = 100
 BACKOFF_BASE_S = 0.05
 BACKOFF_CAP_S = 2.0
-ATTEMPTS = 8  # per chunk; then the caller gets TransientStoreError (~5 s of backoff at most)
+ATTEMPTS = 8  # per chunk; then the caller gets TransientStoreError (7.1 s of backoff at most)
 
 
 def batch_get(
