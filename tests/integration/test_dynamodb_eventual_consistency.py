@@ -38,6 +38,13 @@ def _seen(dynamodb: Any, table: str, **read: Any) -> dict[str, str | None]:
     return {i["sk"]["S"]: i.get("v", {}).get("S") for i in queried}
 
 
+def _batch_seen(dynamodb: Any, table: str, **read: Any) -> dict[str, str | None]:
+    """sk -> v of the items 1, 2 and 3 as one BatchGetItem returns them."""
+    keys = [{"pk": {"S": "P"}, "sk": {"S": sk}} for sk in ("1", "2", "3")]
+    found = dynamodb.batch_get_item(RequestItems={table: {"Keys": keys, **read}})["Responses"][table]
+    return {i["sk"]["S"]: i.get("v", {}).get("S") for i in found}
+
+
 def test_with_a_read_lag_eventually_consistent_reads_miss_the_latest_writes_until_the_lag_has_passed(
     dynamodb: Any, table: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -57,6 +64,8 @@ def test_with_a_read_lag_eventually_consistent_reads_miss_the_latest_writes_unti
     assert dynamodb.get_item(TableName=table, Key=key)["Item"]["v"]["S"] == "old"
     assert _seen(dynamodb, table, ConsistentRead=True) == {"1": "new", "3": None}
     assert dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["v"]["S"] == "new"
+    assert _batch_seen(dynamodb, table) == {"1": "old", "2": None}
+    assert _batch_seen(dynamodb, table, ConsistentRead=True) == {"1": "new", "3": None}
     assert time.monotonic() - written < LAG_S  # the reads above ran within the lag
     # AND once the lag has passed every read sees them
     time.sleep(LAG_S)

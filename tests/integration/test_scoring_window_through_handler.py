@@ -49,9 +49,13 @@ def _deliver(bodies: list[str], arrived_at: datetime) -> None:
 
 
 def _spo2(reading_id: str, value: float, measured_at: datetime, arrived_at: datetime) -> str:
+    return _reading(reading_id, {"metric": "spo2", "value": value, "unit": "%"}, measured_at, arrived_at)
+
+
+def _reading(reading_id: str, measurement: dict[str, Any], measured_at: datetime, arrived_at: datetime) -> str:
     return json.dumps({
         "schema": "dho.device-reading/1", "device": {"id": OXIMETER}, "reading_id": reading_id,
-        "measured_at": measured_at.isoformat(), "measurements": [{"metric": "spo2", "value": value, "unit": "%"}],
+        "measured_at": measured_at.isoformat(), "measurements": [measurement],
         "tenant": "bodo", "device_id": OXIMETER, "received_at": int(arrived_at.timestamp() * 1000),
     })
 
@@ -108,6 +112,24 @@ def test_a_red_spo2_is_told_even_when_the_replicas_lag_the_write_and_a_green_fol
     _deliver([_spo2("s-green", 95, later - timedelta(minutes=1), arrived_at=later)], later)
 
     # THEN the red was alerted and told once (a red closes only by a nurse's hand)
+    assert _alerts(dynamodb, tenant) == [("spo2_band", "red", "open")]
+    assert _severities(alert_inbox) == ["red"]
+
+
+def test_a_first_ever_red_spo2_is_told_when_the_replicas_lag_behind_the_newest_readings_summary(
+    dynamodb: Any, tenant: str, alert_inbox: TopicInbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a patient whose only reading so far is yesterday's pulse (every replica has it and its summary)
+    yesterday = NOW - timedelta(days=1)
+    _deliver([_reading("p-1", {"metric": "heart_rate", "value": 72, "unit": "/min"}, yesterday, yesterday)],
+             yesterday)
+    # AND DynamoDB replicas a minute behind
+    monkeypatch.setenv(LAG_VARIABLE, "60000")
+
+    # WHEN the first SpO2 ever arrives, at 80 % (a lagging summary would not list SpO2 yet)
+    _deliver([_spo2("s-red", 80, NOW - timedelta(minutes=1), arrived_at=NOW)], NOW)
+
+    # THEN scoring saw it: one red alert, told once
     assert _alerts(dynamodb, tenant) == [("spo2_band", "red", "open")]
     assert _severities(alert_inbox) == ["red"]
 

@@ -100,11 +100,14 @@ class InMemoryTimeline:
                  if e.patient_id == patient_id and e.series == series and start <= e.measured_at < end]
         return sorted(found, key=lambda e: (e.measured_at, e.reading_id), reverse=newest_first)[:limit]
 
-    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+    def newest_of(
+        self, patient_ids: Sequence[str], *, consistent: bool = False
+    ) -> Mapping[str, Mapping[str, datetime]]:
         newest: dict[str, dict[str, datetime]] = {}
-        for e in sorted(self.entries, key=lambda e: (e.measured_at, e.reading_id)):
-            if e.patient_id in patient_ids:
-                newest.setdefault(e.patient_id, {})[e.series] = e.measured_at
+        wanted = set(patient_ids)
+        theirs = (e for e in self.entries if e.patient_id in wanted)
+        for e in sorted(theirs, key=lambda e: (e.measured_at, e.reading_id)):
+            newest.setdefault(e.patient_id, {})[e.series] = e.measured_at
         return newest
 
     def latest(self, patient_id: str, series: str, *, before: datetime) -> TimelineEntry | None:

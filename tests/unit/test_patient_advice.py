@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from dho.advice.service import AdviceService
-from dho.domain.advice import SendOutcome
+from dho.domain.advice import Advice, SendOutcome
 from dho.domain.findings import Rule, Severity
 from dho.domain.plan_advice import ADVICE_TEMPLATES, AdviceLanguage, ZoneAdvice
 from dho.domain.plans import Programme, plan_from_template, revise
@@ -129,6 +129,29 @@ def test_a_redelivered_batch_sends_no_second_advice(monkeypatch: pytest.MonkeyPa
     handler.lambda_handler(event, FakeLambdaContext())
     handler.lambda_handler(event, FakeLambdaContext())  # SQS delivers the batch again
 
+    assert len(_sent(tenant)) == 1
+
+
+def test_the_advice_log_is_read_only_for_a_reading_stored_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an advice log that counts its lookups (one DynamoDB read each)
+    tenant = FakeTenant()
+    lookups: list[str] = []
+    recorded = tenant.advice_log.recorded
+
+    def counted(advice: Advice) -> Advice | None:
+        lookups.append(advice.reading_id)
+        return recorded(advice)
+
+    monkeypatch.setattr(tenant.advice_log, "recorded", counted)
+    handler = _handler(monkeypatch, tenant)
+
+    # WHEN a new reading arrives, then SQS delivers its batch again
+    handler.lambda_handler({"Records": [_spo2("r-1", 95)]}, FakeLambdaContext())
+    assert lookups == []  # a reading stored for the first time cannot have had its advice yet
+    handler.lambda_handler({"Records": [_spo2("r-1", 95)]}, FakeLambdaContext())
+
+    # THEN only the redelivery looked the advice up, and the device was told once
+    assert lookups == ["r-1"]
     assert len(_sent(tenant)) == 1
 
 

@@ -1,6 +1,6 @@
 """DynamoDB reads without ``ConsistentRead`` see every write at once in moto 5.2.5; in AWS they may not.
 
-An eventually consistent read (GetItem, Query or Scan without ``ConsistentRead``, and every read of a
+An eventually consistent read (GetItem, BatchGetItem, Query or Scan without ``ConsistentRead``, and every read of a
 global secondary index) can be answered by a replica that has not applied a write acknowledged a moment
 before. Opt-in: with ``DHO_LOCAL_DYNAMODB_READ_LAG_MS`` set to a number of milliseconds, such reads see
 each item as it was that long ago (a put, update or delete younger than the lag is not there yet);
@@ -166,16 +166,25 @@ def _patch_reads() -> None:
     Table.has_idx_items = replica_index_items  # type: ignore[method-assign]
     Table.get_item = replica_get_item  # type: ignore[method-assign]
 
-    def request(action: Callable[[DynamoHandler], Any]) -> Callable[[DynamoHandler], Any]:
+    def request(action: Callable[[DynamoHandler], Any], consistent: Callable[[dict[str, Any]], bool],
+                ) -> Callable[[DynamoHandler], Any]:
         @functools.wraps(action)
         def served(self: DynamoHandler) -> Any:
-            with _serving(read_lag() > 0 and not self.body.get("ConsistentRead", False)):
+            with _serving(read_lag() > 0 and not consistent(self.body)):
                 return action(self)
 
         return served
 
     for name in ("get_item", "query", "scan"):
-        setattr(DynamoHandler, name, request(getattr(DynamoHandler, name)))
+        setattr(DynamoHandler, name, request(getattr(DynamoHandler, name), _consistent_read))
+    # BatchGetItem asks per table; a request with one table not consistent is served lagging.
+    DynamoHandler.batch_get_item = request(  # type: ignore[method-assign,assignment]
+        DynamoHandler.batch_get_item,
+        lambda body: all(_consistent_read(asked) for asked in body.get("RequestItems", {}).values()))
+
+
+def _consistent_read(request: dict[str, Any]) -> bool:
+    return bool(request.get("ConsistentRead", False))
 
 
 _applied = threading.Lock()

@@ -41,11 +41,13 @@ class TimelineRepository(Protocol):
 
 
 class NewestReadings(Protocol):
-    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+    def newest_of(
+        self, patient_ids: Sequence[str], *, consistent: bool = False
+    ) -> Mapping[str, Mapping[str, datetime]]:
         """Per patient, the measured time of the newest stored entry of each series
-        (:mod:`dho.domain.newest_readings`); a patient with no reading is absent. At most 100 patients: one
-        batched read of a per-patient summary that ``store_reading`` keeps in the transaction storing the
-        reading. May lag a reading stored a moment ago (an eventually consistent read)."""
+        (:mod:`dho.domain.newest_readings`); a patient with no reading is absent. One batched read per 100
+        patients of a per-patient summary that ``store_reading`` keeps in the transaction storing the
+        reading. May lag a reading stored a moment ago unless ``consistent`` (scoring, right after the write)."""
         ...
 
 
@@ -60,8 +62,9 @@ class LatestEntries(Protocol):
         ...
 
 
-class ScoringTimeline(TimelineRepository, LatestEntries, Protocol):
-    """What scoring reads: windows of a patient's series and, for adherence, the newest entry of one."""
+class ScoringTimeline(TimelineRepository, LatestEntries, NewestReadings, Protocol):
+    """What scoring reads: which series a patient has (the summary), windows of those, and, for adherence,
+    the newest entry of one."""
 
 
 class IngestTimeline(TimelineRepository, LatestEntries, Protocol):

@@ -51,9 +51,10 @@ def stored_marks(item: Mapping[str, Any]) -> dict[str, str]:
 
 
 def newest_of(
-    client: DynamoDBClient, table: str, patient_ids: Sequence[str], sleep: Callable[[float], None],
+    client: DynamoDBClient, table: str, patient_ids: Sequence[str], sleep: Callable[[float], None], *,
+    consistent: bool = False,
 ) -> dict[str, dict[str, datetime]]:
     """Per patient with a summary, series -> measured time of its newest entry (one BatchGetItem per 100)."""
     wanted = [summary_key(p) for p in dict.fromkeys(patient_ids)]
     return {str(item["pk"]).removeprefix("PATIENT#"): {s: measured_at_of(m) for s, m in stored_marks(item).items()}
-            for item in batch_get(client, table, wanted, sleep=sleep)}
+            for item in batch_get(client, table, wanted, consistent=consistent, sleep=sleep)}

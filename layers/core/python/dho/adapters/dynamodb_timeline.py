@@ -78,8 +78,10 @@ class DynamoDbTimeline:
         # Newer readings of the same series kept landing between the attempts: nothing was written.
         raise TransientStoreError("the newest-readings summary moved on every attempt")
 
-    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
-        return newest_of(self._client, self._table, patient_ids, self._sleep)
+    def newest_of(
+        self, patient_ids: Sequence[str], *, consistent: bool = False
+    ) -> Mapping[str, Mapping[str, datetime]]:
+        return newest_of(self._client, self._table, patient_ids, self._sleep, consistent=consistent)
 
     def _outcome_of_cancelled(
         self, cancelled: ClientError, guard: dict[str, Any], fingerprint: str

@@ -79,7 +79,9 @@ class MemoryTimeline:
             return found.entries[max(low, high - limit):high][::-1]
         return found.entries[low:min(high, low + limit)]
 
-    def newest_of(self, patient_ids: Sequence[str]) -> Mapping[str, Mapping[str, datetime]]:
+    def newest_of(
+        self, patient_ids: Sequence[str], *, consistent: bool = False
+    ) -> Mapping[str, Mapping[str, datetime]]:
         """The newest entry of each series: the last of its sorted keys (measured time, then reading id,
         as the DynamoDB summary's marks), so a late older reading or a duplicate never moves it back."""
         return {pid: {s: self._series[(pid, s)].keys[-1][0] for s in self._series_of[pid]}

@@ -88,7 +88,8 @@ class AdviceService:
             zone=zone, text=advice_text(plan.advice_texts(self._language), zone), language=self._language,
             plan_version=plan.version, measured_at=result.measured_at,
         )
-        earlier = self._log.recorded(advice)
+        # Only a reading stored before (a redelivered batch) can have had its advice already.
+        earlier = None if result.first_time else self._log.recorded(advice)
         if earlier is not None and earlier.outcome is SendOutcome.SENT:
             return earlier  # a redelivered batch: the device has it already
         awaiting = evaluation.awaiting(reading_id)

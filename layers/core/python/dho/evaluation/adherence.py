@@ -130,11 +130,13 @@ def missed_measurements(
 
 
 def newest_measured(
-    timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = ()
+    timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = (),
+    summary: Mapping[str, datetime] | None = None,
 ) -> dict[str, Measured | None]:
     """The newest measurement of each series the plan expects (:func:`expected`), measured at or before
     ``at``: from ``known`` (a window already loaded) where it has the series, else one bounded query (newest
-    first, limit 1) per series."""
+    first, limit 1) per series; none for a series that ``summary`` (the patient's newest-readings summary:
+    series -> newest measured time) does not have at all."""
     before = at + timedelta(microseconds=1)
     names, series = derived(plan, "expected_series", lambda: _expected_series(plan))
     newest_known: dict[str, TimelineEntry] = {}
@@ -145,7 +147,9 @@ def newest_measured(
                 newest_known[e.series] = e
     newest: dict[str, Measured | None] = {}
     for name in names:
-        entry = newest_known.get(name) or timeline.latest(plan.patient_id, name, before=before)
+        entry = newest_known.get(name)
+        if entry is None and (summary is None or name in summary):
+            entry = timeline.latest(plan.patient_id, name, before=before)
         newest[name] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
     return newest
 

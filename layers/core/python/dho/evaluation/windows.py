@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,21 +37,30 @@ class PatientWindow:
 
 
 def load_window(
-    timeline: TimelineRepository, plan: SelfManagementPlan, evaluated_at: datetime
+    timeline: TimelineRepository, plan: SelfManagementPlan, evaluated_at: datetime,
+    newest: Mapping[str, datetime] | None = None,
 ) -> PatientWindow:
     """Every series of the patient measured in [evaluated_at - WINDOW, evaluated_at]: one bounded
-    query per series, newest first, so a cut drops the oldest entries and never the reading to judge."""
+    query per series, newest first, so a cut drops the oldest entries and never the reading to judge.
+    ``newest`` (the patient's newest-readings summary: series -> newest measured time) spares the queries
+    that cannot find anything: a series the patient never had, or whose newest entry is older than the
+    window. Without it (no summary) every series is read."""
     start, end = evaluated_at - WINDOW, evaluated_at + timedelta(microseconds=1)
     entries: list[TimelineEntry] = []
     truncated: list[str] = []
     for series in _SERIES:
+        if newest is not None and (series not in newest or newest[series] < start):
+            continue
         # One more than the bound tells a full series from a cut one.
-        newest = timeline.query(plan.patient_id, series, start, end, limit=MAX_ENTRIES_PER_SERIES + 1,
-                                newest_first=True)
-        if len(newest) > MAX_ENTRIES_PER_SERIES:
+        found = timeline.query(plan.patient_id, series, start, end, limit=MAX_ENTRIES_PER_SERIES + 1,
+                               newest_first=True)
+        if len(found) > MAX_ENTRIES_PER_SERIES:
             truncated.append(series)
-        entries.extend(reversed(newest[:MAX_ENTRIES_PER_SERIES]))
-    earlier = tuple(entry for rise in plan.trends.score_rises
-                    for entry in timeline.query(plan.patient_id, symptom_series(Questionnaire(rise.questionnaire)),
-                                                start - EARLIER_LOOKBACK, start, limit=1, newest_first=True))
-    return PatientWindow(plan.patient_id, plan, evaluated_at, entries, tuple(truncated), earlier)
+        entries.extend(reversed(found[:MAX_ENTRIES_PER_SERIES]))
+    earlier: list[TimelineEntry] = []
+    for rise in plan.trends.score_rises:
+        series = symptom_series(Questionnaire(rise.questionnaire))
+        if newest is None or series in newest:
+            earlier.extend(timeline.query(plan.patient_id, series, start - EARLIER_LOOKBACK, start, limit=1,
+                                          newest_first=True))
+    return PatientWindow(plan.patient_id, plan, evaluated_at, entries, tuple(truncated), tuple(earlier))

@@ -15,7 +15,6 @@ from dho.adapters.dynamodb_timeline import DynamoDbTimeline
 from dho.adapters.iot_data_messenger import IotDataMessenger
 from dho.advice.service import AdviceService
 from dho.alerting.wiring import CLIENT_CONFIG, build_alert_service
-from dho.evaluation.adherence import plan_in_force
 from dho.evaluation.service import EvaluationService
 from dho.ingest.service import IngestService
 from dho.pipeline import ReadingsPipeline
@@ -34,7 +33,7 @@ def build_readings_pipeline(settings: IngestSettings, alerting: AlertSettings) -
     # The account's IoT data endpoint (None: boto3 resolves it, or AWS_ENDPOINT_URL points elsewhere).
     iot_data = boto3.client("iot-data", endpoint_url=settings.iot_data_endpoint, config=CLIENT_CONFIG)
     advice = AdviceService(
-        settings.tenant_id, lambda patient_id, at: plan_in_force(plans, registry, patient_id, at),
+        settings.tenant_id, evaluation.plan_in_force,  # the plan the batch was scored with, not read again
         IotDataMessenger(iot_data), DynamoDbAdviceLog(dynamodb, table), language=settings.advice_language,
     )
     return ReadingsPipeline(ingest, evaluation, build_alert_service(dynamodb, table, alerting), advice)
