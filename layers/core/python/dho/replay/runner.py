@@ -27,6 +27,7 @@ from dho.domain.alerts import AlertPolicySettings
 from dho.domain.registry import ROSTER_SLOTS, roster_slot
 from dho.evaluation.evaluator import FRESHNESS
 from dho.ingest.service import IngestResult, IngestStatus
+from dho.pipeline import evaluation_times
 from dho.replay.alert_log import AlertLog
 from dho.replay.baseline_nurse import BaselineNurse, BaselineReviewModel
 from dho.replay.clock import SimulatedClock
@@ -295,7 +296,8 @@ def _tell_roster(tenant: TenantReplay, results: Sequence[IngestResult], batch_st
     """New readings change what the hourly check sees; those fresh enough to be evaluated by the pipeline
     (``ReadingsPipeline.score``) are checked by that evaluation, no earlier than the batch's start. Each
     call replaces what the patient's earlier ones set (patients apart), so each patient's last stored reading
-    is told, once."""
+    is told, once, with when the pipeline evaluates them."""
+    evaluated_at, _ = evaluation_times(results)
     fresh_of: dict[str, bool] = {}
     for result in results:
         if result.status is not IngestStatus.STORED or result.patient_id is None:
@@ -304,7 +306,7 @@ def _tell_roster(tenant: TenantReplay, results: Sequence[IngestResult], batch_st
         fresh_of[result.patient_id] = measured is not None and received is not None and received - measured <= FRESHNESS
     for patient_id, fresh in fresh_of.items():
         if fresh:
-            tenant.roster.evaluated(patient_id, batch_start)
+            tenant.roster.evaluated(patient_id, batch_start, evaluated_at.get(patient_id))
         else:
             tenant.roster.changed(patient_id)
 
