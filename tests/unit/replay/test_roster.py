@@ -55,3 +55,16 @@ def test_a_tick_between_the_batch_s_newest_reading_and_its_evaluation_still_chec
     # but is not the evaluation's verdict: checked
     assert not _checked_at(roster, BATCH + timedelta(minutes=4))
     assert _checked_at(roster, BATCH + timedelta(minutes=6))
+
+
+def test_a_patient_registered_after_a_round_of_their_slot_is_checked_at_the_next_one() -> None:
+    # GIVEN a round of the slot that checked the patient, and another patient of the same slot registered after it
+    roster = _roster_with_readings()
+    assert _checked_at(roster, BATCH)
+    slot = roster_slot(PATIENT)
+    newcomer = next(f"P-NEW{n:05d}" for n in range(10_000) if roster_slot(f"P-NEW{n:05d}") == slot)
+    roster._registry.register_patient(Patient(newcomer, synthetic_national_id(newcomer), Programme.COPD.value))
+
+    # THEN the next round checks the newcomer (never checked) and leaves the patient out (nothing changed)
+    roster.now = BATCH + timedelta(hours=1)
+    assert roster.patients_in_slot(slot, limit=100) == [newcomer]

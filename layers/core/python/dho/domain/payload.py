@@ -88,7 +88,7 @@ def _check_size(text: str, max_bytes: int) -> None:
 def _decode(body: str, max_bytes: int) -> dict[str, Any]:
     _check_size(body, max_bytes)
     try:
-        document = json.loads(body, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        document = _DECODER.decode(body)
     except PayloadRejected:
         raise
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -107,6 +107,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(document) != len(pairs):
         raise PayloadRejected(Reason.MALFORMED_JSON, "an object repeats a key")
     return document
+
+
+# One decoder for every message (json.loads with options builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
 
 
 def _safe_identifier(value: object) -> str | None:

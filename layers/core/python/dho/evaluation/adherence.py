@@ -139,9 +139,12 @@ def newest_measured(
     names, series = derived(plan, "expected_series", lambda: _expected_series(plan))
     newest_known: dict[str, TimelineEntry] = {}
     for e in known:  # one pass over the window
-        if e.series in series and e.measured_at < before:
+        measured_at = e.measured_at
+        if measured_at < before and e.series in series:
             found = newest_known.get(e.series)
-            if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
+            # newest by (measured_at, reading_id), compared without building tuples
+            if found is None or measured_at > found.measured_at or (
+                    measured_at == found.measured_at and e.reading_id > found.reading_id):
                 newest_known[e.series] = e
     newest: dict[str, Measured | None] = {}
     for name in names:

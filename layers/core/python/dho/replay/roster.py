@@ -13,19 +13,25 @@ of its time re-deriving "nothing changed"."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from heapq import heappop, heappush
 
 from dho.adapters.memory_registry import MemoryRegistry
+from dho.domain.registry import ROSTER_SLOTS, roster_slot
 from dho.evaluation.adherence import expected, overdue_at
 from dho.ports import LatestEntries, PlanRepository
 
 _AFTER_EVERYTHING = timedelta(days=365 * 100)
 _JUST_BEFORE = timedelta(microseconds=1)
+_DUE_NOW = datetime.min.replace(tzinfo=UTC)  # before any tick
 
 
 class ChangedPatientsRoster:
     """:class:`~dho.ports.Roster` over a registry. Set :attr:`now` to the tick before each round; call
-    :meth:`changed` when a patient has new readings the pipeline does not evaluate."""
+    :meth:`changed` when a patient has new readings the pipeline does not evaluate.
+
+    Who is due is kept as an index per slot (a heap by the moment after which each patient may be due), so a
+    round looks at the patients whose moment has passed, not at every patient of its slot."""
 
     def __init__(self, registry: MemoryRegistry, plans: PlanRepository, timeline: LatestEntries) -> None:
         self._registry = registry
@@ -34,13 +40,19 @@ class ChangedPatientsRoster:
         self._recheck_after: dict[str, datetime | None] = {}  # absent: changed since the last check
         # After an evaluation: from its time until the verdict can next change, a check decides its verdict again.
         self._decided: dict[str, tuple[datetime, datetime | None]] = {}
+        # Per slot: (moment, patient, version); the patient may be due at a tick after the moment. An entry
+        # whose version is not the patient's latest is stale (a later call moved the patient's moment).
+        self._due: list[list[tuple[datetime, str, int]]] = [[] for _ in range(ROSTER_SLOTS)]
+        self._version: dict[str, int] = {}
+        self._slot_of: dict[str, int] = {}
+        self._slot_patients: list[Sequence[str]] = [() for _ in range(ROSTER_SLOTS)]  # as the registry last gave them
         self.now: datetime | None = None
-        self.skipped = 0
 
     def changed(self, patient_id: str) -> None:
         """The patient's readings changed without an evaluation: check them at their next slot."""
         self._recheck_after.pop(patient_id, None)
         self._decided.pop(patient_id, None)
+        self._index(patient_id, _DUE_NOW)
 
     def evaluated(self, patient_id: str, at: datetime, decided_at: datetime | None = None) -> None:
         """The readings pipeline is about to evaluate the patient at ``decided_at`` (``at`` if not given), no
@@ -55,30 +67,50 @@ class ChangedPatientsRoster:
             self._decided.pop(patient_id, None)  # nothing to add to the skip from ``at``
         else:
             self._decided[patient_id] = (decided_at, until_decided)
+        self._index(patient_id, until_at)
 
     def patients_in_slot(self, slot: int, *, limit: int) -> Sequence[str]:
         now = self.now
         if now is None:
             raise RuntimeError("set now before the round")
-        due: list[str] = []
-        for patient_id in self._registry.patients_in_slot(slot, limit=limit):
-            if patient_id in self._recheck_after:
-                after = self._recheck_after[patient_id]
-                if after is None or now <= after or self._decided_at(patient_id, now):
-                    self.skipped += 1
-                    continue
-            due.append(patient_id)
-            self._recheck_after[patient_id] = self._next_change(patient_id, now)
+        in_slot = self._registry.patients_in_slot(slot, limit=limit)
+        if in_slot != self._slot_patients[slot]:  # patients registered since: never checked, due
+            for patient_id in in_slot:
+                if patient_id not in self._version:
+                    self._index(patient_id, _DUE_NOW)
+            self._slot_patients[slot] = list(in_slot)
+        heap = self._due[slot]
+        candidates: set[str] = set()
+        while heap and heap[0][0] < now:  # due strictly after the moment
+            _, patient_id, version = heappop(heap)
+            if version != self._version.get(patient_id):
+                continue  # stale
+            decided = self._decided.get(patient_id)
+            if decided is not None and decided[0] <= now and (decided[1] is None or now <= decided[1]):
+                if decided[1] is not None:  # the evaluation's verdict holds until then
+                    heappush(heap, (decided[1], patient_id, version))
+                continue
+            candidates.add(patient_id)
+        if not candidates:
+            return []
+        due = [patient_id for patient_id in in_slot if patient_id in candidates]  # the registry's order
+        for patient_id in candidates.difference(due):  # beyond the limit: still due at a later round
+            heappush(heap, (_DUE_NOW, patient_id, self._version[patient_id]))
+        for patient_id in due:
+            self._recheck_after[patient_id] = after = self._next_change(patient_id, now)
             self._decided.pop(patient_id, None)
+            self._index(patient_id, after)
         return due
 
-    def _decided_at(self, patient_id: str, now: datetime) -> bool:
-        """Whether the verdict at ``now`` is the one the patient's last evaluation decided."""
-        decided = self._decided.get(patient_id)
-        if decided is None:
-            return False
-        start, end = decided
-        return start <= now and (end is None or now <= end)
+    def _index(self, patient_id: str, after: datetime | None) -> None:
+        """Index the patient as due at a tick after ``after`` (None: not until a change)."""
+        version = self._version[patient_id] = self._version.get(patient_id, 0) + 1
+        if after is None:
+            return
+        slot = self._slot_of.get(patient_id)
+        if slot is None:
+            slot = self._slot_of[patient_id] = roster_slot(patient_id)
+        heappush(self._due[slot], (after, patient_id, version))
 
     def _next_change(self, patient_id: str, now: datetime) -> datetime | None:
         """After which moment the verdict can differ from the one at ``now`` (None: never, until a change)."""

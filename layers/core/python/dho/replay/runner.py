@@ -234,6 +234,7 @@ class Replay:
 
     def _summary(self, wall: float) -> dict[str, Any]:
         counts = self._counts
+        by_rule = self.log.by_rule_and_severity()
         return {
             "patients": self._enrolled,
             "tenants": sorted(self.tenants),
@@ -243,8 +244,7 @@ class Replay:
             "quarantined": {"total": sum(counts.quarantined.values()),
                             "reasons": dict(sorted(counts.quarantined.items()))},
             "line_errors": [{"file": e.file, "line": e.line, "error": e.error} for e in self.errors],
-            "alerts": {"opened": sum(sum(s.values()) for s in self.log.by_rule_and_severity().values()),
-                       "by_rule": self.log.by_rule_and_severity(),
+            "alerts": {"opened": sum(sum(s.values()) for s in by_rule.values()), "by_rule": by_rule,
                        "events": self.log.counts()},
             "evaluations": counts.evaluations,
             "adherence_checks": counts.adherence_checks,
@@ -281,10 +281,12 @@ def rule_body(message: CohortMessage) -> str:
     """What the readings rule (``SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS
     received_at``) puts on the queue: the payload with the topic's tenant and device and the arrival in
     milliseconds. A payload that is not a JSON object goes on as it came (ingest quarantines it)."""
-    try:
-        document = json.loads(message.payload)
-    except ValueError:
-        return message.payload
+    document: Any = message.document
+    if document is None:
+        try:
+            document = json.loads(message.payload)
+        except ValueError:
+            return message.payload
     if not isinstance(document, dict):
         return message.payload
     received_ms = int(message.received_at.timestamp() * 1000)
