@@ -50,7 +50,8 @@ def load_window(
                                 newest_first=True)
         if len(newest) > MAX_ENTRIES_PER_SERIES:
             truncated.append(series)
-        entries.extend(reversed(newest[:MAX_ENTRIES_PER_SERIES]))
+            newest = newest[:MAX_ENTRIES_PER_SERIES]
+        entries.extend(reversed(newest))
     earlier = tuple(entry for rise in plan.trends.score_rises
                     for entry in timeline.query(plan.patient_id, symptom_series(Questionnaire(rise.questionnaire)),
                                                 start - EARLIER_LOOKBACK, start, limit=1, newest_first=True))
