@@ -18,10 +18,11 @@ PATIENT = "P-ROSTER01"
 BATCH = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _roster_with_readings(*minutes: int) -> ChangedPatientsRoster:
+def _roster_with_readings(*minutes: int, registry: MemoryRegistry | None = None) -> ChangedPatientsRoster:
     """A COPD patient (SpO2 and pulse expected daily) measured the day before, then at ``minutes`` past
     the batch's start."""
-    registry, plans, timeline = MemoryRegistry(), MemoryPlans(), MemoryTimeline()
+    registry = MemoryRegistry() if registry is None else registry
+    plans, timeline = MemoryPlans(), MemoryTimeline()
     registry.register_patient(Patient(PATIENT, synthetic_national_id(PATIENT), Programme.COPD.value))
     plans.save(plan_from_template(PATIENT, Programme.COPD, BATCH - timedelta(days=2)))
     for n, at in enumerate([BATCH - timedelta(days=1)] + [BATCH + timedelta(minutes=m) for m in minutes]):
@@ -59,11 +60,12 @@ def test_a_tick_between_the_batch_s_newest_reading_and_its_evaluation_still_chec
 
 def test_a_patient_registered_after_a_round_of_their_slot_is_checked_at_the_next_one() -> None:
     # GIVEN a round of the slot that checked the patient, and another patient of the same slot registered after it
-    roster = _roster_with_readings()
+    registry = MemoryRegistry()
+    roster = _roster_with_readings(registry=registry)
     assert _checked_at(roster, BATCH)
     slot = roster_slot(PATIENT)
     newcomer = next(f"P-NEW{n:05d}" for n in range(10_000) if roster_slot(f"P-NEW{n:05d}") == slot)
-    roster._registry.register_patient(Patient(newcomer, synthetic_national_id(newcomer), Programme.COPD.value))
+    registry.register_patient(Patient(newcomer, synthetic_national_id(newcomer), Programme.COPD.value))
 
     # THEN the next round checks the newcomer (never checked) and leaves the patient out (nothing changed)
     roster.now = BATCH + timedelta(hours=1)
