@@ -4,6 +4,7 @@ with the escalation sweep and the hourly checks, a nurse model, alerts.jsonl and
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -241,3 +242,14 @@ def test_a_cohort_may_plan_its_own_questionnaire_schedule() -> None:
     plan = plan_with_overrides("P-MEN00001", Programme.MENTAL_HEALTH, {"expected_questionnaires": weekly},
                                START)
     assert plan.questionnaire_schedule() == {"phq9": MeasurementSchedule(every_hours=168)}
+
+
+def test_the_rule_body_of_a_payload_given_as_an_object_is_the_one_of_its_text(tmp_path: Path) -> None:
+    # GIVEN a cohort whose message payload is a JSON object (read once when the cohort loads)
+    cohort = CohortBuilder()
+    cohort.reading(cohort.patient("P-BODY0001"), "r-1", START, measurements=vitals(spo2=96.5, heart_rate=70))
+    (message,) = load_cohort(cohort.write(tmp_path)).messages
+    assert message.document is not None
+
+    # THEN the queue body built from it is the one built by parsing the payload's text
+    assert rule_body(message) == rule_body(replace(message, document=None))

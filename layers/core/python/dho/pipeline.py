@@ -28,6 +28,26 @@ class BatchScore:
     advice: list[Advice] = field(default_factory=list)  # what each device was told (or could not be)
 
 
+def evaluation_times(results: Sequence[IngestResult]) -> tuple[dict[str, datetime], list[IngestResult]]:
+    """When each patient with a fresh reading in the batch is evaluated (:meth:`ReadingsPipeline.score`), and
+    those fresh results."""
+    evaluated_at: dict[str, datetime] = {}
+    fresh: list[IngestResult] = []
+    for result in results:
+        patient, received, measured = result.patient_id, result.received_at, result.measured_at
+        if result.status is IngestStatus.QUARANTINED or patient is None or received is None or measured is None:
+            continue
+        if received - measured > FRESHNESS:
+            continue
+        # A gateway clock running ahead dates a reading after its arrival (within the accepted skew):
+        # the evaluation must reach it. From the batch's data alone, so a replay decides the same.
+        at = max(received, measured)
+        fresh.append(result)
+        if patient not in evaluated_at or at > evaluated_at[patient]:
+            evaluated_at[patient] = at
+    return evaluated_at, fresh
+
+
 class ReadingsPipeline:
     def __init__(
         self, ingest: IngestService, evaluation: EvaluationService, alerts: AlertService,
@@ -47,20 +67,7 @@ class ReadingsPipeline:
         alerts. A batch that brings a patient only old readings (a gateway flushing last week's buffer)
         changes no rule's verdict, since the rules look at fresh readings only; evaluating it anyway
         would count a quiet evaluation without new data."""
-        evaluated_at: dict[str, datetime] = {}
-        fresh: list[IngestResult] = []
-        for result in results:
-            patient, received, measured = result.patient_id, result.received_at, result.measured_at
-            if result.status is IngestStatus.QUARANTINED or patient is None or received is None or measured is None:
-                continue
-            if received - measured > FRESHNESS:
-                continue
-            # A gateway clock running ahead dates a reading after its arrival (within the accepted skew):
-            # the evaluation must reach it. From the batch's data alone, so a replay decides the same.
-            at = max(received, measured)
-            fresh.append(result)
-            if patient not in evaluated_at or at > evaluated_at[patient]:
-                evaluated_at[patient] = at
+        evaluated_at, fresh = evaluation_times(results)
         score, evaluations = self._decide_each(evaluated_at)
         if self._advice is not None:
             # After the alerts: the nurse's side is decided whatever happens to the advice.

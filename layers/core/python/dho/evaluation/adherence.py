@@ -61,6 +61,11 @@ def _expected(plan: SelfManagementPlan) -> tuple[Expected, ...]:
     return (*metrics, *questionnaires)
 
 
+def _overdue_after(plan: SelfManagementPlan) -> tuple[tuple[Expected, timedelta], ...]:
+    """Each expected series with its interval + grace, once per plan object."""
+    return derived(plan, "overdue_after", lambda: tuple((item, item.schedule.overdue_after) for item in expected(plan)))
+
+
 def overdue_at(plan: SelfManagementPlan, schedule: MeasurementSchedule, newest: datetime) -> datetime:
     """The deadline of the silence since ``newest``: the overdue clock starts again when a pause ends."""
     since = newest if plan.paused_until is None else max(newest, plan.paused_until)
@@ -104,11 +109,13 @@ def missed_measurements(
     if plan.paused_until is not None and now < plan.paused_until:
         return AdherenceVerdict(None, quiet=True)
     overdue: list[tuple[Expected, datetime, Measured]] = []
-    for item in expected(plan):
+    paused_until = plan.paused_until
+    for item, overdue_after in _overdue_after(plan):
         measured = newest.get(item.series)
         if measured is None:
             continue  # never measured: nothing stopped
-        deadline = overdue_at(plan, item.schedule, measured.at)
+        # overdue_at, inlined: this runs for every expected series of every evaluation and hourly check
+        deadline = (measured.at if paused_until is None else max(measured.at, paused_until)) + overdue_after
         if now > deadline:
             overdue.append((item, deadline, measured))
     if not overdue:
@@ -141,9 +148,12 @@ def newest_measured(
     names, series = derived(plan, "expected_series", lambda: _expected_series(plan))
     newest_known: dict[str, TimelineEntry] = {}
     for e in known:  # one pass over the window
-        if e.series in series and e.measured_at < before:
+        measured_at = e.measured_at
+        if measured_at < before and e.series in series:
             found = newest_known.get(e.series)
-            if found is None or (e.measured_at, e.reading_id) > (found.measured_at, found.reading_id):
+            # newest by (measured_at, reading_id), compared without building tuples
+            if found is None or measured_at > found.measured_at or (
+                    measured_at == found.measured_at and e.reading_id > found.reading_id):
                 newest_known[e.series] = e
     newest: dict[str, Measured | None] = {}
     for name in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -43,36 +44,56 @@ def _code_of(series: str) -> int:
 
 
 def build_scoring_input(windows: Sequence[PatientWindow]) -> ScoringInput:
-    # One tuple per reading (patient index, code, time, value, reading id), split into columns at the end:
-    # this loop runs once per reading of every window, so it does as little as it can.
-    rows: list[tuple[int, int, float, float, str]] = []
-    add = rows.append
+    # The columns (patient index, code, time, value, reading id) filled reading by reading: this loop runs
+    # once per reading of every window, so it does as little as it can (a series' code looked up once per
+    # run of its entries, the limits set in lists and made arrays once).
+    patients: list[int] = []
+    codes: list[int] = []
+    times: list[float] = []
+    values: list[float] = []
+    reading_ids: list[str] = []
     for index, window in enumerate(windows):
-        latest_spo2: tuple[float, str] | None = None
+        latest_at, latest_id = -math.inf, None  # the newest SpO2
+        series: str | None = None
+        metric_code = 0
         for entry in window.entries:
-            at = entry.measured_at.timestamp()
             measured = entry.value
             if measured is not None:
-                metric_code = _code_of(entry.series)
-                add((index, metric_code, at, measured, entry.reading_id))
-                if metric_code == _SPO2 and (latest_spo2 is None or at > latest_spo2[0]):
-                    latest_spo2 = (at, entry.reading_id)
+                if entry.series is not series:
+                    series = entry.series
+                    metric_code = _code_of(series)
+                at = entry.measured_at.timestamp()
+                patients.append(index)
+                codes.append(metric_code)
+                times.append(at)
+                values.append(measured)
+                reading_ids.append(entry.reading_id)
+                if metric_code == _SPO2 and at > latest_at:
+                    latest_at, latest_id = at, entry.reading_id
             elif entry.answers:
                 # NEWS2 consciousness at home comes from the symptom report: new confusion -> C.
-                acvpu = _NEW_CONFUSION if reports_new_confusion(entry.answers) else _ALERT
-                add((index, _CONSCIOUSNESS, at, acvpu, entry.reading_id))
-        if latest_spo2 is not None:
+                patients.append(index)
+                codes.append(_CONSCIOUSNESS)
+                times.append(entry.measured_at.timestamp())
+                values.append(_NEW_CONFUSION if reports_new_confusion(entry.answers) else _ALERT)
+                reading_ids.append(entry.reading_id)
+        if latest_id is not None:
             # Air or oxygen is a property of the patient's plan (home oxygen therapy), stated with the SpO2.
-            add((index, _SUPPLEMENTAL_OXYGEN, latest_spo2[0], float(window.plan.on_home_oxygen), latest_spo2[1]))
-    patient, code, time, value, ids = zip(*rows, strict=True) if rows else ((), (), (), (), ())
-    reading_ids = list(ids)
+            patients.append(index)
+            codes.append(_SUPPLEMENTAL_OXYGEN)
+            times.append(latest_at)
+            values.append(float(window.plan.on_home_oxygen))
+            reading_ids.append(latest_id)
 
-    readings = ReadingArrays.from_columns(patient, code, time, value).sort_and_index(n_patients=len(windows))
-    limits = BandLimits.none(readings.n_series)
+    readings = ReadingArrays.from_columns(patients, codes, times, values).sort_and_index(n_patients=len(windows))
+    columns = [[math.nan] * readings.n_series for _ in range(4)]
+    red_low, yellow_low, yellow_high, red_high = columns
     for index, window in enumerate(windows):
-        for metric_code, (red_low, yellow_low, yellow_high, red_high) in _plan_limits(window.plan):
-            limits.set(readings.series_index(index, metric_code),
-                       red_low=red_low, yellow_low=yellow_low, yellow_high=yellow_high, red_high=red_high)
+        for metric_code, limits_of_metric in _plan_limits(window.plan):
+            series_index = readings.series_index(index, metric_code)
+            red_low[series_index], yellow_low[series_index], yellow_high[series_index], red_high[series_index] = (
+                limits_of_metric)
+    limits = BandLimits(*(np.array(column, dtype=np.float64) for column in columns))
     scale = np.array([w.plan.spo2_scale for w in windows], dtype=np.int64)
     return ScoringInput(readings, reading_ids, limits, scale)
 

@@ -56,7 +56,8 @@ def load_window(
                                newest_first=True)
         if len(found) > MAX_ENTRIES_PER_SERIES:
             truncated.append(series)
-        entries.extend(reversed(found[:MAX_ENTRIES_PER_SERIES]))
+            found = found[:MAX_ENTRIES_PER_SERIES]
+        entries.extend(reversed(found))
     earlier: list[TimelineEntry] = []
     for rise in plan.trends.score_rises:
         series = symptom_series(Questionnaire(rise.questionnaire))

@@ -61,6 +61,9 @@ class CohortMessage:
     device_id: str
     payload: str
     received_at: datetime
+    # The payload as the line held it, when that was a JSON object (the rule reads it without parsing the
+    # text again); None for a payload given as a string.
+    document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -174,4 +177,5 @@ def _message(document: dict[str, Any], line: int) -> CohortMessage:
         raise ValueError("topic is not dho/<tenant>/devices/<deviceId>/readings")
     payload = document["payload"]
     text = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
-    return CohortMessage(line, topic.group(1), topic.group(2), text, _instant(document, "received_at"))
+    return CohortMessage(line, topic.group(1), topic.group(2), text, _instant(document, "received_at"),
+                         payload if isinstance(payload, dict) else None)

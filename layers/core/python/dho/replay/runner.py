@@ -27,6 +27,7 @@ from dho.domain.alerts import AlertPolicySettings
 from dho.domain.registry import ROSTER_SLOTS, roster_slot
 from dho.evaluation.evaluator import FRESHNESS
 from dho.ingest.service import IngestResult, IngestStatus
+from dho.pipeline import evaluation_times
 from dho.replay.alert_log import AlertLog
 from dho.replay.baseline_nurse import BaselineNurse, BaselineReviewModel
 from dho.replay.clock import SimulatedClock
@@ -233,6 +234,7 @@ class Replay:
 
     def _summary(self, wall: float) -> dict[str, Any]:
         counts = self._counts
+        by_rule = self.log.by_rule_and_severity()
         return {
             "patients": self._enrolled,
             "tenants": sorted(self.tenants),
@@ -242,8 +244,7 @@ class Replay:
             "quarantined": {"total": sum(counts.quarantined.values()),
                             "reasons": dict(sorted(counts.quarantined.items()))},
             "line_errors": [{"file": e.file, "line": e.line, "error": e.error} for e in self.errors],
-            "alerts": {"opened": sum(sum(s.values()) for s in self.log.by_rule_and_severity().values()),
-                       "by_rule": self.log.by_rule_and_severity(),
+            "alerts": {"opened": sum(sum(s.values()) for s in by_rule.values()), "by_rule": by_rule,
                        "events": self.log.counts()},
             "evaluations": counts.evaluations,
             "adherence_checks": counts.adherence_checks,
@@ -280,10 +281,12 @@ def rule_body(message: CohortMessage) -> str:
     """What the readings rule (``SELECT *, topic(2) AS tenant, topic(4) AS device_id, timestamp() AS
     received_at``) puts on the queue: the payload with the topic's tenant and device and the arrival in
     milliseconds. A payload that is not a JSON object goes on as it came (ingest quarantines it)."""
-    try:
-        document = json.loads(message.payload)
-    except ValueError:
-        return message.payload
+    document: Any = message.document
+    if document is None:
+        try:
+            document = json.loads(message.payload)
+        except ValueError:
+            return message.payload
     if not isinstance(document, dict):
         return message.payload
     received_ms = int(message.received_at.timestamp() * 1000)
@@ -295,7 +298,8 @@ def _tell_roster(tenant: TenantReplay, results: Sequence[IngestResult], batch_st
     """New readings change what the hourly check sees; those fresh enough to be evaluated by the pipeline
     (``ReadingsPipeline.score``) are checked by that evaluation, no earlier than the batch's start. Each
     call replaces what the patient's earlier ones set (patients apart), so each patient's last stored reading
-    is told, once."""
+    is told, once, with when the pipeline evaluates them."""
+    evaluated_at, _ = evaluation_times(results)
     fresh_of: dict[str, bool] = {}
     for result in results:
         if result.status is not IngestStatus.STORED or result.patient_id is None:
@@ -304,7 +308,7 @@ def _tell_roster(tenant: TenantReplay, results: Sequence[IngestResult], batch_st
         fresh_of[result.patient_id] = measured is not None and received is not None and received - measured <= FRESHNESS
     for patient_id, fresh in fresh_of.items():
         if fresh:
-            tenant.roster.evaluated(patient_id, batch_start)
+            tenant.roster.evaluated(patient_id, batch_start, evaluated_at.get(patient_id))
         else:
             tenant.roster.changed(patient_id)
 
