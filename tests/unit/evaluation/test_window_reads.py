@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from dho.domain.findings import Rule
 from dho.domain.metrics import Metric
 from dho.domain.plans import Programme, SelfManagementPlan, plan_from_template
 from dho.domain.timeline import TimelineEntry
@@ -94,3 +95,22 @@ def test_the_service_reads_the_summaries_and_a_plan_once_per_batch() -> None:
     assert {f.rule.value for f in evaluation.findings} >= {"spo2_band"}
     assert plan.patient_id == PATIENT and plans.reads == 1
     assert set(timeline.asked) == {Metric.SPO2.value}
+
+
+def test_a_weighing_missing_from_the_summary_still_counts_for_missed_measurements() -> None:
+    # GIVEN a heart-failure patient last weighed 10 days ago, before the summary existed (so it lacks weight)
+    class SummaryWithoutWeight(CountingTimeline):
+        def newest_of(self, patient_ids: Sequence[str], *, consistent: bool = False) -> dict[str, dict[str, datetime]]:
+            found = super().newest_of(patient_ids, consistent=consistent)
+            weight = Metric.BODY_WEIGHT.value
+            return {p: {s: t for s, t in series.items() if s != weight} for p, series in found.items()}
+
+    timeline = SummaryWithoutWeight([_weight(24 * 10, "w-old"), _spo2(1, 95, "s-1")])
+    plans = CountingPlans()
+    plans.save(plan_from_template(PATIENT, Programme.HEART_FAILURE, NOW - timedelta(days=30)))
+
+    # WHEN the patient is evaluated
+    (evaluation,) = EvaluationService(timeline, plans, InMemoryRegistry()).evaluate({PATIENT: NOW})
+
+    # THEN the silence since that weighing is still a missed measurement (no look-back limit on adherence)
+    assert Rule.MISSED_MEASUREMENTS in {f.rule for f in evaluation.findings}

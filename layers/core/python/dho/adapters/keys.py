@@ -33,7 +33,8 @@ has, an attribute ``TL#<series>`` = ``<measured_at>#<reading_id>`` of its newest
 transaction that stores the reading, on the condition that every mark it sets moves forward; so the
 caseload reads the last reading of a page's patients with one ``BatchGetItem`` instead of a query per
 metric, and scoring reads only the series a patient's summary lists (``dho.evaluation.windows``). Readings
-stored before the summary existed are added once by ``python -m dho.adapters.newest_readings_backfill``.
+stored before the summary existed are added once, before that scoring is deployed, by
+``python -m dho.adapters.newest_readings_backfill``.
 
 A device assignment is written twice in one transaction: under the device (which patient had it when:
 ingest's question) and under the patient (which devices the patient had: the centre's question), and

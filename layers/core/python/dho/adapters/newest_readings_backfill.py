@@ -1,14 +1,15 @@
 """One-off: give every patient a complete newest-readings summary from the timeline entries already stored.
 
-Scoring reads only the series a patient's summary lists (``dho.evaluation.windows``), and ingest keeps the
-summary in the transaction that stores each reading; entries stored before the summary existed are not in
-it. Run this once per tenant table after deploying the summary, before the readings queue is enabled again
-(or while it runs: every update only moves a mark forward, so a reading stored meanwhile is never undone).
+Scoring reads only the window series a patient's summary lists (``dho.evaluation.windows``), and ingest keeps
+the summary in the transaction that stores each reading; entries stored before the summary existed are not
+in it. Order: run this once per tenant table, then deploy the scoring that relies on it. It is safe while
+readings keep arriving: every update only moves a mark forward, so a reading stored meanwhile is never undone.
 
     python -m dho.adapters.newest_readings_backfill --table dho-<tenant>
 
-One paginated Scan of the timeline entries' keys (the mark is the sort key's tail: no item is read whole),
-then one conditional update per patient.
+One paginated Scan that returns only the timeline entries' keys (the mark is the sort key's tail; DynamoDB
+still charges read capacity for whole items, so run it off-peak on a large table), then one conditional
+update per patient.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def newest_marks_in_table(client: DynamoDBClient, table: str) -> tuple[dict[str,
     for page in pages:
         for item in page.get("Items", []):
             key = decode(item)
+            if not str(key["pk"]).startswith("PATIENT#"):
+                continue
             series, _, mark = str(key["sk"]).removeprefix(SERIES_PREFIX).partition("#")
             marks = newest.setdefault(str(key["pk"]).removeprefix("PATIENT#"), {})
             if series not in marks or marks[series] < mark:

@@ -138,12 +138,11 @@ def missed_measurements(
 
 def newest_measured(
     timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = (),
-    summary: Mapping[str, datetime] | None = None,
 ) -> dict[str, Measured | None]:
     """The newest measurement of each series the plan expects (:func:`expected`), measured at or before
     ``at``: from ``known`` (a window already loaded) where it has the series, else one bounded query (newest
-    first, limit 1) per series; none for a series that ``summary`` (the patient's newest-readings summary:
-    series -> newest measured time) does not have at all."""
+    first, limit 1) per series. No look-back limit, so no shortcut through the newest-readings summary: a series
+    last measured before the summary existed must still count."""
     before = at + timedelta(microseconds=1)
     names, series = derived(plan, "expected_series", lambda: _expected_series(plan))
     newest_known: dict[str, TimelineEntry] = {}
@@ -157,9 +156,7 @@ def newest_measured(
                 newest_known[e.series] = e
     newest: dict[str, Measured | None] = {}
     for name in names:
-        entry = newest_known.get(name)
-        if entry is None and (summary is None or name in summary):
-            entry = timeline.latest(plan.patient_id, name, before=before)
+        entry = newest_known.get(name) or timeline.latest(plan.patient_id, name, before=before)
         newest[name] = None if entry is None else Measured(entry.measured_at, entry.reading_id, entry.device_id)
     return newest
 

@@ -37,22 +37,20 @@ class EvaluationService:
             load_window(self._timeline, self.plan_in_force(patient_id, at), at, newest.get(patient_id))
             for patient_id, at in ((p, evaluated_at_by_patient[p]) for p in patients)
         ]
-        return [self._with_adherence(window, ev, newest.get(window.patient_id))
-                for window, ev in zip(windows, evaluate(windows), strict=True)]
+        return [self._with_adherence(window, ev) for window, ev in zip(windows, evaluate(windows), strict=True)]
 
     def plan_in_force(self, patient_id: str, at: datetime) -> SelfManagementPlan:
-        """The plan the last :meth:`evaluate` scored the patient with (read once per batch: the advice to
-        the device uses it too), or the one in force at ``at``."""
+        """The plan the last :meth:`evaluate` scored the patient with (the advice to the device uses it too,
+        without a second read), or else the one in force at ``at``, read now. The memo lives for one
+        :meth:`evaluate` call, so a plan saved since is read at the next batch."""
         key = (patient_id, at)
         if key not in self._plans_of_batch:
             self._plans_of_batch[key] = plan_in_force(self._plans, self._registry, patient_id, at)
         return self._plans_of_batch[key]
 
-    def _with_adherence(
-        self, window: PatientWindow, evaluation: Evaluation, newest: Mapping[str, datetime] | None
-    ) -> Evaluation:
+    def _with_adherence(self, window: PatientWindow, evaluation: Evaluation) -> Evaluation:
         """The missed-measurements verdict as of the evaluation time (the newest reading per expected series
-        from the window, or one bounded query for a series the window does not hold but the patient has)."""
+        from the window, or one bounded query for a series the window does not hold)."""
         at = window.evaluated_at
-        measured = newest_measured(self._timeline, window.plan, at, window.entries, summary=newest)
+        measured = newest_measured(self._timeline, window.plan, at, window.entries)
         return missed_measurements(window.plan, measured, at).added_to(evaluation)

@@ -33,7 +33,7 @@ def build_readings_pipeline(settings: IngestSettings, alerting: AlertSettings) -
     # The account's IoT data endpoint (None: boto3 resolves it, or AWS_ENDPOINT_URL points elsewhere).
     iot_data = boto3.client("iot-data", endpoint_url=settings.iot_data_endpoint, config=CLIENT_CONFIG)
     advice = AdviceService(
-        settings.tenant_id, evaluation.plan_in_force,  # the plan the batch was scored with, not read again
+        settings.tenant_id, evaluation.plan_in_force,  # the plan the batch was scored with
         IotDataMessenger(iot_data), DynamoDbAdviceLog(dynamodb, table), language=settings.advice_language,
     )
     return ReadingsPipeline(ingest, evaluation, build_alert_service(dynamodb, table, alerting), advice)
