@@ -61,11 +61,6 @@ def _expected(plan: SelfManagementPlan) -> tuple[Expected, ...]:
     return (*metrics, *questionnaires)
 
 
-def _overdue_after(plan: SelfManagementPlan) -> tuple[tuple[Expected, timedelta], ...]:
-    """Each expected series with its interval + grace, once per plan object."""
-    return derived(plan, "overdue_after", lambda: tuple((item, item.schedule.overdue_after) for item in expected(plan)))
-
-
 def overdue_at(plan: SelfManagementPlan, schedule: MeasurementSchedule, newest: datetime) -> datetime:
     """The deadline of the silence since ``newest``: the overdue clock starts again when a pause ends."""
     since = newest if plan.paused_until is None else max(newest, plan.paused_until)
@@ -109,13 +104,11 @@ def missed_measurements(
     if plan.paused_until is not None and now < plan.paused_until:
         return AdherenceVerdict(None, quiet=True)
     overdue: list[tuple[Expected, datetime, Measured]] = []
-    paused_until = plan.paused_until
-    for item, overdue_after in _overdue_after(plan):
+    for item in expected(plan):
         measured = newest.get(item.series)
         if measured is None:
             continue  # never measured: nothing stopped
-        # overdue_at, inlined: this runs for every expected series of every evaluation and hourly check
-        deadline = (measured.at if paused_until is None else max(measured.at, paused_until)) + overdue_after
+        deadline = overdue_at(plan, item.schedule, measured.at)
         if now > deadline:
             overdue.append((item, deadline, measured))
     if not overdue:
@@ -137,7 +130,7 @@ def missed_measurements(
 
 
 def newest_measured(
-    timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = (),
+    timeline: LatestEntries, plan: SelfManagementPlan, at: datetime, known: Iterable[TimelineEntry] = ()
 ) -> dict[str, Measured | None]:
     """The newest measurement of each series the plan expects (:func:`expected`), measured at or before
     ``at``: from ``known`` (a window already loaded) where it has the series, else one bounded query (newest

@@ -35,7 +35,7 @@ class EvaluationService:
         newest = self._timeline.newest_of(patients, consistent=True) if patients else {}
         windows = [
             load_window(self._timeline, self.plan_in_force(patient_id, at), at, newest.get(patient_id))
-            for patient_id, at in ((p, evaluated_at_by_patient[p]) for p in patients)
+            for patient_id, at in sorted(evaluated_at_by_patient.items())
         ]
         return [self._with_adherence(window, ev) for window, ev in zip(windows, evaluate(windows), strict=True)]
 
